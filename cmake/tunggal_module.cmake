@@ -1,0 +1,16 @@
+# tunggal_module(NAME DEPS ...): one static library per folder, sources globbed so that adding a
+# file to a module needs no CMake edit. Public headers are included as "module/header.h".
+function(tunggal_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/detail/*.cpp)
+  if(_srcs)
+    add_library(tunggal_${name} STATIC ${_srcs})
+    target_include_directories(tunggal_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(tunggal_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  else()
+    add_library(tunggal_${name} INTERFACE)
+    target_include_directories(tunggal_${name} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(tunggal_${name} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(tunggal::${name} ALIAS tunggal_${name})
+endfunction()

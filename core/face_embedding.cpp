@@ -1,0 +1,36 @@
+#include "core/face_embedding.h"
+
+#include <cmath>
+#include <string>
+
+namespace tunggal {
+
+Expected<FaceEmbedding> FaceEmbedding::make(std::span<const float> values) {
+  if (values.empty()) return invalid_argument("face embedding is empty");
+  if (values.size() > 4096) {
+    return invalid_argument("face embedding has " + std::to_string(values.size()) +
+                            " dimensions; at most 4096 are accepted");
+  }
+  double norm2 = 0.0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      return invalid_argument("face embedding component " + std::to_string(i) + " is NaN or infinite");
+    }
+    norm2 += static_cast<double>(values[i]) * values[i];
+  }
+  if (norm2 < 1e-12) return invalid_argument("face embedding is a zero vector");
+  FaceEmbedding e;
+  const double inv = 1.0 / std::sqrt(norm2);
+  e.v_.resize(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) e.v_[i] = static_cast<float>(values[i] * inv);
+  return e;
+}
+
+float FaceEmbedding::cosine(const FaceEmbedding& other) const {
+  if (other.v_.size() != v_.size()) return 0.0f;
+  double s = 0.0;
+  for (std::size_t i = 0; i < v_.size(); ++i) s += static_cast<double>(v_[i]) * other.v_[i];
+  return static_cast<float>(s);
+}
+
+}  // namespace tunggal

@@ -1,0 +1,54 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cmath>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/finger_position.h"
+#include "core/ids.h"
+
+namespace tunggal {
+
+// penunggalan: the single-identity check. Its four answers:
+enum class VerdictKind : std::uint8_t {
+  kUnique = 0,     // tunggal: committed to the gallery; printing unblocked
+  kDuplicate = 1,  // ganda: a candidate above the duplicate threshold; blocked, goes to adjudication
+  kReview = 2,     // best candidate between the review and the duplicate threshold
+  kRejected = 3,   // input unusable; the station must recapture
+};
+
+// What adjudication makes of a DUPLICATE/REVIEW case.
+enum class Decision : std::uint8_t {
+  kNone = 0,
+  kConfirmedDuplicate = 1,  // linked to the existing subject; never printed
+  kDistinct = 2,            // committed as a new subject; printing released
+};
+
+std::string_view to_string(VerdictKind k);  // "UNIQUE", "DUPLICATE", "REVIEW", "REJECTED"
+std::string_view to_string(Decision d);     // "NONE", "CONFIRMED_DUPLICATE", "DISTINCT"
+
+// An enrolled subject that the probe resembles, with the evidence per modality.
+struct Candidate {
+  SubjectId subject;
+  float score = 0.0f;  // fused, calibrated: log10 likelihood ratio (genuine vs impostor)
+  // Per-finger similarity for positions 1..10 (slot = position-1); NaN where not compared.
+  std::array<float, kFingerCount> finger_scores;
+  float face_score = std::nanf("");  // cosine; NaN when either side lacks a face
+
+  Candidate() { finger_scores.fill(std::nanf("")); }
+};
+
+struct Verdict {
+  EnrollmentId enrollment;
+  VerdictKind kind = VerdictKind::kRejected;
+  SubjectId subject;                   // for UNIQUE: the new subject; else unset
+  std::vector<Candidate> candidates;   // best first; those above the review threshold
+  std::string reject_reason;           // for REJECTED: what the station must fix
+  float duplicate_threshold = 0.0f;    // the thresholds in force when decided
+  float review_threshold = 0.0f;
+  std::int64_t decided_at_ms = 0;
+};
+
+}  // namespace tunggal
