@@ -1,0 +1,132 @@
+#include "matcher/score_calibration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace tunggal {
+namespace {
+
+struct Block {
+  double sum_target;  // number of genuine samples in the block
+  double weight;      // number of samples
+  double score_sum;
+};
+
+template <typename T>
+void put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+template <typename T>
+bool get(std::string_view& in, T& v) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&v, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return true;
+}
+void put_vec(std::string& out, const std::vector<float>& v) {
+  put(out, static_cast<std::uint32_t>(v.size()));
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+}
+bool get_vec(std::string_view& in, std::vector<float>& v) {
+  std::uint32_t n = 0;
+  if (!get(in, n) || in.size() < std::size_t{n} * sizeof(float)) return false;
+  v.resize(n);
+  std::memcpy(v.data(), in.data(), std::size_t{n} * sizeof(float));
+  in.remove_prefix(std::size_t{n} * sizeof(float));
+  return true;
+}
+
+}  // namespace
+
+Expected<ScoreCalibration> ScoreCalibration::fit(std::span<const float> genuine, std::span<const float> impostor) {
+  if (genuine.size() < 10 || impostor.size() < 10) {
+    return invalid_argument("score calibration needs at least 10 genuine and 10 impostor scores, got " +
+                            std::to_string(genuine.size()) + " and " + std::to_string(impostor.size()));
+  }
+  std::vector<std::pair<float, bool>> samples;
+  samples.reserve(genuine.size() + impostor.size() + 4);
+  float lo = INFINITY, hi = -INFINITY;
+  for (float s : genuine) {
+    if (!std::isfinite(s)) return invalid_argument("genuine score is NaN or infinite");
+    samples.emplace_back(s, true);
+    lo = std::min(lo, s), hi = std::max(hi, s);
+  }
+  for (float s : impostor) {
+    if (!std::isfinite(s)) return invalid_argument("impostor score is NaN or infinite");
+    samples.emplace_back(s, false);
+    lo = std::min(lo, s), hi = std::max(hi, s);
+  }
+  // Pseudo-samples of both classes at both ends bound the LLR.
+  samples.emplace_back(lo, true);
+  samples.emplace_back(lo, false);
+  samples.emplace_back(hi, true);
+  samples.emplace_back(hi, false);
+  // Impostors first among ties, so ties never create a spurious monotone step.
+  std::sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+    return a.first < b.first || (a.first == b.first && a.second < b.second);
+  });
+
+  std::vector<Block> blocks;
+  blocks.reserve(samples.size());
+  for (const auto& [s, g] : samples) {
+    blocks.push_back({g ? 1.0 : 0.0, 1.0, s});
+    while (blocks.size() >= 2) {
+      auto& b = blocks[blocks.size() - 1];
+      auto& a = blocks[blocks.size() - 2];
+      if (a.sum_target / a.weight < b.sum_target / b.weight) break;
+      a.sum_target += b.sum_target, a.weight += b.weight, a.score_sum += b.score_sum;
+      blocks.pop_back();
+    }
+  }
+  const double n_gen = static_cast<double>(genuine.size()) + 2.0;
+  const double n_imp = static_cast<double>(impostor.size()) + 2.0;
+  const double log_prior_odds = std::log10(n_gen / n_imp);
+  ScoreCalibration c;
+  for (const auto& b : blocks) {
+    const double p = b.sum_target / b.weight;
+    // p is strictly inside (0,1) except for pure blocks; clamp with half a sample.
+    const double pc = std::clamp(p, 0.5 / b.weight, 1.0 - 0.5 / b.weight);
+    const float llr = static_cast<float>(std::log10(pc / (1.0 - pc)) - log_prior_odds);
+    const float centre = static_cast<float>(b.score_sum / b.weight);
+    if (!c.knots_.empty() && centre <= c.knots_.back()) {
+      c.llrs_.back() = std::max(c.llrs_.back(), llr);
+      continue;
+    }
+    c.knots_.push_back(centre);
+    c.llrs_.push_back(c.llrs_.empty() ? llr : std::max(c.llrs_.back(), llr));
+  }
+  c.impostor_llrs_.reserve(impostor.size());
+  for (float s : impostor) c.impostor_llrs_.push_back(c.llr(s));
+  c.genuine_llrs_.reserve(genuine.size());
+  for (float s : genuine) c.genuine_llrs_.push_back(c.llr(s));
+  return c;
+}
+
+float ScoreCalibration::llr(float score) const {
+  if (knots_.empty() || !std::isfinite(score)) return 0.0f;
+  if (score <= knots_.front()) return llrs_.front();
+  if (score >= knots_.back()) return llrs_.back();
+  const auto it = std::upper_bound(knots_.begin(), knots_.end(), score);
+  const std::size_t i = static_cast<std::size_t>(it - knots_.begin());
+  const float t = (score - knots_[i - 1]) / (knots_[i] - knots_[i - 1]);
+  return llrs_[i - 1] + t * (llrs_[i] - llrs_[i - 1]);
+}
+
+void ScoreCalibration::serialize(std::string& out) const {
+  put_vec(out, knots_);
+  put_vec(out, llrs_);
+  put_vec(out, impostor_llrs_);
+  put_vec(out, genuine_llrs_);
+}
+
+Expected<ScoreCalibration> ScoreCalibration::deserialize(std::string_view& in) {
+  ScoreCalibration c;
+  if (!get_vec(in, c.knots_) || !get_vec(in, c.llrs_) || !get_vec(in, c.impostor_llrs_) ||
+      !get_vec(in, c.genuine_llrs_) || c.knots_.size() != c.llrs_.size()) {
+    return corruption("score calibration record is truncated or inconsistent");
+  }
+  return c;
+}
+
+}  // namespace tunggal
