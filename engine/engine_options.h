@@ -1,0 +1,44 @@
+#pragma once
+// Everything an operator can set on the engine, with the defaults we measured (docs/dedup.md).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace tunggal {
+
+struct EngineOptions {
+  std::filesystem::path data_dir;  // RocksDB store and index snapshots live here
+  bool create_if_missing = true;
+
+  // Gallery partitions by subject-id hash; searched in parallel.
+  int shards = 4;
+  int face_dimension = 512;
+
+  // Thresholds are derived, never hand-set: the duplicate threshold meets target_fpir at the
+  // current gallery size; the review threshold meets review_fpir (a looser rate whose extra
+  // alarms go to a person rather than blocking a card).
+  double target_fpir = 1e-3;
+  double review_fpir = 1e-2;
+
+  // REJECTED when fewer usable fingers than this arrive and there is no usable face.
+  int min_usable_fingers = 4;
+  // REJECTED when fewer usable fingers than this arrive, face or not (a face alone cannot
+  // separate twins).
+  int min_fingers_with_face = 1;
+
+  // Cascade: candidates per probe from the face index, and per finger position from the finger
+  // code indexes (index fingers and thumbs), before full minutiae matching.
+  int face_candidates = 20;
+  int finger_candidates = 20;
+  // Candidates kept in a verdict (those above the review threshold, best first).
+  int max_reported_candidates = 10;
+
+  // Micro-batch: at most this many enrollments are decided together (searched against the gallery
+  // and against each other, then committed in one WriteBatch).
+  int max_batch = 64;
+
+  // Threads for candidate search and matching (0 = all cores).
+  int threads = 0;
+};
+
+}  // namespace tunggal
