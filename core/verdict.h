@@ -49,6 +49,14 @@ struct Verdict {
   float duplicate_threshold = 0.0f;    // the thresholds in force when decided
   float review_threshold = 0.0f;
   std::int64_t decided_at_ms = 0;
+
+  // Adjudication of a DUPLICATE/REVIEW case (kNone until an admin decides; the audit log keeps
+  // the history, this is the current state).
+  Decision decision = Decision::kNone;
+  SubjectId linked_subject;      // CONFIRMED_DUPLICATE: the existing subject it belongs to
+  std::string decided_by;        // admin identity
+  std::string decision_reason;
+  std::int64_t adjudicated_at_ms = 0;
 };
 
 }  // namespace tunggal
