@@ -1,0 +1,176 @@
+// Cylinder creation, Cappelli, Ferrara, Maltoni, "Minutia Cylinder-Code", TPAMI 2010, Sect. 3:
+// every minutia m gets a cylinder of NS x NS x ND cells aligned with its direction; cell (i,j,k)
+// accumulates, over the neighbours t near the cell centre, the spatial contribution C^S (a Gaussian
+// of the distance, eq. 5) times the directional contribution C^D (the area of a Gaussian over the
+// k-th angular section of dφ(θm, θt), eq. 6-7). The bit-based variant (Sect. 4.3, "MCC16b")
+// keeps one bit per cell: value > μψ. A cell is valid when it lies within R of m and inside the
+// convex hull of all minutiae enlarged by Ω (eq. 3); a cylinder is valid with at least minVC valid
+// cells and minM neighbours (Sect. 3.2).
+#include "matcher/detail/cylinder_builder.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "matcher/detail/angles.h"
+
+namespace tunggal::matcher {
+namespace {
+
+using detail::dphi;
+using detail::kPi;
+using detail::kTwoPi;
+
+struct Pt {
+  float x, y;
+};
+
+float cross(Pt o, Pt a, Pt b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+
+// Andrew's monotone chain; returns the hull counter-clockwise in a y-up sense (orientation does
+// not matter below: inside_enlarged_hull only checks that all edge crossings share one sign).
+std::vector<Pt> convex_hull(std::vector<Pt> p) {
+  std::sort(p.begin(), p.end(), [](Pt a, Pt b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+  p.erase(std::unique(p.begin(), p.end(), [](Pt a, Pt b) { return a.x == b.x && a.y == b.y; }), p.end());
+  if (p.size() < 3) return p;
+  std::vector<Pt> h(2 * p.size());
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    while (k >= 2 && cross(h[k - 2], h[k - 1], p[i]) <= 0) --k;
+    h[k++] = p[i];
+  }
+  for (std::size_t i = p.size() - 1, t = k + 1; i-- > 0;) {
+    while (k >= t && cross(h[k - 2], h[k - 1], p[i]) <= 0) --k;
+    h[k++] = p[i];
+  }
+  h.resize(k - 1);
+  return h;
+}
+
+float seg_dist2(Pt p, Pt a, Pt b) {
+  const float vx = b.x - a.x, vy = b.y - a.y;
+  const float wx = p.x - a.x, wy = p.y - a.y;
+  const float len2 = vx * vx + vy * vy;
+  float t = len2 > 0 ? (wx * vx + wy * vy) / len2 : 0.0f;
+  t = std::clamp(t, 0.0f, 1.0f);
+  const float dx = wx - t * vx, dy = wy - t * vy;
+  return dx * dx + dy * dy;
+}
+
+bool inside_enlarged_hull(const std::vector<Pt>& h, Pt p, float omega) {
+  if (h.empty()) return false;
+  if (h.size() >= 3) {
+    bool inside = true;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      if (cross(h[i], h[(i + 1) % h.size()], p) < 0) {
+        inside = false;
+        break;
+      }
+    }
+    if (inside) return true;
+  }
+  const float o2 = omega * omega;
+  if (h.size() == 1) return (p.x - h[0].x) * (p.x - h[0].x) + (p.y - h[0].y) * (p.y - h[0].y) <= o2;
+  for (std::size_t i = 0; i < h.size(); ++i)
+    if (seg_dist2(p, h[i], h[(i + 1) % h.size()]) <= o2) return true;
+  return false;
+}
+
+}  // namespace
+
+CylinderBuilder::CylinderBuilder(const MatcherOptions& opt) : opt_(opt) {}
+
+void CylinderBuilder::build(PreparedTemplate& t) const {
+  constexpr int kNs = PreparedTemplate::kNs;
+  constexpr int kNd = PreparedTemplate::kNd;
+  const auto& ms = t.minutiae_;
+  const int n = static_cast<int>(ms.size());
+  const float ds = 2.0f * opt_.radius / kNs;  // ΔS
+  const float dd = kTwoPi / kNd;              // ΔD
+  const float r2 = opt_.radius * opt_.radius;
+  const float reach = 3.0f * opt_.sigma_s;    // neighbourhood N_p of a cell centre (eq. 4)
+  const float gs_norm = 1.0f / (opt_.sigma_s * std::sqrt(kTwoPi));
+  const float inv_2s2 = 1.0f / (2.0f * opt_.sigma_s * opt_.sigma_s);
+  const float inv_sd_sqrt2 = 1.0f / (opt_.sigma_d * std::sqrt(2.0f));
+
+  // Cell offsets in the minutia's own frame; only cells whose centre lies within R are used.
+  std::array<Pt, kNs * kNs> offs{};
+  std::array<bool, kNs * kNs> in_circle{};
+  int cells_in_circle = 0;
+  for (int i = 0; i < kNs; ++i)
+    for (int j = 0; j < kNs; ++j) {
+      const float u = ds * (i + 0.5f - kNs / 2.0f), v = ds * (j + 0.5f - kNs / 2.0f);
+      offs[i * kNs + j] = {u, v};
+      in_circle[i * kNs + j] = u * u + v * v <= r2;
+      cells_in_circle += in_circle[i * kNs + j];
+    }
+  const int min_vc = static_cast<int>(std::ceil(opt_.min_valid_cells * cells_in_circle));
+
+  std::vector<Pt> pts(n);
+  for (int i = 0; i < n; ++i) pts[i] = {ms[i].x, ms[i].y};
+  const std::vector<Pt> hull = convex_hull(pts);
+
+  t.cyl_bits_.clear();
+  t.cyl_mask_.clear();
+  t.cyl_minutia_.clear();
+  std::vector<int> nb;
+  std::vector<std::array<float, kNd>> cd;
+  const float nb_reach2 = (opt_.radius + reach) * (opt_.radius + reach);
+  for (int m = 0; m < n; ++m) {
+    const auto& mm = ms[m];
+    // Neighbours that can contribute to any cell: within R + 3σS. minM counts those within R
+    // (the paper counts minutiae inside the cylinder, Sect. 3.2).
+    nb.clear();
+    cd.clear();
+    int inside_r = 0;
+    for (int q = 0; q < n; ++q) {
+      if (q == m) continue;
+      const float dx = ms[q].x - mm.x, dy = ms[q].y - mm.y;
+      const float d2 = dx * dx + dy * dy;
+      if (d2 > nb_reach2) continue;
+      inside_r += d2 <= r2;
+      nb.push_back(q);
+      // Directional contribution per section k (eq. 7): Gaussian area over the section around
+      // dΦ(k) = -π + (k + 1/2)ΔD of the relative direction dφ(θm, θt).
+      std::array<float, kNd> c{};
+      const float rel = dphi(mm.angle, ms[q].angle);
+      for (int k = 0; k < kNd; ++k) {
+        const float center = -kPi + (k + 0.5f) * dd;
+        const float a = dphi(center, rel);
+        c[k] = 0.5f * (std::erf((a + dd / 2) * inv_sd_sqrt2) - std::erf((a - dd / 2) * inv_sd_sqrt2));
+      }
+      cd.push_back(c);
+    }
+    if (inside_r < opt_.min_neighbours) continue;
+
+    const float cs = std::cos(mm.angle), sn = std::sin(mm.angle);
+    std::array<std::uint64_t, PreparedTemplate::kCylWords> bits{};
+    std::array<std::uint64_t, PreparedTemplate::kMaskWords> mask{};
+    int valid = 0;
+    for (int c = 0; c < kNs * kNs; ++c) {
+      if (!in_circle[c]) continue;
+      // Cell centre in image coordinates (eq. 2): rotate the offset by the minutia direction.
+      const Pt p{mm.x + cs * offs[c].x - sn * offs[c].y, mm.y + sn * offs[c].x + cs * offs[c].y};
+      if (!inside_enlarged_hull(hull, p, opt_.omega)) continue;
+      ++valid;
+      mask[c / 64] |= std::uint64_t{1} << (c % 64);
+      std::array<float, kNd> sum{};
+      for (std::size_t e = 0; e < nb.size(); ++e) {
+        const float dx = ms[nb[e]].x - p.x, dy = ms[nb[e]].y - p.y;
+        const float d2 = dx * dx + dy * dy;
+        if (d2 > reach * reach) continue;
+        const float gsv = gs_norm * std::exp(-d2 * inv_2s2);
+        for (int k = 0; k < kNd; ++k) sum[k] += gsv * cd[e][k];
+      }
+      for (int k = 0; k < kNd; ++k)
+        if (sum[k] > opt_.mu_psi) bits[k * PreparedTemplate::kMaskWords + c / 64] |= std::uint64_t{1} << (c % 64);
+    }
+    if (valid < min_vc) continue;
+    t.cyl_bits_.insert(t.cyl_bits_.end(), bits.begin(), bits.end());
+    t.cyl_mask_.insert(t.cyl_mask_.end(), mask.begin(), mask.end());
+    t.cyl_minutia_.push_back(static_cast<std::uint16_t>(m));
+  }
+}
+
+}  // namespace tunggal::matcher

@@ -1,0 +1,113 @@
+// Local Similarity Sort with Relaxation, Cappelli, Ferrara, Maltoni, TPAMI 2010, Sect. 5.2
+// (after Feng's relaxation, "Fingerprint matching using ridges", PR 2006):
+//  1. LSS pre-selection: the nR = min(nA, nB) pairs with the highest local similarity, each
+//     minutia used at most once (greedy on the sorted Γ), λ^0_t = Γ[r_t, c_t];
+//  2. nrel relaxation steps, λ^i_t = wR λ^{i-1}_t + (1-wR) Σ_{k≠t} ρ(t,k) λ^{i-1}_k / (nR-1),
+//     where ρ(t,k) (eq. 25) is the geometric compatibility of pairs t and k: the product of three
+//     sigmoids of (1) the difference of the distances a_t–a_k and b_t–b_k, (2) the difference of
+//     the relative directions, (3) the difference of the radial angles;
+//  3. the nP pairs with the highest efficiency λ^{nrel}_t / λ^0_t are kept and the global score is
+//     the mean of their relaxed similarities, nP = minNP + round(Z(min(nA,nB), μP, τP)(maxNP-minNP))
+//     (eq. 22).
+#include "matcher/detail/lss_r.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "matcher/detail/angles.h"
+
+namespace tunggal::matcher::detail {
+
+float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vector<float>& gamma,
+            const MatcherOptions& opt, std::vector<CylinderPair>* pairs) {
+  if (pairs) pairs->clear();
+  const int na = a.cylinder_count(), nb = b.cylinder_count();
+  if (na == 0 || nb == 0) return 0.0f;
+  const int n_min = std::min(na, nb);
+  const int np = opt.min_np +
+                 static_cast<int>(std::lround(sigmoid(float(n_min), opt.mu_p, opt.tau_p) * (opt.max_np - opt.min_np)));
+
+  // 1. LSS pre-selection.
+  thread_local std::vector<int> order;
+  order.clear();
+  for (int i = 0; i < na * nb; ++i)
+    if (gamma[i] > 0.0f) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](int x, int y) { return gamma[x] > gamma[y] || (gamma[x] == gamma[y] && x < y); });
+  thread_local std::vector<char> used_a, used_b;
+  used_a.assign(na, 0);
+  used_b.assign(nb, 0);
+  struct Sel {
+    int a, b;
+    float l0;
+  };
+  thread_local std::vector<Sel> sel;
+  sel.clear();
+  for (int idx : order) {
+    const int i = idx / nb, j = idx % nb;
+    if (used_a[i] || used_b[j]) continue;
+    used_a[i] = used_b[j] = 1;
+    sel.push_back({i, j, gamma[idx]});
+    if (static_cast<int>(sel.size()) == n_min) break;
+  }
+  const int nr = static_cast<int>(sel.size());
+  if (nr == 0) return 0.0f;
+
+  // 2. Relaxation. ρ is symmetric, computed once.
+  const auto am = a.minutiae();
+  const auto bm = b.minutiae();
+  thread_local std::vector<float> rho;
+  rho.assign(std::size_t(nr) * nr, 0.0f);
+  for (int t = 0; t < nr; ++t) {
+    const PreparedMinutia& at = am[a.cylinder_minutia(sel[t].a)];
+    const PreparedMinutia& bt = bm[b.cylinder_minutia(sel[t].b)];
+    for (int k = t + 1; k < nr; ++k) {
+      const PreparedMinutia& ak = am[a.cylinder_minutia(sel[k].a)];
+      const PreparedMinutia& bk = bm[b.cylinder_minutia(sel[k].b)];
+      const float dxa = ak.x - at.x, dya = ak.y - at.y, dxb = bk.x - bt.x, dyb = bk.y - bt.y;
+      const float d1 = std::fabs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
+      const float d2 = std::fabs(dphi(dphi(at.angle, ak.angle), dphi(bt.angle, bk.angle)));
+      const float ra = dphi(at.angle, std::atan2(dya, dxa));
+      const float rb = dphi(bt.angle, std::atan2(dyb, dxb));
+      const float d3 = std::fabs(dphi(ra, rb));
+      const float r = sigmoid(d1, opt.mu_rho1, opt.tau_rho1) * sigmoid(d2, opt.mu_rho2, opt.tau_rho2) *
+                      sigmoid(d3, opt.mu_rho3, opt.tau_rho3);
+      rho[std::size_t(t) * nr + k] = rho[std::size_t(k) * nr + t] = r;
+    }
+  }
+  thread_local std::vector<float> lam, next;
+  lam.resize(nr);
+  next.resize(nr);
+  for (int t = 0; t < nr; ++t) lam[t] = sel[t].l0;
+  const float norm = nr > 1 ? 1.0f / float(nr - 1) : 0.0f;
+  for (int it = 0; it < opt.n_rel; ++it) {
+    for (int t = 0; t < nr; ++t) {
+      const float* row = &rho[std::size_t(t) * nr];
+      float s = 0.0f;
+      for (int k = 0; k < nr; ++k) s += row[k] * lam[k];  // row[t] == 0
+      next[t] = opt.w_r * lam[t] + (1.0f - opt.w_r) * s * norm;
+    }
+    lam.swap(next);
+  }
+
+  // 3. Efficiency-ranked selection of nP pairs, global score.
+  thread_local std::vector<int> idx;
+  idx.resize(nr);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(), [&](int x, int y) {
+    const float ex = lam[x] / sel[x].l0, ey = lam[y] / sel[y].l0;
+    return ex > ey || (ex == ey && x < y);
+  });
+  const int take = std::min(np, nr);
+  float sum = 0.0f;
+  for (int q = 0; q < take; ++q) sum += lam[idx[q]];
+  if (pairs) {
+    for (int q = 0; q < take; ++q) pairs->push_back({sel[idx[q]].a, sel[idx[q]].b, lam[idx[q]]});
+    std::sort(pairs->begin(), pairs->end(), [](const CylinderPair& x, const CylinderPair& y) { return x.lambda > y.lambda; });
+  }
+  // Fewer than nP pairs found counts the missing ones as 0, so tiny overlaps cannot score high.
+  const float s = sum / float(np);
+  return std::isfinite(s) ? std::clamp(s, 0.0f, 1.0f) : 0.0f;
+}
+
+}  // namespace tunggal::matcher::detail
