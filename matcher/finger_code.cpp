@@ -1,0 +1,40 @@
+#include "matcher/finger_code.h"
+
+#include <string>
+
+#include "matcher/detail/finger_code_model.h"
+
+namespace tunggal::matcher {
+namespace {
+
+// Built on first use (a fraction of a second: it prepares a hundred synthetic fingers); C++ makes
+// the initialisation of a function-local static thread-safe.
+const detail::FingerCodeModel& model() {
+  static const detail::FingerCodeModel m{detail::FingerCodeOptions{}};
+  return m;
+}
+
+}  // namespace
+
+int finger_code_dimension() { return detail::FingerCodeOptions{}.dimension; }
+
+// 1: pooled MCC cylinders (4x4 blocks x 6 sections) -> 256 random Fourier features, centred sum,
+//    signed square root, L2.
+std::uint32_t finger_code_version() { return 1; }
+
+Status make_finger_code(const PreparedTemplate& t, std::span<float> out) {
+  if (out.size() != static_cast<std::size_t>(finger_code_dimension()))
+    return invalid_argument("finger code buffer holds " + std::to_string(out.size()) + " floats; version " +
+                            std::to_string(finger_code_version()) + " codes have " +
+                            std::to_string(finger_code_dimension()));
+  model().encode(t, out);
+  return Status::ok();
+}
+
+std::vector<float> make_finger_code(const PreparedTemplate& t) {
+  std::vector<float> out(static_cast<std::size_t>(finger_code_dimension()));
+  model().encode(t, out);
+  return out;
+}
+
+}  // namespace tunggal::matcher
