@@ -1,0 +1,141 @@
+// `tunggal eval fvc`: the FVC verification protocol on folders of FVC sets (FVC2002 DB1_B..DB4_B
+// in ../shared/data/fvc2002): per set EER, FNMR at FMR 1% / 0.1% / 0 and comparisons per second,
+// as a table or as one JSON object; optionally the DET curves as SVG.
+#include <tbb/info.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/command_registry.h"
+#include "datasets/det_plot.h"
+#include "datasets/fvc_protocol.h"
+#include "datasets/fvc_set.h"
+#include "matcher/finger_matcher.h"
+
+namespace tunggal::cli {
+namespace {
+
+struct EvalFvcArgs {
+  std::string dir;
+  bool json = false;
+  std::string det;
+  std::string impostors = "all";
+};
+
+std::string pct(double rate) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f%%", rate * 100.0);
+  return b;
+}
+
+int run(const EvalFvcArgs& a) {
+  auto sets = datasets::load_fvc_sets(a.dir);
+  if (!sets) {
+    std::cerr << "tunggal eval fvc: " << sets.error().message() << "\n";
+    return sets.error().code() == ErrorCode::kNotFound ? kExitUnavailable : kExitFailure;
+  }
+  const auto imp = a.impostors == "first" ? datasets::ImpostorPairs::kFirstImpressions
+                                          : datasets::ImpostorPairs::kAllCrossFinger;
+  const matcher::FingerMatcher m;
+  std::vector<datasets::FvcSetResult> results;
+  for (const auto& s : *sets) {
+    auto r = datasets::run_fvc_protocol(s, m, imp);
+    if (!r) {
+      std::cerr << "tunggal eval fvc: set " << s.name << ": " << r.error().message() << "\n";
+      return kExitFailure;
+    }
+    results.push_back(std::move(*r));
+  }
+
+  double eer = 0, f2 = 0, f3 = 0, f0 = 0, cps = 0;
+  for (const auto& r : results) {
+    eer += r.rates.eer;
+    f2 += r.rates.fnmr_at_fmr_1e2;
+    f3 += r.rates.fnmr_at_fmr_1e3;
+    f0 += r.rates.fnmr_at_fmr_0;
+    cps += r.comparisons_per_second;
+  }
+  const double n = double(results.size());
+  eer /= n, f2 /= n, f3 /= n, f0 /= n, cps /= n;
+
+  if (!a.det.empty()) {
+    std::vector<datasets::DetCurve> curves;
+    for (const auto& r : results)
+      curves.push_back({r.name + " (EER " + pct(r.rates.eer) + ")", r.rates.det});
+    datasets::DetPlotOptions o;
+    o.title = "DET, MCC16b + LSS-R, FVC protocol (" +
+              std::string(imp == datasets::ImpostorPairs::kAllCrossFinger ? "all cross-finger impostors)"
+                                                                          : "first-impression impostors)");
+    std::ofstream out(a.det);
+    out << datasets::det_plot_svg(curves, o);
+    if (!out) {
+      std::cerr << "tunggal eval fvc: cannot write " << a.det << "\n";
+      return kExitFailure;
+    }
+  }
+
+  if (a.json) {
+    nlohmann::json j;
+    j["sets"] = nlohmann::json::array();
+    for (const auto& r : results) {
+      j["sets"].push_back({{"name", r.name},
+                           {"genuine", r.rates.genuine},
+                           {"impostor", r.rates.impostor},
+                           {"eer", r.rates.eer},
+                           {"eer_low", r.rates.eer_low},
+                           {"eer_high", r.rates.eer_high},
+                           {"fnmr_at_fmr_1e-2", r.rates.fnmr_at_fmr_1e2},
+                           {"fnmr_at_fmr_1e-3", r.rates.fnmr_at_fmr_1e3},
+                           {"fnmr_at_fmr_0", r.rates.fnmr_at_fmr_0},
+                           {"comparisons_per_second", r.comparisons_per_second},
+                           {"templates", r.templates},
+                           {"bytes_per_template", r.bytes_per_template},
+                           {"prepare_seconds", r.prepare_seconds}});
+    }
+    j["average"] = {{"eer", eer},
+                    {"fnmr_at_fmr_1e-2", f2},
+                    {"fnmr_at_fmr_1e-3", f3},
+                    {"fnmr_at_fmr_0", f0},
+                    {"comparisons_per_second", cps}};
+    j["impostors"] = a.impostors;
+    j["threads"] = tbb::info::default_concurrency();
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+  }
+
+  std::printf("FVC protocol, MCC16b + LSS-R, %s impostor pairs, %d threads\n",
+              imp == datasets::ImpostorPairs::kAllCrossFinger ? "all cross-finger" : "first-impression",
+              tbb::info::default_concurrency());
+  std::printf("%-8s %8s %9s %8s %10s %10s %9s %12s\n", "set", "genuine", "impostor", "EER", "FNMR@1%",
+              "FNMR@0.1%", "FNMR@0", "comparisons/s");
+  for (const auto& r : results)
+    std::printf("%-8s %8zu %9zu %8s %10s %10s %9s %12.0f\n", r.name.c_str(), r.rates.genuine, r.rates.impostor,
+                pct(r.rates.eer).c_str(), pct(r.rates.fnmr_at_fmr_1e2).c_str(), pct(r.rates.fnmr_at_fmr_1e3).c_str(),
+                pct(r.rates.fnmr_at_fmr_0).c_str(), r.comparisons_per_second);
+  if (results.size() > 1)
+    std::printf("%-8s %8s %9s %8s %10s %10s %9s %12.0f\n", "average", "", "", pct(eer).c_str(), pct(f2).c_str(),
+                pct(f3).c_str(), pct(f0).c_str(), cps);
+  if (!a.det.empty()) std::printf("DET curves written to %s\n", a.det.c_str());
+  return kExitOk;
+}
+
+RegisterCommand reg{{"eval fvc", "FVC verification protocol: EER, FNMR at FMR 1%/0.1%/0, comparisons/s per set",
+                     [](CLI::App& cmd) {
+                       auto args = std::make_shared<EvalFvcArgs>();
+                       cmd.add_option("--dir", args->dir, "a folder of FVC sets (DB1_B, ...) or one set folder")
+                           ->required();
+                       cmd.add_flag("--json", args->json, "print exactly one JSON object instead of the table");
+                       cmd.add_option("--det", args->det, "write the DET curves to this SVG file");
+                       cmd.add_option("--impostors", args->impostors,
+                                      "impostor pairs: all cross-finger pairs (2,880 per set) or first impressions (45)")
+                           ->check(CLI::IsMember({"all", "first"}));
+                       return [args]() { return run(*args); };
+                     }}};
+
+}  // namespace
+}  // namespace tunggal::cli

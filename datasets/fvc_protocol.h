@@ -1,0 +1,48 @@
+#pragma once
+// The FVC verification protocol on one loaded set (Maio et al., FVC2002): genuine pairs are every
+// two impressions of the same finger (28 per finger with 8 impressions); impostor pairs are either
+// the first impressions of every two different fingers (45 for 10 fingers) or, for a finer
+// estimate, every cross-finger pair of impressions (2,880 for 10 x 8). The matcher is symmetric,
+// so each unordered pair is scored once.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "datasets/error_rates.h"
+#include "datasets/fvc_set.h"
+#include "matcher/finger_matcher.h"
+
+namespace tunggal::datasets {
+
+enum class ImpostorPairs { kAllCrossFinger, kFirstImpressions };
+
+struct IndexPair {
+  int a = 0, b = 0;  // indices into FvcSet::impressions
+};
+
+struct FvcPairs {
+  std::vector<IndexPair> genuine;
+  std::vector<IndexPair> impostor;
+};
+
+FvcPairs fvc_pairs(const FvcSet& set, ImpostorPairs impostors);
+
+struct FvcSetResult {
+  std::string name;
+  std::vector<float> genuine_scores;   // same order as FvcPairs::genuine
+  std::vector<float> impostor_scores;  // same order as FvcPairs::impostor
+  ErrorRates rates;
+  std::size_t templates = 0;
+  double prepare_seconds = 0;            // wall time of preparing every template (all cores)
+  double score_seconds = 0;              // wall time of scoring every pair (all cores)
+  double comparisons_per_second = 0;     // (genuine + impostor) / score_seconds
+  double bytes_per_template = 0;         // mean PreparedTemplate::memory_bytes()
+};
+
+// Prepares every template once (in parallel), then scores every pair in parallel with TBB and
+// times the scoring alone. Fails when a template cannot be prepared (the message names the file).
+Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::FingerMatcher& m,
+                                        ImpostorPairs impostors = ImpostorPairs::kAllCrossFinger);
+
+}  // namespace tunggal::datasets

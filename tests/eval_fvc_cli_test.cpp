@@ -1,0 +1,81 @@
+// Runs the built `tunggal eval fvc` the way a script would and checks its JSON contract.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "fvc_data_dir.h"
+
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>/dev/null";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+TEST(EvalFvcCli, JsonIsExactlyOneObjectWithTheContractFields) {
+  const auto dir = tunggal::testing::fvc_data_dir();
+  if (dir.empty()) GTEST_SKIP() << tunggal::testing::kNoFvcMessage;
+  const CliRun r = run("eval fvc --json --dir '" + (dir / "DB1_B").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;  // parse() rejects trailing garbage
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["sets"].size(), 1u);
+  const auto& s = j["sets"][0];
+  EXPECT_EQ(s["name"], "DB1_B");
+  EXPECT_EQ(s["genuine"], 280);
+  EXPECT_EQ(s["impostor"], 2880);
+  for (const char* k : {"eer", "fnmr_at_fmr_1e-2", "fnmr_at_fmr_1e-3", "fnmr_at_fmr_0"}) {
+    ASSERT_TRUE(s[k].is_number()) << k;
+    EXPECT_GE(s[k].get<double>(), 0.0) << k;
+    EXPECT_LE(s[k].get<double>(), 1.0) << k;
+  }
+  EXPECT_LE(s["fnmr_at_fmr_1e-2"].get<double>(), s["fnmr_at_fmr_1e-3"].get<double>());
+  EXPECT_LE(s["fnmr_at_fmr_1e-3"].get<double>(), s["fnmr_at_fmr_0"].get<double>());
+  EXPECT_GT(s["comparisons_per_second"].get<double>(), 0.0);
+}
+
+TEST(EvalFvcCli, FirstImpressionImpostorsAndDetFile) {
+  const auto dir = tunggal::testing::fvc_data_dir();
+  if (dir.empty()) GTEST_SKIP() << tunggal::testing::kNoFvcMessage;
+  const auto svg = std::filesystem::temp_directory_path() / ("eval_fvc_cli_test_" + std::to_string(getpid()) + ".svg");
+  const CliRun r = run("eval fvc --json --impostors first --det '" + svg.string() + "' --dir '" +
+                    (dir / "DB4_B").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["sets"][0]["impostor"], 45);
+  ASSERT_TRUE(std::filesystem::exists(svg));
+  EXPECT_GT(std::filesystem::file_size(svg), 500u);
+  std::filesystem::remove(svg);
+}
+
+TEST(EvalFvcCli, MissingFolderIsReportedNotCrashed) {
+  const CliRun r = run("eval fvc --dir /nonexistent/fvc2002");
+  EXPECT_EQ(r.exit_code, 3);  // kExitUnavailable
+}
+
+TEST(EvalFvcCli, BadImpostorChoiceIsAUsageError) {
+  const CliRun r = run("eval fvc --dir /tmp --impostors some");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
