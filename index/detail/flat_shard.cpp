@@ -1,0 +1,128 @@
+#include "index/detail/flat_shard.h"
+
+#include <omp.h>
+
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <unordered_map>
+
+#include <faiss/IndexFlat.h>
+
+#include "index/detail/snapshot_format.h"
+
+namespace tunggal::index::detail {
+namespace {
+
+class FlatShard final : public Shard {
+ public:
+  explicit FlatShard(int dim) : dim_(dim), index_(dim) {}
+
+  bool contains(std::uint64_t id) const override { return pos_.count(id) != 0; }
+
+  void add(std::span<const std::uint64_t> ids, std::span<const float> unit) override {
+    index_.add(static_cast<faiss::Index::idx_t>(ids.size()), unit.data());
+    for (std::uint64_t id : ids) {
+      pos_.emplace(id, ids_.size());
+      ids_.push_back(id);
+    }
+  }
+
+  void remove(std::span<const std::uint64_t> ids) override {
+    const std::size_t row_bytes = static_cast<std::size_t>(dim_) * sizeof(float);
+    for (std::uint64_t id : ids) {
+      auto it = pos_.find(id);
+      const std::size_t p = it->second, last = ids_.size() - 1;
+      pos_.erase(it);
+      if (p != last) {
+        std::memcpy(index_.codes.data() + p * row_bytes, index_.codes.data() + last * row_bytes, row_bytes);
+        ids_[p] = ids_[last];
+        pos_[ids_[p]] = p;
+      }
+      ids_.pop_back();
+      index_.codes.resize(ids_.size() * row_bytes);
+      index_.ntotal = static_cast<faiss::Index::idx_t>(ids_.size());
+    }
+  }
+
+  void search(std::span<const float> queries, int k, int omp_threads, ShardHits& out) const override {
+    const std::size_t n = queries.size() / dim_;
+    out.ids.assign(n * k, 0);
+    out.scores.assign(n * k, -std::numeric_limits<float>::infinity());
+    if (ids_.empty() || n == 0) return;
+    const int kk = static_cast<int>(std::min<std::size_t>(k, ids_.size()));
+    std::vector<float> d(n * kk);
+    std::vector<faiss::Index::idx_t> labels(n * kk);
+    omp_set_num_threads(omp_threads);  // this thread's parallel regions only (OpenMP ICV)
+    index_.search(static_cast<faiss::Index::idx_t>(n), queries.data(), kk, d.data(), labels.data());
+    for (std::size_t q = 0; q < n; ++q) {
+      for (int j = 0; j < kk; ++j) {
+        const auto l = labels[q * kk + j];
+        if (l < 0) continue;
+        out.ids[q * k + j] = ids_[static_cast<std::size_t>(l)];
+        out.scores[q * k + j] = d[q * kk + j];
+      }
+    }
+  }
+
+  std::uint64_t size() const override { return ids_.size(); }
+  std::size_t memory_bytes() const override {
+    // vectors + id array + hash map (node + bucket, as libstdc++ lays it out)
+    return index_.codes.capacity() + ids_.capacity() * sizeof(std::uint64_t) +
+           pos_.size() * (sizeof(void*) + 2 * sizeof(std::uint64_t)) + pos_.bucket_count() * sizeof(void*);
+  }
+  std::string describe() const override { return "Flat"; }
+
+  Status save(const std::filesystem::path& file) const override {
+    std::ofstream f(file, std::ios::binary | std::ios::trunc);
+    if (!f) return io_error("cannot create " + file.string());
+    BinaryWriter w(f);
+    write_shard_header(w, ShardFormat::kFlat, dim_);
+    w.vec(ids_);
+    w.array(index_.get_xb(), ids_.size() * static_cast<std::size_t>(dim_));
+    f.flush();
+    return w.ok() ? Status::ok() : io_error("cannot write " + file.string() + " (disk full?)");
+  }
+
+  Status load(BinaryReader& in) {
+    std::vector<float> vectors;
+    if (Status s = in.vec(ids_); !s) return s;
+    if (Status s = in.vec(vectors); !s) return s;
+    if (vectors.size() != ids_.size() * static_cast<std::size_t>(dim_)) {
+      return corruption("flat shard holds " + std::to_string(ids_.size()) + " ids but " + std::to_string(vectors.size()) + " floats");
+    }
+    for (std::size_t i = 0; i < ids_.size(); ++i) {
+      if (ids_[i] == 0 || !pos_.emplace(ids_[i], i).second) return corruption("flat shard has a zero or repeated id");
+    }
+    index_.add(static_cast<faiss::Index::idx_t>(ids_.size()), vectors.data());
+    return Status::ok();
+  }
+
+  int dimension() const { return dim_; }
+  const std::vector<std::uint64_t>& ids() const { return ids_; }
+  const float* vectors() const { return index_.get_xb(); }
+
+ private:
+  int dim_;
+  faiss::IndexFlatIP index_;
+  std::vector<std::uint64_t> ids_;                      // by row
+  std::unordered_map<std::uint64_t, std::size_t> pos_;  // id -> row
+};
+
+}  // namespace
+
+std::unique_ptr<Shard> make_flat_shard(int dim) { return std::make_unique<FlatShard>(dim); }
+
+Expected<std::unique_ptr<Shard>> load_flat_shard(int dim, BinaryReader& in) {
+  auto shard = std::make_unique<FlatShard>(dim);
+  if (Status s = shard->load(in); !s) return s;
+  return std::unique_ptr<Shard>(std::move(shard));
+}
+
+void flat_shard_contents(const Shard& flat, std::vector<std::uint64_t>& ids, std::vector<float>& vectors) {
+  const auto& f = dynamic_cast<const FlatShard&>(flat);
+  ids = f.ids();
+  vectors.assign(f.vectors(), f.vectors() + ids.size() * static_cast<std::size_t>(f.dimension()));
+}
+
+}  // namespace tunggal::index::detail

@@ -1,0 +1,38 @@
+#pragma once
+// One partition of a VectorIndex. Shards see only checked, unit-length input (the ShardedIndex
+// validates once at the boundary) and are not thread-safe themselves: the ShardedIndex guards
+// each with a shared_mutex (search is const and may run concurrently with other searches).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace tunggal::index::detail {
+
+// Per-query top-k of one shard, best first, padded with id 0 / -inf.
+struct ShardHits {
+  std::vector<std::uint64_t> ids;
+  std::vector<float> scores;
+};
+
+class Shard {
+ public:
+  virtual ~Shard() = default;
+  virtual bool contains(std::uint64_t id) const = 0;
+  // ids are new to this shard; vectors are unit length.
+  virtual void add(std::span<const std::uint64_t> ids, std::span<const float> unit_vectors) = 0;
+  // every id is present
+  virtual void remove(std::span<const std::uint64_t> ids) = 0;
+  // queries: n x dim unit vectors; fills n x k hits. omp_threads: OpenMP threads FAISS may use.
+  virtual void search(std::span<const float> queries, int k, int omp_threads, ShardHits& out) const = 0;
+  virtual std::uint64_t size() const = 0;
+  virtual std::size_t memory_bytes() const = 0;
+  virtual std::string describe() const = 0;
+  virtual Status save(const std::filesystem::path& file) const = 0;
+};
+
+}  // namespace tunggal::index::detail

@@ -1,0 +1,230 @@
+#include "index/detail/sharded_index.h"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "index/detail/flat_shard.h"
+#include "index/detail/snapshot_format.h"
+#include "index/detail/thread_pools.h"
+#include "index/detail/vector_checks.h"
+
+namespace tunggal::index::detail {
+namespace {
+
+struct ShardSlot {
+  mutable std::shared_mutex mu;
+  std::unique_ptr<Shard> shard;
+};
+
+class ShardedIndex final : public VectorIndex {
+ public:
+  ShardedIndex(const IndexOptions& o, const VectorSource* source)
+      : opt_(o), source_(source), threads_(resolve_threads(o.threads)), arena_(threads_), slots_(o.shards) {
+    // With S shards searched side by side, each FAISS call gets its share of the cores.
+    omp_per_shard_ = std::max(1, threads_ / std::min(threads_, opt_.shards));
+    set_blas_threads(omp_per_shard_);
+  }
+
+  void adopt(std::vector<std::unique_ptr<Shard>> shards) {
+    for (std::size_t s = 0; s < slots_.size(); ++s) slots_[s].shard = s < shards.size() && shards[s] ? std::move(shards[s]) : new_shard();
+  }
+
+  int dimension() const override { return opt_.dimension; }
+
+  Status add(std::span<const std::uint64_t> ids, std::span<const float> vectors) override {
+    std::lock_guard writer(writer_mu_);
+    if (vectors.size() != ids.size() * static_cast<std::size_t>(opt_.dimension)) {
+      return invalid_argument("add: " + std::to_string(ids.size()) + " ids need " +
+                              std::to_string(ids.size() * opt_.dimension) + " floats (dimension " +
+                              std::to_string(opt_.dimension) + "), got " + std::to_string(vectors.size()));
+    }
+    if (Status s = check_ids(ids); !s) return s;
+    std::vector<float> unit;
+    if (Status s = normalised_copy(vectors, opt_.dimension, "vector", unit); !s) return s;
+    // Route rows to shards and refuse the whole batch if any id is already indexed.
+    std::vector<std::vector<std::size_t>> rows(slots_.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const std::size_t s = shard_of(ids[i]);
+      if (slots_[s].shard->contains(ids[i])) {
+        return {ErrorCode::kAlreadyExists, "id " + std::to_string(ids[i]) + " is already in the index; remove it first to replace its vector"};
+      }
+      rows[s].push_back(i);
+    }
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      if (rows[s].empty()) continue;
+      std::vector<std::uint64_t> sid(rows[s].size());
+      std::vector<float> sv(rows[s].size() * opt_.dimension);
+      for (std::size_t j = 0; j < rows[s].size(); ++j) {
+        sid[j] = ids[rows[s][j]];
+        std::copy_n(unit.data() + rows[s][j] * opt_.dimension, opt_.dimension, sv.data() + j * opt_.dimension);
+      }
+      std::unique_lock lock(slots_[s].mu);
+      slots_[s].shard->add(sid, sv);
+    }
+    return Status::ok();
+  }
+
+  Status remove(std::span<const std::uint64_t> ids) override {
+    std::lock_guard writer(writer_mu_);
+    if (Status s = check_ids(ids); !s) return s;
+    std::vector<std::vector<std::uint64_t>> per(slots_.size());
+    for (std::uint64_t id : ids) {
+      const std::size_t s = shard_of(id);
+      if (!slots_[s].shard->contains(id)) return not_found("remove: id " + std::to_string(id) + " is not in the index; nothing was removed");
+      per[s].push_back(id);
+    }
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      if (per[s].empty()) continue;
+      std::unique_lock lock(slots_[s].mu);
+      slots_[s].shard->remove(per[s]);
+    }
+    return Status::ok();
+  }
+
+  Expected<SearchResults> search(std::span<const float> queries, int k) const override {
+    if (k < 1) return invalid_argument("search: k must be at least 1, got " + std::to_string(k));
+    std::vector<float> unit;
+    if (Status s = normalised_copy(queries, opt_.dimension, "query", unit); !s) return s;
+    SearchResults r;
+    r.queries = static_cast<int>(unit.size() / opt_.dimension);
+    r.k = k;
+    const std::size_t n = r.queries;
+    if (slots_.size() == 1) {
+      ShardHits hits;
+      std::shared_lock lock(slots_[0].mu);
+      slots_[0].shard->search(unit, k, threads_, hits);
+      r.ids = std::move(hits.ids);
+      r.scores = std::move(hits.scores);
+      return r;
+    }
+    std::vector<ShardHits> hits(slots_.size());
+    arena_.execute([&] {
+      tbb::parallel_for(std::size_t{0}, slots_.size(), [&](std::size_t s) {
+        std::shared_lock lock(slots_[s].mu);
+        slots_[s].shard->search(unit, k, omp_per_shard_, hits[s]);
+      });
+    });
+    // Exact merge: the global top-k is among the shards' top-k. Ties go to the smaller id.
+    r.ids.assign(n * k, kNoId);
+    r.scores.assign(n * k, -std::numeric_limits<float>::infinity());
+    std::vector<std::pair<float, std::uint64_t>> cand;
+    for (std::size_t q = 0; q < n; ++q) {
+      cand.clear();
+      for (const ShardHits& h : hits) {
+        for (int j = 0; j < k; ++j) {
+          if (h.ids[q * k + j] != kNoId) cand.emplace_back(h.scores[q * k + j], h.ids[q * k + j]);
+        }
+      }
+      const std::size_t keep = std::min<std::size_t>(k, cand.size());
+      std::partial_sort(cand.begin(), cand.begin() + keep, cand.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
+      for (std::size_t j = 0; j < keep; ++j) {
+        r.scores[q * k + j] = cand[j].first;
+        r.ids[q * k + j] = cand[j].second;
+      }
+    }
+    return r;
+  }
+
+  std::uint64_t size() const override {
+    std::uint64_t n = 0;
+    for (const auto& s : slots_) {
+      std::shared_lock lock(s.mu);
+      n += s.shard->size();
+    }
+    return n;
+  }
+
+  std::size_t memory_bytes() const override {
+    std::size_t b = sizeof(*this);
+    for (const auto& s : slots_) {
+      std::shared_lock lock(s.mu);
+      b += s.shard->memory_bytes();
+    }
+    return b;
+  }
+
+  std::string describe() const override {
+    std::string kinds;
+    for (const auto& s : slots_) {
+      std::shared_lock lock(s.mu);
+      const std::string d = s.shard->describe();
+      if (kinds.find(d) == std::string::npos) kinds += (kinds.empty() ? "" : "|") + d;
+    }
+    return std::to_string(slots_.size()) + (slots_.size() == 1 ? " shard x " : " shards x ") + kinds;
+  }
+
+  Status save(const std::filesystem::path& dir, std::uint64_t covered_seq) const override;
+
+ private:
+  std::size_t shard_of(std::uint64_t id) const { return mix_id(id) % slots_.size(); }
+  std::unique_ptr<Shard> new_shard() const { return make_flat_shard(opt_.dimension); }
+
+  IndexOptions opt_;
+  const VectorSource* source_;
+  int threads_;
+  int omp_per_shard_ = 1;
+  mutable tbb::task_arena arena_;
+  mutable std::mutex writer_mu_;  // one writer at a time (add, remove, save)
+  std::vector<ShardSlot> slots_;
+};
+
+// Snapshot: shard files named after the covered sequence are written first, the MANIFEST that
+// points at them is renamed into place last, so a crash mid-save leaves the previous snapshot
+// whole; stale shard files are deleted afterwards.
+Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covered_seq) const {
+  std::lock_guard writer(writer_mu_);  // no add/remove may slip between covered_seq and the files
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error("cannot create snapshot directory " + dir.string() + ": " + ec.message());
+  std::vector<std::string> files;
+  for (std::size_t s = 0; s < slots_.size(); ++s) {
+    files.push_back("shard-" + std::to_string(s) + "-seq" + std::to_string(covered_seq) + ".bin");
+    std::shared_lock lock(slots_[s].mu);
+    if (Status st = slots_[s].shard->save(dir / files.back()); !st) return st;
+  }
+  std::ostringstream m;
+  m << kManifestHeader << "\n"
+    << "dimension " << opt_.dimension << "\nshards " << opt_.shards << "\nkind " << to_string(opt_.kind) << "\n"
+    << "threads " << opt_.threads << "\nauto_ivf_threshold " << opt_.auto_ivf_threshold << "\n"
+    << "ivf_vectors_per_list " << opt_.ivf_vectors_per_list << "\nivf_probe_fraction " << opt_.ivf_probe_fraction << "\n"
+    << "rerank_depth " << opt_.rerank_depth << "\ntrain_sample " << opt_.train_sample << "\n"
+    << "retrain_growth " << opt_.retrain_growth << "\nseed " << opt_.seed << "\n"
+    << "covered_seq " << covered_seq << "\n";
+  for (const auto& f : files) m << "file " << f << "\n";
+  const auto tmp = dir / "MANIFEST.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << m.str();
+    out.flush();
+    if (!out) return io_error("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, dir / "MANIFEST", ec);
+  if (ec) return io_error("cannot rename " + tmp.string() + ": " + ec.message());
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("shard-", 0) == 0 && std::find(files.begin(), files.end(), name) == files.end()) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<VectorIndex>> make_sharded_index(const IndexOptions& options, const VectorSource* source,
+                                                          std::vector<std::unique_ptr<Shard>> loaded_shards) {
+  auto idx = std::make_unique<ShardedIndex>(options, source);
+  idx->adopt(std::move(loaded_shards));
+  return std::unique_ptr<VectorIndex>(std::move(idx));
+}
+
+}  // namespace tunggal::index::detail
