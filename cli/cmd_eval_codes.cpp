@@ -27,7 +27,7 @@
 #include <tbb/parallel_for.h>
 
 #include "cli/command_registry.h"
-#include "ingest/minutiae_record.h"
+#include "datasets/fvc_set.h"
 #include "matcher/detail/finger_code_model.h"
 #include "matcher/detail/synthetic_finger.h"
 #include "matcher/finger_code.h"
@@ -128,35 +128,32 @@ json eval_fvc_gallery(const std::vector<FvcItem>& items, const Codes& codes, con
 }
 
 Expected<json> eval_fvc(const Args& a, const FingerCodeModel& model) {
-  const fs::path dir = a.fvc_dir;
-  if (!fs::is_directory(dir)) return not_found("FVC2002 directory " + dir.string() + " not found (use --fvc-dir)");
+  // The loader undoes the records' stretched geometry (see datasets/fvc_set.h).
+  auto sets = datasets::load_fvc_sets(a.fvc_dir);
+  if (!sets) return sets.status();
   const matcher::FingerMatcher m;
   std::vector<FvcItem> items;
   Codes codes{model.dimension(), {}};
   int failed = 0;
-  for (int s = 1; s <= 4; ++s)
-    for (int f = 101; f <= 110; ++f)
-      for (int i = 1; i <= 8; ++i) {
-        const fs::path p = dir / ("DB" + std::to_string(s) + "_B") / (std::to_string(f) + "_" + std::to_string(i) + ".iso");
-        auto rec = read_minutiae_file(p);
-        if (!rec) return rec.status();
-        auto prep = m.prepare(rec->views.at(0));
-        if (!prep) {
-          ++failed;
-          continue;
-        }
-        items.push_back({s, f, true});
-        codes.v.resize(items.size() * std::size_t(codes.dim));
-        model.encode(*prep, std::span<float>(&codes.v[(items.size() - 1) * codes.dim], std::size_t(codes.dim)));
+  for (std::size_t s = 0; s < sets->size(); ++s)
+    for (const auto& imp : (*sets)[s].impressions) {
+      auto prep = m.prepare(imp.finger_template);
+      if (!prep) {
+        ++failed;
+        continue;
       }
+      items.push_back({int(s) + 1, imp.finger, true});
+      codes.v.resize(items.size() * std::size_t(codes.dim));
+      model.encode(*prep, std::span<float>(&codes.v[(items.size() - 1) * codes.dim], std::size_t(codes.dim)));
+    }
   json j;
   j["templates"] = items.size();
   j["rejected_by_prepare"] = failed;
-  for (int s = 1; s <= 4; ++s) {
+  for (std::size_t s = 0; s < sets->size(); ++s) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < items.size(); ++i)
-      if (items[i].set == s) idx.push_back(i);
-    j["DB" + std::to_string(s) + "_B"] = eval_fvc_gallery(items, codes, idx);
+      if (items[i].set == int(s) + 1) idx.push_back(i);
+    if (!idx.empty()) j[(*sets)[s].name] = eval_fvc_gallery(items, codes, idx);
   }
   std::vector<std::size_t> all(items.size());
   std::iota(all.begin(), all.end(), 0);

@@ -11,7 +11,7 @@
 #include <map>
 #include <numeric>
 
-#include "ingest/minutiae_record.h"
+#include "datasets/fvc_set.h"
 #include "matcher/detail/synthetic_finger.h"
 #include "tests/fvc_data_dir.h"
 
@@ -111,7 +111,7 @@ TEST(FingerCode, SeparatesNoisySyntheticMatesFromImpostors) {
   EXPECT_GT(genuine, impostor + 0.15);
 }
 
-// Real prints: FVC2002 DB1_B fingers 101..110, 8 impressions each. For each probe impression the
+// Real prints: FVC2002 DB1_B, 10 fingers x 8 impressions. For each probe impression the
 // codes of its 7 mates must on average outscore the 72 impostor impressions, and the best mate
 // must rank near the top.
 TEST(FingerCode, SeparatesFvc2002MatesFromImpostors) {
@@ -121,17 +121,12 @@ TEST(FingerCode, SeparatesFvc2002MatesFromImpostors) {
     int finger;
     std::vector<float> code;
   };
+  auto set = datasets::load_fvc_set(dir / "DB1_B");
+  ASSERT_TRUE(set.has_value()) << set.status().to_string();
   std::vector<Item> items;
   const FingerMatcher m;
-  for (int f = 101; f <= 110; ++f)
-    for (int i = 1; i <= 8; ++i) {
-      const auto path = dir / "DB1_B" / (std::to_string(f) + "_" + std::to_string(i) + ".iso");
-      auto rec = read_minutiae_file(path);
-      ASSERT_TRUE(rec.has_value()) << path << ": " << rec.status().to_string();
-      auto p = m.prepare(rec->views.at(0));
-      if (!p) continue;
-      items.push_back({f, make_finger_code(*p)});
-    }
+  for (const auto& imp : set->impressions)
+    if (auto p = m.prepare(imp.finger_template)) items.push_back({imp.finger, make_finger_code(*p)});
   ASSERT_GE(items.size(), 70u);
   double genuine = 0, impostor = 0;
   int ng = 0, ni = 0, best_mate_top3 = 0;
