@@ -1,0 +1,49 @@
+#include "datasets/detail/master_finger.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace tunggal::datasets::detail {
+namespace {
+
+constexpr float kPi = std::numbers::pi_v<float>;
+// Minutiae per px² at 500 ppi. Tuned so that impressions match FVC2002's minutiae count and
+// nearest-neighbour distances (docs/population.md, `tunggal gen --stats`).
+constexpr float kDensityLow = 4.2e-4f, kDensityHigh = 6.2e-4f;
+constexpr float kHardCore2 = 6.0f * 6.0f;
+
+}  // namespace
+
+void make_master_finger(Rng& pattern_rng, Rng& rng, bool right_hand, MasterFinger& out) {
+  out.half_width = rng.uniform(150.0f, 185.0f);
+  out.half_height = out.half_width * rng.uniform(1.25f, 1.45f);
+  const PatternClass pattern = draw_pattern(pattern_rng, right_hand);
+  out.field = make_orientation_field(pattern, rng, out.half_width, out.half_height);
+
+  const float area = kPi * out.half_width * out.half_height;
+  const int target = std::min(MasterFinger::kMaxMinutiae,
+                              static_cast<int>(std::lround(area * rng.uniform(kDensityLow, kDensityHigh))));
+  out.count = 0;
+  // Dart throwing inside the ellipse; the hard core rejects few darts at this density.
+  for (int tries = 0; out.count < target && tries < 4 * target; ++tries) {
+    const float u = rng.uniform(-1.0f, 1.0f), v = rng.uniform(-1.0f, 1.0f);
+    if (u * u + v * v > 1.0f) continue;
+    const float x = u * out.half_width, y = v * out.half_height;
+    bool close = false;
+    for (int k = 0; k < out.count && !close; ++k) {
+      const float dx = out.minutiae[k].x - x, dy = out.minutiae[k].y - y;
+      close = dx * dx + dy * dy < kHardCore2;
+    }
+    if (close) continue;
+    MasterMinutia& m = out.minutiae[out.count++];
+    m.x = x;
+    m.y = y;
+    const std::uint64_t bits = rng.next();
+    float a = out.field.orientation(x, y) + ((bits & 1) ? kPi : 0.0f);
+    m.angle = a >= 2 * kPi ? a - 2 * kPi : a;
+    m.type = ((bits >> 8) & 0xff) < 154 ? MinutiaType::kRidgeEnding : MinutiaType::kBifurcation;
+  }
+}
+
+}  // namespace tunggal::datasets::detail
