@@ -15,6 +15,10 @@ class FaceEmbedding {
 
   FaceEmbedding() = default;
   static Expected<FaceEmbedding> make(std::span<const float> values);
+  // Rebuilds an embedding from values that make() produced earlier (e.g. read back from the
+  // store), bit for bit: re-normalising could move the last bit of each component. Still rejects
+  // NaN/Inf, empty and zero vectors, and vectors whose norm is not 1 within 1e-3.
+  static Expected<FaceEmbedding> from_unit(std::span<const float> values);
 
   int dimension() const { return static_cast<int>(v_.size()); }
   const std::vector<float>& values() const { return v_; }

@@ -1,0 +1,131 @@
+#pragma once
+// The durable home of the gallery, the enrollment queue, verdicts and the audit log: one RocksDB
+// database with a column family per record kind (subjects, templates, faces, enrollments, queue,
+// verdicts, audit, changes, meta). RocksDB stays behind the pimpl.
+//
+// Writes go through a Batch that is committed as one rocksdb::WriteBatch: all of it or nothing.
+// The counters (active subjects, pending jobs, highest subject id, audit/change/queue sequence
+// numbers) live in the meta column family and are written in that same WriteBatch, so they are
+// exact after any crash and cost nothing at open.
+//
+// Thread safety: any number of concurrent readers; commits are serialised inside the store.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/enrollment.h"
+#include "core/ids.h"
+#include "core/status.h"
+#include "core/verdict.h"
+#include "engine/store_records.h"
+
+namespace tunggal::engine {
+
+// kSynced: the WAL is fsynced before commit returns (what an acknowledgement to a station needs).
+// kBuffered: written to the WAL in the OS page cache; survives a process crash, not a power cut,
+// until flush() or a later synced commit. For bulk import.
+enum class Durability { kSynced, kBuffered };
+
+struct StoreOptions {
+  std::filesystem::path path;
+  bool create_if_missing = true;
+  bool read_only = false;
+  std::size_t block_cache_bytes = 256u << 20;
+  std::optional<GalleryConfig> gallery;  // required when creating; checked when opening
+};
+
+class Store {
+ public:
+  // The on-disk format this build reads and writes (meta "format_version").
+  static constexpr int kFormatVersion = 1;
+
+  // Errors: kLocked (another process, or another Store in this one, holds the directory),
+  // kIncompatible (other format version), kCorruption, kFailedPrecondition (not a tunggal store),
+  // kInvalidArgument (missing or different gallery config), kNotFound (no store and not creating).
+  static Expected<std::unique_ptr<Store>> open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const GalleryConfig& gallery_config() const;
+  const std::filesystem::path& path() const;
+
+  // Accumulates writes; nothing is visible until Store::commit. Checks that need the stored state
+  // (revoking an unknown subject, enqueueing an id twice, a face of the wrong dimension) happen at
+  // commit, which then fails as a whole.
+  class Batch {
+   public:
+    Batch();
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    Batch& operator=(Batch&&) noexcept;
+
+    // Adds or replaces a subject with its biometrics (fingers at distinct positions) + a change
+    // entry {added}. Putting a revoked subject's id again re-activates it.
+    void put_subject(const StoredSubject& subject);
+    // Marks an active subject revoked, deletes its templates and face, + a change entry {removed}.
+    // Commit fails with kNotFound for an unknown subject, kFailedPrecondition for a revoked one.
+    void revoke_subject(SubjectId id, std::string reason, std::int64_t at_ms);
+    // Stores the enrollment as a pending job at the end of the FIFO queue. Commit fails with
+    // kAlreadyExists if this enrollment id was received before.
+    void enqueue(const Enrollment& enrollment, std::int64_t received_at_ms);
+    // Stores (or replaces, e.g. after adjudication) the verdict; a pending job becomes kDecided
+    // and leaves the queue.
+    void record_verdict(const Verdict& verdict);
+    void append_audit(AuditEntry entry);  // seq assigned at commit
+    void put_meta(std::string key, std::string value);
+
+    bool empty() const;
+    std::size_t size() const;
+
+   private:
+    friend class Store;
+    struct Ops;
+    std::unique_ptr<Ops> ops_;
+  };
+
+  Batch batch() const;
+  // Atomic: one rocksdb::WriteBatch, all or nothing. The batch is consumed either way.
+  Status commit(Batch&& batch, Durability durability = Durability::kSynced);
+  // Makes everything committed so far durable (WAL fsynced, memtables written to table files):
+  // the end of a bulk import done with kBuffered commits.
+  Status flush();
+
+  // Reads. A missing record is an empty optional; an error is I/O or corruption.
+  Expected<std::optional<StoredSubject>> load_subject(SubjectId id) const;
+  Expected<std::optional<SubjectRecord>> subject(SubjectId id) const;
+  Expected<std::optional<EnrollmentRecord>> enrollment(const EnrollmentId& id) const;
+  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const;
+  Expected<std::vector<Enrollment>> pending(std::size_t max) const;  // oldest first
+  std::uint64_t pending_count() const;
+  std::uint64_t subject_count() const;  // active subjects
+  std::uint64_t max_subject_id() const;  // 0 if none; the engine assigns max+1 (ids never reused)
+
+  // Iteration for rebuilds and reprocessing, over a consistent snapshot; return false from fn to
+  // stop early.
+  Status for_each_subject(const std::function<bool(const StoredSubject&)>& fn, SubjectId from = {}) const;  // active only, id order
+  Status for_each_verdict(const std::function<bool(const Verdict&)>& fn) const;
+  Status for_each_audit(const std::function<bool(const AuditEntry&)>& fn, std::uint64_t after_seq = 0) const;
+  Status for_each_change(const std::function<bool(const ChangeEntry&)>& fn, std::uint64_t after_seq = 0) const;
+  std::uint64_t last_change_seq() const;  // what an index snapshot records as "covered"
+  std::uint64_t last_audit_seq() const;
+
+  Expected<std::optional<std::string>> meta(const std::string& key) const;
+  // A consistent online copy into `dir` (which must not exist), openable as a store.
+  Status checkpoint(const std::filesystem::path& dir) const;
+  // Reads every table file and checks its block checksums: kCorruption names what is damaged.
+  Status verify_checksums() const;
+
+  struct Impl;  // opaque: RocksDB lives behind it, in store.cpp
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tunggal::engine

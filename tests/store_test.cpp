@@ -1,0 +1,704 @@
+#include <csignal>
+#include <cstdlib>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <random>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "engine/detail/record_codec.h"
+#include "engine/store.h"
+
+using namespace tunggal;
+using namespace tunggal::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kDim = 16;
+const GalleryConfig kGallery{kDim, 4};
+
+// A fresh directory per test, removed afterwards.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    // A death test's child re-executes this binary (new pid): it finds the parent's directory here.
+    if (const char* d = std::getenv("TUNGGAL_STORE_TEST_DIR"); d && *d) {
+      dir_ = d;
+      return;
+    }
+    dir_ = fs::temp_directory_path() /
+           (std::string("tunggal_store_") + info->name() + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  StoreOptions options(const fs::path& p) const {
+    StoreOptions o;
+    o.path = p;
+    o.gallery = kGallery;
+    o.block_cache_bytes = 8u << 20;
+    return o;
+  }
+  std::unique_ptr<Store> open_store() { return open_at(dir_); }
+  std::unique_ptr<Store> open_at(const fs::path& p) {
+    auto s = Store::open(options(p));
+    EXPECT_TRUE(s) << s.error().to_string();
+    return s ? std::move(*s) : nullptr;
+  }
+
+  fs::path dir_;
+};
+
+FaceEmbedding make_face(int seed, int dim = kDim) {
+  std::mt19937 rng(static_cast<unsigned>(seed));
+  std::normal_distribution<float> n;
+  std::vector<float> v(static_cast<std::size_t>(dim));
+  for (auto& x : v) x = n(rng);
+  return *FaceEmbedding::make(v);
+}
+
+// Angles as the ISO reader produces them (u × 2π/256), so storage is exact.
+FingerTemplate make_finger(FingerPosition p, int n, int seed) {
+  FingerTemplate f;
+  f.position = p;
+  f.width = 388;
+  f.height = 374;
+  f.quality = 77;
+  for (int i = 0; i < n; ++i) {
+    Minutia m;
+    m.x = static_cast<std::uint16_t>((seed * 31 + i * 17) % 388);
+    m.y = static_cast<std::uint16_t>((seed * 7 + i * 29) % 374);
+    m.angle = static_cast<float>(((seed + i * 37) % 256) * (2.0 * std::numbers::pi / 256.0));
+    m.type = i % 3 == 0 ? MinutiaType::kBifurcation : MinutiaType::kRidgeEnding;
+    m.quality = static_cast<std::uint8_t>((i * 13 + seed) % 101);
+    f.minutiae.push_back(m);
+  }
+  return f;
+}
+
+StoredSubject make_subject(std::uint64_t id, int fingers = 10, bool face = true) {
+  StoredSubject s;
+  s.record.id = SubjectId{id};
+  s.record.nik = "3273010101900001";
+  s.record.site = "3273-KEC-SUKAJADI-01";
+  s.record.enrollment = EnrollmentId{"E" + std::to_string(id)};
+  s.record.enrolled_at_ms = 1700000000000 + static_cast<std::int64_t>(id);
+  for (int p = 1; p <= fingers; ++p) {
+    s.fingers.push_back(make_finger(static_cast<FingerPosition>(p), 30 + p, static_cast<int>(id) * 10 + p));
+  }
+  if (face) s.face = make_face(static_cast<int>(id));
+  return s;
+}
+
+Enrollment make_enrollment(const std::string& id, int fingers = 2) {
+  Enrollment e;
+  e.id = EnrollmentId{id};
+  e.site = "3273-KEC-SUKAJADI-01";
+  e.nik = *Nik::parse("3273014507950002");
+  e.capture_time_ms = 1700000001234;
+  for (int p = 1; p <= fingers; ++p) e.fingers.push_back(make_finger(static_cast<FingerPosition>(p), 25, p));
+  e.face = make_face(99);
+  return e;
+}
+
+Verdict make_verdict(const std::string& enrollment) {
+  Verdict v;
+  v.enrollment = EnrollmentId{enrollment};
+  v.kind = VerdictKind::kDuplicate;
+  v.subject = SubjectId{0};
+  Candidate c;
+  c.subject = SubjectId{42};
+  c.score = 7.25f;
+  c.finger_scores[1] = 0.8f;
+  c.finger_scores[6] = 0.0f;
+  c.face_score = 0.61f;
+  v.candidates.push_back(c);
+  Candidate d;  // all NaN except score
+  d.subject = SubjectId{43};
+  d.score = -1.5f;
+  v.candidates.push_back(d);
+  v.reject_reason = "";
+  v.duplicate_threshold = 6.0f;
+  v.review_threshold = 3.5f;
+  v.decided_at_ms = 1700000002000;
+  v.decision = Decision::kConfirmedDuplicate;
+  v.linked_subject = SubjectId{42};
+  v.decided_by = "admin@dukcapil";
+  v.decision_reason = "same person, second NIK";
+  v.adjudicated_at_ms = 1700000003000;
+  return v;
+}
+
+bool same_bits(float a, float b) { return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b); }
+
+void expect_same(const Verdict& a, const Verdict& b) {
+  EXPECT_EQ(a.enrollment, b.enrollment);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.subject, b.subject);
+  ASSERT_EQ(a.candidates.size(), b.candidates.size());
+  for (std::size_t i = 0; i < a.candidates.size(); ++i) {
+    EXPECT_EQ(a.candidates[i].subject, b.candidates[i].subject);
+    EXPECT_TRUE(same_bits(a.candidates[i].score, b.candidates[i].score));
+    for (int f = 0; f < kFingerCount; ++f) {
+      EXPECT_TRUE(same_bits(a.candidates[i].finger_scores[f], b.candidates[i].finger_scores[f])) << i << "/" << f;
+    }
+    EXPECT_TRUE(same_bits(a.candidates[i].face_score, b.candidates[i].face_score));
+  }
+  EXPECT_EQ(a.reject_reason, b.reject_reason);
+  EXPECT_TRUE(same_bits(a.duplicate_threshold, b.duplicate_threshold));
+  EXPECT_TRUE(same_bits(a.review_threshold, b.review_threshold));
+  EXPECT_EQ(a.decided_at_ms, b.decided_at_ms);
+  EXPECT_EQ(a.decision, b.decision);
+  EXPECT_EQ(a.linked_subject, b.linked_subject);
+  EXPECT_EQ(a.decided_by, b.decided_by);
+  EXPECT_EQ(a.decision_reason, b.decision_reason);
+  EXPECT_EQ(a.adjudicated_at_ms, b.adjudicated_at_ms);
+}
+
+void expect_same(const StoredSubject& a, const StoredSubject& b) {
+  EXPECT_EQ(a.record, b.record);
+  EXPECT_EQ(a.fingers, b.fingers);
+  EXPECT_EQ(a.face, b.face);
+}
+
+void expect_same(const Enrollment& a, const Enrollment& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.site, b.site);
+  EXPECT_EQ(a.nik, b.nik);
+  EXPECT_EQ(a.capture_time_ms, b.capture_time_ms);
+  EXPECT_EQ(a.fingers, b.fingers);
+  EXPECT_EQ(a.face, b.face);
+}
+
+}  // namespace
+
+// ---- codecs ------------------------------------------------------------------------------------
+
+TEST(RecordCodec, MinutiaeFromIsoAndAnsiAnglesRoundTripExactly) {
+  FingerTemplate iso = make_finger(FingerPosition::kLeftIndex, 60, 3);
+  FingerTemplate ansi = iso;
+  for (std::size_t i = 0; i < ansi.minutiae.size(); ++i) {
+    ansi.minutiae[i].angle = static_cast<float>(static_cast<double>(i * 7 % 180) * (2.0 * std::numbers::pi / 180.0));
+  }
+  for (const auto* f : {&iso, &ansi}) {
+    std::string bytes;
+    detail::encode(*f, bytes);
+    EXPECT_LE(bytes.size(), 20 + 6 * f->minutiae.size());  // 6 bytes per minutia
+    auto back = detail::decode_template(bytes);
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, *f);
+  }
+}
+
+TEST(RecordCodec, ArbitraryAnglesWithinATenthOfADegreeAndOddFingersExact) {
+  FingerTemplate f = make_finger(FingerPosition::kRightThumb, 40, 5);
+  for (std::size_t i = 0; i < f.minutiae.size(); ++i) f.minutiae[i].angle = 0.123456f * static_cast<float>(i) + 0.01f;
+  std::string bytes;
+  detail::encode(f, bytes);
+  auto back = detail::decode_template(bytes);
+  ASSERT_TRUE(back);
+  for (std::size_t i = 0; i < f.minutiae.size(); ++i) {
+    EXPECT_NEAR(back->minutiae[i].angle, std::fmod(f.minutiae[i].angle, 2 * std::numbers::pi_v<float>),
+                std::numbers::pi / 2048 + 1e-6);
+    EXPECT_EQ(back->minutiae[i].x, f.minutiae[i].x);
+    EXPECT_EQ(back->minutiae[i].quality, f.minutiae[i].quality);
+  }
+  // Coordinates beyond 14 bits take the exact 10-byte form.
+  f.minutiae[0].x = 40000;
+  bytes.clear();
+  detail::encode(f, bytes);
+  back = detail::decode_template(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, f);
+}
+
+TEST(RecordCodec, VerdictKeepsEveryFieldIncludingNaNScores) {
+  const Verdict v = make_verdict("E-1");
+  std::string bytes;
+  detail::encode(v, bytes);
+  auto back = detail::decode_verdict(bytes);
+  ASSERT_TRUE(back) << back.error().to_string();
+  expect_same(v, *back);
+  EXPECT_TRUE(std::isnan(back->candidates[1].finger_scores[3]));
+}
+
+TEST(RecordCodec, FaceRoundTripsBitForBit) {
+  const FaceEmbedding f = make_face(7, 512);
+  std::string bytes;
+  detail::encode(f, bytes);
+  EXPECT_EQ(bytes.size(), 3u + 4u * 512u);
+  auto back = detail::decode_face(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, f);
+}
+
+TEST(RecordCodec, EveryTruncationAndByteFlipIsAnErrorOrAValidRecordNeverACrash) {
+  std::vector<std::pair<std::string, Status (*)(std::string_view)>> cases;
+  std::string t, e, v, s, a;
+  detail::encode(make_finger(FingerPosition::kRightIndex, 12, 1), t);
+  detail::encode(EnrollmentRecord{make_enrollment("E-7"), JobState::kPending, 5, 9}, e);
+  detail::encode(make_verdict("E-7"), v);
+  detail::encode(make_subject(3).record, s);
+  detail::encode(AuditEntry{4, 5, "admin", "revoke", "subject 3", "fraud", "active", "revoked"}, a);
+  auto tcheck = [](std::string_view b) { return detail::decode_template(b).status(); };
+  auto echeck = [](std::string_view b) { return detail::decode_enrollment_record(b).status(); };
+  auto vcheck = [](std::string_view b) { return detail::decode_verdict(b).status(); };
+  auto scheck = [](std::string_view b) { return detail::decode_subject(b).status(); };
+  auto acheck = [](std::string_view b) { return detail::decode_audit(b).status(); };
+  cases = {{t, +tcheck}, {e, +echeck}, {v, +vcheck}, {s, +scheck}, {a, +acheck}};
+  for (const auto& [bytes, check] : cases) {
+    ASSERT_TRUE(check(bytes));
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      const Status st = check(std::string_view(bytes).substr(0, n));
+      ASSERT_FALSE(st) << "prefix " << n;
+      EXPECT_TRUE(st.code() == ErrorCode::kCorruption || st.code() == ErrorCode::kIncompatible) << st.to_string();
+    }
+    EXPECT_EQ(check(bytes + "x").code(), ErrorCode::kCorruption);  // trailing garbage
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      std::string flipped = bytes;
+      flipped[i] = static_cast<char>(flipped[i] ^ 0xff);
+      const Status st = check(flipped);  // must not crash; either answer is fine
+      if (!st) {
+        EXPECT_NE(st.code(), ErrorCode::kInternal);
+      }
+    }
+  }
+}
+
+// ---- store -------------------------------------------------------------------------------------
+
+TEST_F(StoreTest, EveryRecordTypeRoundTrips) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->gallery_config(), kGallery);
+  const StoredSubject subj = make_subject(5);
+  const Enrollment enr = make_enrollment("E-100");
+  const Verdict ver = make_verdict("E-100");
+  auto b = store->batch();
+  b.put_subject(subj);
+  b.enqueue(enr, 1700000009999);
+  b.record_verdict(ver);
+  b.append_audit({0, 1700000010000, "admin@dukcapil", "adjudicate", "E-100", "same person", "REVIEW", "DUPLICATE"});
+  b.put_meta("index.covered_seq", "17");
+  EXPECT_EQ(b.size(), 5u);
+  ASSERT_TRUE(store->commit(std::move(b)));
+
+  auto loaded = store->load_subject(SubjectId{5});
+  ASSERT_TRUE(loaded && *loaded);
+  expect_same(**loaded, subj);
+  auto rec = store->subject(SubjectId{5});
+  ASSERT_TRUE(rec && *rec);
+  EXPECT_EQ(**rec, subj.record);
+  auto job = store->enrollment(EnrollmentId{"E-100"});
+  ASSERT_TRUE(job && *job);
+  expect_same((*job)->enrollment, enr);
+  EXPECT_EQ((*job)->state, JobState::kDecided);
+  EXPECT_EQ((*job)->received_at_ms, 1700000009999);
+  EXPECT_EQ((*job)->queue_seq, 1u);
+  auto v = store->verdict(EnrollmentId{"E-100"});
+  ASSERT_TRUE(v && *v);
+  expect_same(**v, ver);
+  std::vector<AuditEntry> audit;
+  ASSERT_TRUE(store->for_each_audit([&](const AuditEntry& a) { return audit.push_back(a), true; }));
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].seq, 1u);
+  EXPECT_EQ(audit[0].before, "REVIEW");
+  EXPECT_EQ(audit[0].after, "DUPLICATE");
+  std::vector<ChangeEntry> changes;
+  ASSERT_TRUE(store->for_each_change([&](const ChangeEntry& c) { return changes.push_back(c), true; }));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], (ChangeEntry{1, SubjectId{5}, true}));
+  auto m = store->meta("index.covered_seq");
+  ASSERT_TRUE(m && *m);
+  EXPECT_EQ(**m, "17");
+  EXPECT_FALSE(*store->meta("absent"));
+  EXPECT_FALSE(*store->load_subject(SubjectId{6}));
+  EXPECT_FALSE(*store->verdict(EnrollmentId{"nope"}));
+  EXPECT_TRUE(store->verify_checksums());
+}
+
+TEST_F(StoreTest, BatchIsInvisibleUntilCommitThenAllVisible) {
+  auto store = open_store();
+  auto b = store->batch();
+  for (std::uint64_t id = 1; id <= 50; ++id) b.put_subject(make_subject(id, 2));
+  EXPECT_EQ(store->subject_count(), 0u);
+  EXPECT_FALSE(*store->subject(SubjectId{1}));
+  ASSERT_TRUE(store->commit(std::move(b)));
+  EXPECT_EQ(store->subject_count(), 50u);
+  EXPECT_EQ(store->max_subject_id(), 50u);
+  EXPECT_EQ(store->last_change_seq(), 50u);
+  std::uint64_t n = 0, last = 0;
+  ASSERT_TRUE(store->for_each_subject([&](const StoredSubject& s) {
+    EXPECT_GT(s.record.id.value, last);
+    last = s.record.id.value;
+    EXPECT_EQ(s.fingers.size(), 2u);
+    EXPECT_TRUE(s.face);
+    return ++n, true;
+  }));
+  EXPECT_EQ(n, 50u);
+  // from + early stop
+  std::vector<std::uint64_t> seen;
+  ASSERT_TRUE(store->for_each_subject([&](const StoredSubject& s) { return seen.push_back(s.record.id.value), seen.size() < 3; },
+                                      SubjectId{20}));
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{20, 21, 22}));
+}
+
+TEST_F(StoreTest, FailedCommitLeavesNothing) {
+  auto store = open_store();
+  auto b = store->batch();
+  for (std::uint64_t id = 1; id <= 5; ++id) b.put_subject(make_subject(id, 1));
+  b.enqueue(make_enrollment("E-1"), 1);
+  b.append_audit({0, 1, "a", "x", "t", "r", "", ""});
+  b.revoke_subject(SubjectId{999}, "no such subject", 2);  // fails the whole batch
+  const Status s = store->commit(std::move(b));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store->subject_count(), 0u);
+  EXPECT_EQ(store->pending_count(), 0u);
+  EXPECT_EQ(store->max_subject_id(), 0u);
+  EXPECT_EQ(store->last_change_seq(), 0u);
+  EXPECT_EQ(store->last_audit_seq(), 0u);
+  EXPECT_FALSE(*store->subject(SubjectId{1}));
+  EXPECT_FALSE(*store->enrollment(EnrollmentId{"E-1"}));
+  EXPECT_TRUE(store->pending(10)->empty());
+
+  // A face of the wrong dimension fails too, with a message naming both dimensions.
+  auto c = store->batch();
+  StoredSubject bad = make_subject(7);
+  bad.face = make_face(1, kDim + 1);
+  c.put_subject(bad);
+  const Status s2 = store->commit(std::move(c));
+  EXPECT_EQ(s2.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s2.message().find("17 dimensions"), std::string::npos) << s2.message();
+  EXPECT_FALSE(*store->subject(SubjectId{7}));
+}
+
+TEST_F(StoreTest, EverythingSurvivesReopen) {
+  {
+    auto store = open_store();
+    auto b = store->batch();
+    for (std::uint64_t id = 1; id <= 10; ++id) b.put_subject(make_subject(id, 3));
+    b.enqueue(make_enrollment("E-1"), 1);
+    b.enqueue(make_enrollment("E-2"), 2);
+    b.append_audit({0, 1, "a", "x", "t", "r", "", ""});
+    ASSERT_TRUE(store->commit(std::move(b)));
+    auto c = store->batch();
+    c.revoke_subject(SubjectId{3}, "fraud", 5);
+    c.record_verdict(make_verdict("E-1"));
+    ASSERT_TRUE(store->commit(std::move(c), Durability::kBuffered));
+    ASSERT_TRUE(store->flush());
+  }
+  StoreOptions o = options(dir_);
+  o.gallery.reset();  // the stored config is used
+  auto store = Store::open(o);
+  ASSERT_TRUE(store) << store.error().to_string();
+  EXPECT_EQ((*store)->gallery_config(), kGallery);
+  EXPECT_EQ((*store)->subject_count(), 9u);
+  EXPECT_EQ((*store)->max_subject_id(), 10u);
+  EXPECT_EQ((*store)->pending_count(), 1u);
+  EXPECT_EQ((*store)->last_change_seq(), 11u);
+  EXPECT_EQ((*store)->last_audit_seq(), 1u);
+  auto s = (*store)->load_subject(SubjectId{4});
+  ASSERT_TRUE(s && *s);
+  expect_same(**s, make_subject(4, 3));
+  // Sequence numbers continue where they were.
+  auto b = (*store)->batch();
+  b.append_audit({0, 2, "a", "y", "t", "r", "", ""});
+  ASSERT_TRUE((*store)->commit(std::move(b)));
+  EXPECT_EQ((*store)->last_audit_seq(), 2u);
+}
+
+TEST_F(StoreTest, SyncedCommitSurvivesTheProcessKillingItselfRightAfter) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the child re-executes this binary: no inherited threads
+  ::setenv("TUNGGAL_STORE_TEST_DIR", dir_.c_str(), 1);
+  EXPECT_EXIT(
+      {
+        auto store = Store::open(options(dir_));
+        if (!store) std::_Exit(3);
+        auto b = (*store)->batch();
+        b.put_subject(make_subject(77, 10));
+        b.enqueue(make_enrollment("E-kill"), 123);
+        if (!(*store)->commit(std::move(b), Durability::kSynced)) std::_Exit(4);
+        std::raise(SIGKILL);  // no destructor, no flush, no close
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  ::unsetenv("TUNGGAL_STORE_TEST_DIR");
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->subject_count(), 1u);
+  EXPECT_EQ(store->pending_count(), 1u);
+  auto s = store->load_subject(SubjectId{77});
+  ASSERT_TRUE(s && *s);
+  expect_same(**s, make_subject(77, 10));
+  auto p = store->pending(5);
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].id.value, "E-kill");
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsLocked) {
+  auto first = open_store();
+  ASSERT_TRUE(first);
+  auto second = Store::open(options(dir_));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), ErrorCode::kLocked);
+  EXPECT_NE(second.error().message().find("in use"), std::string::npos) << second.error().message();
+  EXPECT_NE(second.error().message().find(dir_.string()), std::string::npos);
+  first.reset();
+  EXPECT_TRUE(Store::open(options(dir_)));  // released on close
+}
+
+TEST_F(StoreTest, OtherFormatVersionIsIncompatible) {
+  open_store().reset();
+  {  // rewrite the version as a future build would
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> hs;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open({}, dir_.string(), descs, &hs, &db).ok());
+    auto meta = std::find(names.begin(), names.end(), "meta") - names.begin();
+    ASSERT_TRUE(db->Put({}, hs[static_cast<std::size_t>(meta)], "format_version", "2").ok());
+    for (auto* h : hs) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto s = Store::open(options(dir_));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kIncompatible);
+  EXPECT_NE(s.error().message().find("format 2"), std::string::npos) << s.error().message();
+}
+
+TEST_F(StoreTest, DifferentGalleryConfigIsRefused) {
+  open_store().reset();
+  StoreOptions o = options(dir_);
+  o.gallery = GalleryConfig{512, 4};
+  auto s = Store::open(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.error().message().find("fixed when a store is created"), std::string::npos);
+}
+
+TEST_F(StoreTest, DirectoriesThatAreNotStoresAreRefused) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "notes.txt") << "hello";
+  auto s = Store::open(options(dir_));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.error().message().find("not a tunggal store"), std::string::npos);
+
+  // A RocksDB database of someone else's.
+  const fs::path other = dir_ / "other";
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(ro, other.string(), &db).ok());
+  delete db;
+  s = Store::open(options(other));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kFailedPrecondition);
+
+  // Missing without create: not found; creating without a gallery config: says what is needed.
+  StoreOptions o = options(dir_ / "new");
+  o.create_if_missing = false;
+  EXPECT_EQ(Store::open(o).error().code(), ErrorCode::kNotFound);
+  o.create_if_missing = true;
+  o.gallery.reset();
+  EXPECT_EQ(Store::open(o).error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(StoreTest, DamagedDatabaseFilesAreCorruption) {
+  open_store().reset();
+  // CURRENT names the manifest; point it at garbage.
+  std::ofstream(dir_ / "CURRENT", std::ios::trunc) << "MANIFEST-999999\n";
+  auto s = Store::open(options(dir_));
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(s.error().code() == ErrorCode::kCorruption || s.error().code() == ErrorCode::kIoError)
+      << s.error().to_string();
+}
+
+TEST_F(StoreTest, CorruptStoredValueIsACorruptionErrorNotACrash) {
+  {
+    auto store = open_store();
+    auto b = store->batch();
+    b.put_subject(make_subject(1, 2));
+    b.put_subject(make_subject(2, 2));
+    ASSERT_TRUE(store->commit(std::move(b)));
+  }
+  {  // damage subject 2's template of position 1 behind the store's back
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> hs;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open({}, dir_.string(), descs, &hs, &db).ok());
+    auto t = std::find(names.begin(), names.end(), "templates") - names.begin();
+    std::string garbage("\x01\x01\x10\x00", 4);
+    ASSERT_TRUE(db->Put({}, hs[static_cast<std::size_t>(t)], detail::template_key(SubjectId{2}, FingerPosition::kRightThumb), garbage).ok());
+    for (auto* h : hs) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(*store->load_subject(SubjectId{1}));
+  auto bad = store->load_subject(SubjectId{2});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kCorruption);
+  EXPECT_NE(bad.error().message().find("subject 2"), std::string::npos) << bad.error().message();
+  const Status scan = store->for_each_subject([](const StoredSubject&) { return true; });
+  EXPECT_EQ(scan.code(), ErrorCode::kCorruption);
+}
+
+TEST_F(StoreTest, PendingIsFifoAndVerdictsTakeJobsOffTheQueue) {
+  auto store = open_store();
+  for (const char* id : {"E-c", "E-a", "E-b"}) {  // arrival order differs from key order
+    auto b = store->batch();
+    b.enqueue(make_enrollment(id, 1), 10);
+    ASSERT_TRUE(store->commit(std::move(b)));
+  }
+  EXPECT_EQ(store->pending_count(), 3u);
+  auto p = store->pending(10);
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->size(), 3u);
+  EXPECT_EQ((*p)[0].id.value, "E-c");
+  EXPECT_EQ((*p)[1].id.value, "E-a");
+  EXPECT_EQ((*p)[2].id.value, "E-b");
+  EXPECT_EQ(store->pending(2)->size(), 2u);
+
+  auto dup = store->batch();
+  dup.enqueue(make_enrollment("E-a", 1), 11);
+  EXPECT_EQ(store->commit(std::move(dup)).code(), ErrorCode::kAlreadyExists);
+
+  auto b = store->batch();
+  Verdict v;
+  v.enrollment = EnrollmentId{"E-a"};
+  v.kind = VerdictKind::kUnique;
+  v.subject = SubjectId{1};
+  b.record_verdict(v);
+  ASSERT_TRUE(store->commit(std::move(b)));
+  EXPECT_EQ(store->pending_count(), 2u);
+  p = store->pending(10);
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ((*p)[0].id.value, "E-c");
+  EXPECT_EQ((*p)[1].id.value, "E-b");
+  EXPECT_EQ((*store->enrollment(EnrollmentId{"E-a"}))->state, JobState::kDecided);
+
+  // Adjudication rewrites the verdict; the queue and counts do not move again.
+  v.decision = Decision::kDistinct;
+  v.decided_by = "admin";
+  auto c = store->batch();
+  c.record_verdict(v);
+  ASSERT_TRUE(store->commit(std::move(c)));
+  EXPECT_EQ(store->pending_count(), 2u);
+  EXPECT_EQ((*store->verdict(EnrollmentId{"E-a"}))->decision, Decision::kDistinct);
+
+  // Enqueue and decide in one batch.
+  auto d = store->batch();
+  d.enqueue(make_enrollment("E-d", 1), 12);
+  v.enrollment = EnrollmentId{"E-d"};
+  d.record_verdict(v);
+  ASSERT_TRUE(store->commit(std::move(d)));
+  EXPECT_EQ(store->pending_count(), 2u);
+  int verdicts = 0;
+  ASSERT_TRUE(store->for_each_verdict([&](const Verdict&) { return ++verdicts, true; }));
+  EXPECT_EQ(verdicts, 2);
+}
+
+TEST_F(StoreTest, RevokeRemovesBiometricsAndIsLoggedAsAChange) {
+  auto store = open_store();
+  auto b = store->batch();
+  b.put_subject(make_subject(1));
+  b.put_subject(make_subject(2));
+  ASSERT_TRUE(store->commit(std::move(b)));
+  auto r = store->batch();
+  r.revoke_subject(SubjectId{1}, "court order 12/2026", 1700000099000);
+  ASSERT_TRUE(store->commit(std::move(r)));
+  EXPECT_EQ(store->subject_count(), 1u);
+  EXPECT_EQ(store->max_subject_id(), 2u);
+  auto s = store->load_subject(SubjectId{1});
+  ASSERT_TRUE(s && *s);
+  EXPECT_EQ((*s)->record.state, SubjectState::kRevoked);
+  EXPECT_EQ((*s)->record.revoked_reason, "court order 12/2026");
+  EXPECT_EQ((*s)->record.revoked_at_ms, 1700000099000);
+  EXPECT_TRUE((*s)->fingers.empty());
+  EXPECT_FALSE((*s)->face);
+  std::vector<ChangeEntry> changes;
+  ASSERT_TRUE(store->for_each_change([&](const ChangeEntry& c) { return changes.push_back(c), true; }, 2));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], (ChangeEntry{3, SubjectId{1}, false}));
+  std::vector<std::uint64_t> active;
+  ASSERT_TRUE(store->for_each_subject([&](const StoredSubject& x) { return active.push_back(x.record.id.value), true; }));
+  EXPECT_EQ(active, std::vector<std::uint64_t>{2});
+  auto again = store->batch();
+  again.revoke_subject(SubjectId{1}, "twice", 1);
+  EXPECT_EQ(store->commit(std::move(again)).code(), ErrorCode::kFailedPrecondition);
+
+  // Replacing a subject with fewer fingers leaves none of the old ones behind.
+  auto rep = store->batch();
+  rep.put_subject(make_subject(2, 3, false));
+  ASSERT_TRUE(store->commit(std::move(rep)));
+  EXPECT_EQ(store->subject_count(), 1u);
+  auto two = store->load_subject(SubjectId{2});
+  EXPECT_EQ((*two)->fingers.size(), 3u);
+  EXPECT_FALSE((*two)->face);
+}
+
+TEST_F(StoreTest, CheckpointReopensWithIdenticalContent) {
+  auto store = open_store();
+  auto b = store->batch();
+  for (std::uint64_t id = 1; id <= 20; ++id) b.put_subject(make_subject(id, 2));
+  b.enqueue(make_enrollment("E-1"), 1);
+  b.record_verdict(make_verdict("E-0"));
+  b.append_audit({0, 1, "a", "x", "t", "r", "", ""});
+  ASSERT_TRUE(store->commit(std::move(b), Durability::kBuffered));
+  const fs::path cp = dir_.string() + "_checkpoint";
+  fs::remove_all(cp);
+  ASSERT_TRUE(store->checkpoint(cp));
+  EXPECT_EQ(store->checkpoint(cp).code(), ErrorCode::kAlreadyExists);
+  // Writes after the checkpoint are not in it.
+  auto later = store->batch();
+  later.put_subject(make_subject(21, 2));
+  ASSERT_TRUE(store->commit(std::move(later)));
+
+  auto copy = open_at(cp);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->subject_count(), 20u);
+  EXPECT_EQ(copy->pending_count(), 1u);
+  EXPECT_EQ(copy->last_audit_seq(), 1u);
+  EXPECT_EQ(copy->last_change_seq(), 20u);
+  std::uint64_t n = 0;
+  ASSERT_TRUE(copy->for_each_subject([&](const StoredSubject& s) {
+    auto orig = store->load_subject(s.record.id);
+    expect_same(s, **orig);
+    return ++n, true;
+  }));
+  EXPECT_EQ(n, 20u);
+  expect_same(**copy->verdict(EnrollmentId{"E-0"}), make_verdict("E-0"));
+  EXPECT_TRUE(copy->verify_checksums());
+  copy.reset();
+  fs::remove_all(cp);
+}
+
+TEST_F(StoreTest, ReadOnlyOpenReadsButRefusesCommits) {
+  {
+    auto store = open_store();
+    auto b = store->batch();
+    b.put_subject(make_subject(1, 1));
+    ASSERT_TRUE(store->commit(std::move(b)));
+  }
+  StoreOptions o = options(dir_);
+  o.read_only = true;
+  auto ro = Store::open(o);
+  ASSERT_TRUE(ro) << ro.error().to_string();
+  EXPECT_EQ((*ro)->subject_count(), 1u);
+  auto b = (*ro)->batch();
+  b.put_subject(make_subject(2, 1));
+  EXPECT_EQ((*ro)->commit(std::move(b)).code(), ErrorCode::kFailedPrecondition);
+}
