@@ -12,12 +12,21 @@
 #include "matcher/detail/lss_r.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
 #include <cmath>
 #include <numeric>
 
 #include "matcher/detail/angles.h"
 
 namespace tunggal::matcher::detail {
+namespace {
+
+// ρ below this contributes less than 1e-6 / (nR - 1) per relaxation step: treated as 0.
+constexpr float kNegligibleRho = 1e-6f;
+
+}  // namespace
 
 float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vector<float>& gamma,
             const MatcherOptions& opt, std::vector<CylinderPair>* pairs) {
@@ -28,12 +37,16 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   const int np = opt.min_np +
                  static_cast<int>(std::lround(sigmoid(float(n_min), opt.mu_p, opt.tau_p) * (opt.max_np - opt.min_np)));
 
-  // 1. LSS pre-selection.
-  thread_local std::vector<int> order;
-  order.clear();
+  // 1. LSS pre-selection. The greedy walk visits Γ in decreasing order but stops after n_min
+  // accepted pairs, so it sorts only a chunk at a time (nth_element + sort), after dropping the
+  // entries whose row or column is already taken (the walk would skip them). Keys pack (Γ bits, ~index) into
+  // one integer: positive floats order like their bit patterns, and ~index puts the lower index
+  // first among equal Γ, the order of a sort by (Γ desc, index asc).
+  thread_local std::vector<std::uint64_t> keys;
+  keys.clear();
   for (int i = 0; i < na * nb; ++i)
-    if (gamma[i] > 0.0f) order.push_back(i);
-  std::sort(order.begin(), order.end(), [&](int x, int y) { return gamma[x] > gamma[y] || (gamma[x] == gamma[y] && x < y); });
+    if (gamma[i] > 0.0f)
+      keys.push_back((std::uint64_t{std::bit_cast<std::uint32_t>(gamma[i])} << 32) | std::uint32_t(~std::uint32_t(i)));
   thread_local std::vector<char> used_a, used_b;
   used_a.assign(na, 0);
   used_b.assign(nb, 0);
@@ -43,12 +56,28 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   };
   thread_local std::vector<Sel> sel;
   sel.clear();
-  for (int idx : order) {
-    const int i = idx / nb, j = idx % nb;
-    if (used_a[i] || used_b[j]) continue;
-    used_a[i] = used_b[j] = 1;
-    sel.push_back({i, j, gamma[idx]});
-    if (static_cast<int>(sel.size()) == n_min) break;
+  const auto greedy = [&](auto first, auto last) {
+    for (auto it = first; it != last && static_cast<int>(sel.size()) < n_min; ++it) {
+      const int idx = static_cast<int>(~std::uint32_t(*it));
+      const int i = idx / nb, j = idx % nb;
+      if (used_a[i] || used_b[j]) continue;
+      used_a[i] = used_b[j] = 1;
+      sel.push_back({i, j, gamma[idx]});
+    }
+  };
+  // Rounds: drop the entries whose row or column is taken, then sort only the next chunk.
+  auto first = keys.begin(), last = keys.end();
+  while (static_cast<int>(sel.size()) < n_min && first != last) {
+    last = std::remove_if(first, last, [&](std::uint64_t k) {
+      const int idx = static_cast<int>(~std::uint32_t(k));
+      return used_a[idx / nb] || used_b[idx % nb];
+    });
+    const auto chunk = std::min<std::ptrdiff_t>(last - first, std::max(16, 4 * (n_min - static_cast<int>(sel.size()))));
+    const auto mid = first + chunk;
+    if (mid != last) std::nth_element(first, mid, last, std::greater<>());
+    std::sort(first, mid, std::greater<>());
+    greedy(first, mid);
+    first = mid;
   }
   const int nr = static_cast<int>(sel.size());
   if (nr == 0) return 0.0f;
@@ -67,11 +96,15 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
       const float dxa = ak.x - at.x, dya = ak.y - at.y, dxb = bk.x - bt.x, dyb = bk.y - bt.y;
       const float d1 = std::fabs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
       const float d2 = std::fabs(dphi(dphi(at.angle, ak.angle), dphi(bt.angle, bk.angle)));
+      // Most pre-selected pairs of an impostor comparison are geometrically incompatible: when the
+      // distance or direction factor is already below kNegligibleRho, ρ stays 0 and the two atan2
+      // of the radial-angle factor are skipped (the score moves by less than 1e-6).
+      const float r12 = sigmoid(d1, opt.mu_rho1, opt.tau_rho1) * sigmoid(d2, opt.mu_rho2, opt.tau_rho2);
+      if (r12 < kNegligibleRho) continue;
       const float ra = dphi(at.angle, std::atan2(dya, dxa));
       const float rb = dphi(bt.angle, std::atan2(dyb, dxb));
       const float d3 = std::fabs(dphi(ra, rb));
-      const float r = sigmoid(d1, opt.mu_rho1, opt.tau_rho1) * sigmoid(d2, opt.mu_rho2, opt.tau_rho2) *
-                      sigmoid(d3, opt.mu_rho3, opt.tau_rho3);
+      const float r = r12 * sigmoid(d3, opt.mu_rho3, opt.tau_rho3);
       rho[std::size_t(t) * nr + k] = rho[std::size_t(k) * nr + t] = r;
     }
   }
