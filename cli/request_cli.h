@@ -1,0 +1,47 @@
+#pragma once
+// What every `tunggal request …` subcommand shares: the options --data-dir/--json/--now-ms, opening
+// the workflow store, printing requests, and turning a Status into an exit code.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "workflow/request.h"
+#include "workflow/request_workflow.h"
+#include "workflow/workflow_store.h"
+
+namespace CLI {
+class App;
+}
+
+namespace tunggal::cli {
+
+struct RequestArgs {
+  std::string data_dir;
+  bool json = false;
+  std::int64_t now_ms = 0;  // 0: the system clock; set it to replay or test a scenario
+};
+
+void add_request_options(CLI::App& cmd, RequestArgs& args);
+
+struct RequestSession {
+  std::unique_ptr<workflow::WorkflowStore> store;
+  std::unique_ptr<workflow::RequestWorkflow> flow;
+  std::int64_t now_ms = 0;
+};
+
+Expected<RequestSession> open_request_session(const RequestArgs& args);
+
+// "tunggal request <verb>: <message>" on stderr; the exit code scripts can branch on.
+int report_failure(const std::string& verb, const Status& s);
+
+Expected<std::vector<workflow::Document>> parse_documents(const std::vector<std::string>& names);
+
+std::string format_time(std::int64_t ms);  // "2026-11-25 15:00 WIB"
+
+// The whole request (show) or one line (list), as text or JSON.
+void print_request(const workflow::Request& r, const workflow::WorkflowOptions& options, bool json);
+std::string request_line(const workflow::Request& r);
+
+}  // namespace tunggal::cli
