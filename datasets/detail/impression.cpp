@@ -31,8 +31,8 @@ NoiseLevels draw_noise(const ImpressionConditions& c, Rng& rng) {
   n.miss = rng.uniform(0.08f, 0.20f);
   n.miss_border = 0.35f;
   n.spurious = rng.uniform(0.05f, 0.15f);
-  n.pos_sigma = rng.uniform(1.5f, 3.0f);
-  n.angle_sigma = rng.uniform(5.0f, 9.0f) * kDeg;
+  n.pos_sigma = rng.uniform(1.0f, 2.1f);
+  n.angle_sigma = rng.uniform(4.0f, 7.0f) * kDeg;
   n.type_swap = 0.10f;
   n.quality = static_cast<int>(std::lround(std::clamp(rng.normal(72.0f, 10.0f), 40.0f, 98.0f)));
   if (c.damaged) {
@@ -62,7 +62,7 @@ void make_impression(const MasterFinger& master, const ImpressionConditions& c, 
   const float hw = master.half_width, hh = master.half_height;
 
   // 1. Contact region.
-  float ca = hw * rng.uniform(0.65f, 0.9f), cb = hh * rng.uniform(0.6f, 0.85f);
+  float ca = hw * rng.uniform(0.7f, 0.98f), cb = hh * rng.uniform(0.65f, 0.93f);
   float ccx = rng.normal(0.0f, 0.08f * hw), ccy = rng.normal(0.0f, 0.08f * hh);
   if (rng.bernoulli(0.1)) {  // tip or side touch
     const float shrink = rng.uniform(0.55f, 0.75f), dir = rng.uniform(0.0f, kTwoPi);

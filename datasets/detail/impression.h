@@ -10,7 +10,7 @@
 //   2. plastic distortion (plastic_distortion.h) around the contact centre;
 //   3. missing minutiae  10-25% lost at random, more near the contact border, where ridges fade;
 //   4. spurious minutiae 5-15% of the true count, along the ridge flow (broken ridges, pores);
-//   5. jitter            position σ 1.5-3 px, direction σ 5-9°, 10% ending/bifurcation swaps;
+//   5. jitter            position σ 1-2 px, direction σ 4-7°, 10% ending/bifurcation swaps;
 //   6. placement         rotation N(0, 12°) clipped at ±30°, translation ~N(0, 6% of the frame),
 //                        then cropped to the sensor frame.
 // Damaged (worn, scarred) fingers and very low quality captures lose and invent more minutiae,

@@ -10,7 +10,7 @@ namespace {
 constexpr float kPi = std::numbers::pi_v<float>;
 // Minutiae per px² at 500 ppi. Tuned so that impressions match FVC2002's minutiae count and
 // nearest-neighbour distances (docs/population.md, `tunggal gen --stats`).
-constexpr float kDensityLow = 4.2e-4f, kDensityHigh = 6.2e-4f;
+constexpr float kDensityLow = 4.6e-4f, kDensityHigh = 6.8e-4f;
 constexpr float kHardCore2 = 6.0f * 6.0f;
 
 }  // namespace
