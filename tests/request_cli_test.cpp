@@ -117,7 +117,7 @@ TEST_F(RequestCli, DaringRegistrationIsInTheOutboxAndOldCardsAreLogged) {
   CliRun box = run(req("outbox") + " --json");
   ASSERT_EQ(box.exit_code, 0) << box.out;
   const auto jb = nlohmann::json::parse(box.out);
-  ASSERT_EQ(jb.size(), 1u);
+  ASSERT_EQ(jb.size(), 2u);  // registered, documents verified
   EXPECT_EQ(jb[0]["recipient"], "a@b.id");
   ASSERT_EQ(run(req("outbox", 10) + " --take").exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(run(req("outbox", 20) + " --json").out).size(), 0u);

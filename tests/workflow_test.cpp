@@ -135,6 +135,10 @@ TEST_F(WorkflowTest, LuringNewCardGoesFromSubmissionToHandOver) {
   EXPECT_EQ(verified->state, S::kDocumentsVerified);
   ASSERT_TRUE(flow_->record_biometrics(r.id, "ENR-1", kT0 + 3));
 
+  auto unknown = flow_->refresh(r.id, verdicts_, kT0 + 4);  // the engine has not seen ENR-1 yet
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->state, S::kPenunggalanPending);
+  EXPECT_TRUE(contains(unknown->note, "no record of enrollment ENR-1")) << unknown->note;
   verdicts_.set("ENR-1", K::kPending);
   auto pending = flow_->refresh(r.id, verdicts_, kT0 + 4);
   ASSERT_TRUE(pending);
@@ -467,8 +471,8 @@ TEST_F(WorkflowTest, TakingTheOutboxHandsEachPinOverOnce) {
   Request r = ready_to_print(Channel::kDaring, "ENR-O");
   auto taken = flow_->take_outbox(kT0 + 5);
   ASSERT_TRUE(taken);
-  ASSERT_EQ(taken->size(), 2u);  // registration, then the PIN
-  EXPECT_EQ((*taken)[1].secret.size(), 6u);
+  ASSERT_EQ(taken->size(), 3u);  // registration, documents verified, then the PIN
+  EXPECT_EQ((*taken)[2].secret.size(), 6u);
   EXPECT_TRUE(flow_->outbox()->empty());
   auto stored = store_->notifications();
   ASSERT_TRUE(stored);

@@ -146,8 +146,9 @@ Expected<Request> RequestWorkflow::verify_documents(const std::string& id, const
   std::lock_guard lock(mu_);
   auto r = store_.request(id);
   if (!r) return r.error();
-  if (Status s = check_transition(r->state, RequestState::kDocumentsVerified);
-      !s || r->state != RequestState::kSubmitted) {
+  // Only from submitted: the state machine also allows penunggalan_pending → documents_verified,
+  // but that is the engine asking for a new capture, not a second document check.
+  if (r->state != RequestState::kSubmitted) {
     return failed_precondition("request " + id + " is " + std::string(to_string(r->state)) +
                                "; documents are verified only while it is submitted");
   }
@@ -182,6 +183,13 @@ Expected<Request> RequestWorkflow::verify_documents(const std::string& id, const
                            : r->has_document(Document::kOldCard) ? "documents verified; old card logged for destruction"
                                                                  : "documents verified";
   if (Status s = Step::move(*r, RequestState::kDocumentsVerified, now_ms, note); !s) return s;
+  if (Status s = step.notify(*r, "KTP-el request " + r->register_number + ": documents verified",
+                             "Your documents are complete. Next: biometric recording and the single-identity "
+                             "check (penunggalan).",
+                             now_ms);
+      !s) {
+    return s;
+  }
   if (Status s = step.commit(*r); !s) return s;
   return *r;
 }
