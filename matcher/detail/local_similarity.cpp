@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -70,17 +71,53 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) Counts counts_avx512(const st
           static_cast<int>(_mm512_reduce_add_epi64(sx))};
 }
 
+// One row of Γ at a time with AVX-512: the row cylinder's 1536 bits stay in three registers, and
+// per column only the column's bits, the 256-bit common mask and the three popcounts are computed.
+// sqrt_table[k] = sqrt(k) for every possible popcount (0..1536) replaces three square roots.
+__attribute__((target("avx512f,avx512vl,avx512vpopcntdq,popcnt"))) void row_avx512(
+    const std::uint64_t* ca, const std::uint64_t* ma, const std::uint64_t* bits_b, const std::uint64_t* masks_b,
+    int nb, const std::uint8_t* allowed, int min_me, const float* sqrt_table, float* out) {
+  const __m512i a0 = _mm512_loadu_si512(ca), a1 = _mm512_loadu_si512(ca + 8), a2 = _mm512_loadu_si512(ca + 16);
+  const __m256i mav = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ma));
+  for (int j = 0; j < nb; ++j) {
+    if (allowed && !allowed[j]) continue;
+    const __m256i m = _mm256_and_si256(mav, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks_b + 4 * j)));
+    const __m256i pc = _mm256_popcnt_epi64(m);
+    const int common = static_cast<int>(_mm256_extract_epi64(pc, 0) + _mm256_extract_epi64(pc, 1) +
+                                        _mm256_extract_epi64(pc, 2) + _mm256_extract_epi64(pc, 3));
+    if (common < min_me) continue;
+    const __m512i mm = _mm512_broadcast_i64x4(m);
+    const std::uint64_t* cb = bits_b + std::size_t(kW) * j;
+    const __m512i x0 = _mm512_and_si512(a0, mm), x1 = _mm512_and_si512(a1, mm), x2 = _mm512_and_si512(a2, mm);
+    const __m512i y0 = _mm512_and_si512(_mm512_loadu_si512(cb), mm);
+    const __m512i y1 = _mm512_and_si512(_mm512_loadu_si512(cb + 8), mm);
+    const __m512i y2 = _mm512_and_si512(_mm512_loadu_si512(cb + 16), mm);
+    const __m512i sa = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(x0), _mm512_popcnt_epi64(x1)),
+                                        _mm512_popcnt_epi64(x2));
+    const __m512i sb = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(y0), _mm512_popcnt_epi64(y1)),
+                                        _mm512_popcnt_epi64(y2));
+    const __m512i sx = _mm512_add_epi64(
+        _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, y0)), _mm512_popcnt_epi64(_mm512_xor_si512(x1, y1))),
+        _mm512_popcnt_epi64(_mm512_xor_si512(x2, y2)));
+    const int na_ = static_cast<int>(_mm512_reduce_add_epi64(sa)), nb_ = static_cast<int>(_mm512_reduce_add_epi64(sb));
+    if (na_ + nb_ == 0) continue;
+    const int nx = static_cast<int>(_mm512_reduce_add_epi64(sx));
+    out[j] = 1.0f - sqrt_table[nx] / (sqrt_table[na_] + sqrt_table[nb_]);
+  }
+}
+
 using CountsFn = Counts (*)(const std::uint64_t*, const std::uint64_t*, const std::uint64_t*);
 
 struct Kernel {
   CountsFn fn;
   const char* name;
+  bool row_avx512 = false;
 };
 
 Kernel pick_kernel() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
-    return {counts_avx512, "avx512-vpopcntdq"};
+    return {counts_avx512, "avx512-vpopcntdq", __builtin_cpu_supports("avx512vl") != 0};
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return {counts_avx2, "avx2"};
   return {counts_scalar, "scalar"};
 }
@@ -112,12 +149,32 @@ void local_similarity_matrix(const PreparedTemplate& a, const PreparedTemplate& 
   const int min_me = static_cast<int>(std::ceil(opt.min_matchable_cells * kCellsInCircle));
   const auto am = a.minutiae();
   const auto bm = b.minutiae();
+  static const std::array<float, kW * 64 + 1> sqrt_table = [] {
+    std::array<float, kW * 64 + 1> t{};
+    for (std::size_t k = 0; k < t.size(); ++k) t[k] = std::sqrt(float(k));
+    return t;
+  }();
+  // δθ >= π admits every pair: skip the per-pair direction test.
+  const bool check_direction = opt.max_direction_diff < kPi;
+  thread_local std::vector<std::uint8_t> allowed;
+  const bool use_row = kernel().row_avx512;
   for (int i = 0; i < na; ++i) {
     const float ta = am[a.cylinder_minutia(i)].angle;
     const std::uint64_t* ma = a.cylinder_mask(i);
     const std::uint64_t* ca = a.cylinder_bits(i);
+    if (check_direction) {
+      allowed.resize(nb);
+      for (int j = 0; j < nb; ++j)
+        allowed[j] = std::fabs(dphi(ta, bm[b.cylinder_minutia(j)].angle)) <= opt.max_direction_diff;
+    }
+    float* row = &gamma[std::size_t(i) * nb];
+    if (use_row && nb > 0) {
+      row_avx512(ca, ma, b.cylinder_bits(0), b.cylinder_mask(0), nb, check_direction ? allowed.data() : nullptr,
+                 min_me, sqrt_table.data(), row);
+      continue;
+    }
     for (int j = 0; j < nb; ++j) {
-      if (std::fabs(dphi(ta, bm[b.cylinder_minutia(j)].angle)) > opt.max_direction_diff) continue;
+      if (check_direction && !allowed[j]) continue;
       const std::uint64_t* mb = b.cylinder_mask(j);
       alignas(32) std::uint64_t m[kM];
       int common = 0;
@@ -128,8 +185,7 @@ void local_similarity_matrix(const PreparedTemplate& a, const PreparedTemplate& 
       if (common < min_me) continue;
       const Counts c = fn(ca, b.cylinder_bits(j), m);
       if (c.a + c.b == 0) continue;
-      gamma[std::size_t(i) * nb + j] =
-          1.0f - std::sqrt(float(c.x)) / (std::sqrt(float(c.a)) + std::sqrt(float(c.b)));
+      row[j] = 1.0f - sqrt_table[c.x] / (sqrt_table[c.a] + sqrt_table[c.b]);
     }
   }
 }
