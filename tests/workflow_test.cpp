@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -518,4 +520,27 @@ TEST(RecordJson, StoredRecordsThatDoNotDecodeAreCorruption) {
   EXPECT_TRUE(contains(bad_state.error().message(), "teleported")) << bad_state.error().message();
   stored["state"] = "printed";
   EXPECT_TRUE(detail::request_from_json(stored));
+}
+
+TEST_F(WorkflowTest, ConcurrentSubmissionsGetDistinctNumbers) {
+  // The server calls one RequestWorkflow from several threads: ids and register numbers must not repeat.
+  constexpr int kThreads = 4, kEach = 8;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < kEach; ++i) EXPECT_TRUE(flow_->submit(wni_new(Channel::kDaring), kT0));
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto all = flow_->list();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), std::size_t{kThreads * kEach});
+  std::set<std::string> ids, registers;
+  for (const auto& r : *all) {
+    ids.insert(r.id);
+    registers.insert(r.register_number);
+  }
+  EXPECT_EQ(ids.size(), all->size());
+  EXPECT_EQ(registers.size(), all->size());
+  EXPECT_EQ(flow_->outbox()->size(), all->size());  // one registration message each
 }
