@@ -125,7 +125,7 @@ void make_impression(const MasterFinger& master, const ImpressionConditions& c, 
     ++in_contact;
     const float miss = noise.miss + (r2 > 0.7f ? noise.miss_border : 0.0f);
     if (rng.uniform() < miss) continue;
-    emit(mm.x, mm.y, mm.angle, mm.type);
+    emit(mm.x, mm.y, master.angle(i), mm.type);
   }
   // 4. Spurious minutiae along the ridge flow, anywhere in the contact region.
   const int spurious = static_cast<int>(std::lround(in_contact * noise.spurious * rng.uniform(0.5f, 1.5f)));

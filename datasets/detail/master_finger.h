@@ -22,7 +22,7 @@ namespace tunggal::datasets::detail {
 
 struct MasterMinutia {
   float x = 0, y = 0;  // finger coordinates, px at 500 ppi, y down
-  float angle = 0;     // direction in the image frame, radians [0, 2π)
+  bool reversed = false;  // direction = ridge orientation + π
   MinutiaType type = MinutiaType::kRidgeEnding;
 };
 
@@ -32,6 +32,10 @@ struct MasterFinger {
   float half_width = 0, half_height = 0;
   int count = 0;
   std::array<MasterMinutia, kMaxMinutiae> minutiae;
+
+  // Direction of minutia i in the image frame, radians [0, 2π). Computed on demand: an impression
+  // needs it only for the minutiae it keeps (about half), and the field is the costly part.
+  float angle(int i) const;
 };
 
 // Builds the master of one finger. `pattern_rng` draws the pattern class (shared by twins),

@@ -33,8 +33,8 @@ float OrientationField::orientation(float x, float y) const {
     for (int k = 0; k < deltas; ++k) s -= fast_atan2(y - delta_y[k], x - delta_x[k]);
     t += 0.5f * s;
   }
-  t = std::fmod(t, kPi);
-  return t < 0 ? t + kPi : t;
+  t -= kPi * std::floor(t * (1.0f / kPi));  // mod π, cheaper than fmod
+  return t >= kPi || t < 0.0f ? 0.0f : t;
 }
 
 PatternClass draw_pattern(Rng& rng, bool right_hand) {
