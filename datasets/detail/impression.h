@@ -6,11 +6,12 @@
 //
 // Stages (each a few lines in impression.cpp, in this order):
 //   1. contact region   an ellipse smaller than the print, off its centre (partial contact); one
-//                       impression in ten is a tip or side touch with ~half the area;
+//                       impression in ten is a tip or side touch with a third to half the area;
 //   2. plastic distortion (plastic_distortion.h) around the contact centre;
-//   3. missing minutiae  10-25% lost at random, more near the contact border, where ridges fade;
+//   3. missing minutiae  8-20% lost at random, +35% in the contact's outer ring (r² > 0.7 of the
+//                        ellipse), where ridges fade: ~25% of the touched minutiae overall;
 //   4. spurious minutiae 5-15% of the true count, along the ridge flow (broken ridges, pores);
-//   5. jitter            position σ 1-2 px, direction σ 4-7°, 10% ending/bifurcation swaps;
+//   5. jitter            position σ 1-2.1 px, direction σ 4-7°, 10% ending/bifurcation swaps;
 //   6. placement         rotation N(0, 12°) clipped at ±30°, translation ~N(0, 6% of the frame),
 //                        then cropped to the sensor frame.
 // Damaged (worn, scarred) fingers and very low quality captures lose and invent more minutiae,
