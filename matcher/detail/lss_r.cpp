@@ -1,6 +1,6 @@
 // Local Similarity Sort with Relaxation, Cappelli, Ferrara, Maltoni, TPAMI 2010, Sect. 5.2
 // (after Feng's relaxation, "Fingerprint matching using ridges", PR 2006):
-//  1. LSS pre-selection: the nR = min(nA, nB) pairs with the highest local similarity, each
+//  1. LSS pre-selection: the nR = min(nA, nB, max_nr) pairs with the highest local similarity, each
 //     minutia used at most once (greedy on the sorted Γ), λ^0_t = Γ[r_t, c_t];
 //  2. nrel relaxation steps, λ^i_t = wR λ^{i-1}_t + (1-wR) Σ_{k≠t} ρ(t,k) λ^{i-1}_k / (nR-1),
 //     where ρ(t,k) (eq. 25) is the geometric compatibility of pairs t and k: the product of three
@@ -12,6 +12,7 @@
 #include "matcher/detail/lss_r.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <functional>
@@ -34,19 +35,30 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   const int na = a.cylinder_count(), nb = b.cylinder_count();
   if (na == 0 || nb == 0) return 0.0f;
   const int n_min = std::min(na, nb);
+  const int n_sel = std::max(1, std::min(n_min, opt.max_nr));  // nR
   const int np = opt.min_np +
                  static_cast<int>(std::lround(sigmoid(float(n_min), opt.mu_p, opt.tau_p) * (opt.max_np - opt.min_np)));
 
-  // 1. LSS pre-selection. The greedy walk visits Γ in decreasing order but stops after n_min
-  // accepted pairs, so it sorts only a chunk at a time (nth_element + sort), after dropping the
-  // entries whose row or column is already taken (the walk would skip them). Keys pack (Γ bits, ~index) into
-  // one integer: positive floats order like their bit patterns, and ~index puts the lower index
-  // first among equal Γ, the order of a sort by (Γ desc, index asc).
+  // 1. LSS pre-selection: a greedy walk over Γ in decreasing order accepts a pair when neither of
+  // its minutiae is taken yet, until nR pairs. Keys pack (Γ bits, ~index) into one integer:
+  // positive floats order like their bit patterns, and ~index puts the lower index first among
+  // equal Γ. The walk rarely goes deep, so Γ is not sorted whole: a 256-bucket histogram finds a
+  // cut leaving at least 4 nR entries above it; those are sorted and walked first (each ranks
+  // above every entry below the cut), the rest only if the walk runs out.
+  auto bucket = [](float g) { return std::min(255, static_cast<int>(g * 256.0f)); };
+  std::array<int, 256> hist{};
+  for (int i = 0; i < na * nb; ++i)
+    if (gamma[i] > 0.0f) ++hist[bucket(gamma[i])];
+  const int want = std::max(16, 4 * n_sel);
+  int cut = 255;
+  for (int acc = hist[255]; cut > 0 && acc < want;) acc += hist[--cut];
   thread_local std::vector<std::uint64_t> keys;
   keys.clear();
+  auto key = [&](int i) {
+    return (std::uint64_t{std::bit_cast<std::uint32_t>(gamma[i])} << 32) | std::uint32_t(~std::uint32_t(i));
+  };
   for (int i = 0; i < na * nb; ++i)
-    if (gamma[i] > 0.0f)
-      keys.push_back((std::uint64_t{std::bit_cast<std::uint32_t>(gamma[i])} << 32) | std::uint32_t(~std::uint32_t(i)));
+    if (gamma[i] > 0.0f && bucket(gamma[i]) >= cut) keys.push_back(key(i));
   thread_local std::vector<char> used_a, used_b;
   used_a.assign(na, 0);
   used_b.assign(nb, 0);
@@ -57,7 +69,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   thread_local std::vector<Sel> sel;
   sel.clear();
   const auto greedy = [&](auto first, auto last) {
-    for (auto it = first; it != last && static_cast<int>(sel.size()) < n_min; ++it) {
+    for (auto it = first; it != last && static_cast<int>(sel.size()) < n_sel; ++it) {
       const int idx = static_cast<int>(~std::uint32_t(*it));
       const int i = idx / nb, j = idx % nb;
       if (used_a[i] || used_b[j]) continue;
@@ -65,19 +77,27 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
       sel.push_back({i, j, gamma[idx]});
     }
   };
-  // Rounds: drop the entries whose row or column is taken, then sort only the next chunk.
-  auto first = keys.begin(), last = keys.end();
-  while (static_cast<int>(sel.size()) < n_min && first != last) {
-    last = std::remove_if(first, last, [&](std::uint64_t k) {
-      const int idx = static_cast<int>(~std::uint32_t(k));
-      return used_a[idx / nb] || used_b[idx % nb];
-    });
-    const auto chunk = std::min<std::ptrdiff_t>(last - first, std::max(16, 4 * (n_min - static_cast<int>(sel.size()))));
-    const auto mid = first + chunk;
-    if (mid != last) std::nth_element(first, mid, last, std::greater<>());
-    std::sort(first, mid, std::greater<>());
-    greedy(first, mid);
-    first = mid;
+  std::sort(keys.begin(), keys.end(), std::greater<>());
+  greedy(keys.begin(), keys.end());
+  if (static_cast<int>(sel.size()) < n_sel && cut > 0) {
+    // Below the cut, in rounds: drop the entries whose row or column is taken (the walk would skip
+    // them), then sort only the next chunk.
+    keys.clear();
+    for (int i = 0; i < na * nb; ++i)
+      if (gamma[i] > 0.0f && bucket(gamma[i]) < cut) keys.push_back(key(i));
+    auto first = keys.begin(), last = keys.end();
+    while (static_cast<int>(sel.size()) < n_sel && first != last) {
+      last = std::remove_if(first, last, [&](std::uint64_t k) {
+        const int idx = static_cast<int>(~std::uint32_t(k));
+        return used_a[idx / nb] || used_b[idx % nb];
+      });
+      const auto chunk = std::min<std::ptrdiff_t>(last - first, std::max(16, 4 * (n_sel - static_cast<int>(sel.size()))));
+      const auto mid = first + chunk;
+      if (mid != last) std::nth_element(first, mid, last, std::greater<>());
+      std::sort(first, mid, std::greater<>());
+      greedy(first, mid);
+      first = mid;
+    }
   }
   const int nr = static_cast<int>(sel.size());
   if (nr == 0) return 0.0f;
