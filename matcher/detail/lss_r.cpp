@@ -20,14 +20,9 @@
 #include <numeric>
 
 #include "matcher/detail/angles.h"
+#include "matcher/detail/compatibility.h"
 
 namespace tunggal::matcher::detail {
-namespace {
-
-// ρ below this contributes less than 1e-6 / (nR - 1) per relaxation step: treated as 0.
-constexpr float kNegligibleRho = 1e-6f;
-
-}  // namespace
 
 float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vector<float>& gamma,
             const MatcherOptions& opt, std::vector<CylinderPair>* pairs) {
@@ -102,44 +97,38 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   const int nr = static_cast<int>(sel.size());
   if (nr == 0) return 0.0f;
 
-  // 2. Relaxation. ρ is symmetric, computed once.
+  // 2. Relaxation on the compatibility matrix ρ (matcher/detail/compatibility.h).
   const auto am = a.minutiae();
   const auto bm = b.minutiae();
-  thread_local std::vector<float> rho;
-  rho.assign(std::size_t(nr) * nr, 0.0f);
+  thread_local std::vector<float> soa;
+  soa.resize(std::size_t(6) * nr);
+  float* ax = soa.data();
+  float *ay = ax + nr, *aa = ay + nr, *bx = aa + nr, *by = bx + nr, *ba = by + nr;
   for (int t = 0; t < nr; ++t) {
-    const PreparedMinutia& at = am[a.cylinder_minutia(sel[t].a)];
-    const PreparedMinutia& bt = bm[b.cylinder_minutia(sel[t].b)];
-    for (int k = t + 1; k < nr; ++k) {
-      const PreparedMinutia& ak = am[a.cylinder_minutia(sel[k].a)];
-      const PreparedMinutia& bk = bm[b.cylinder_minutia(sel[k].b)];
-      const float dxa = ak.x - at.x, dya = ak.y - at.y, dxb = bk.x - bt.x, dyb = bk.y - bt.y;
-      const float d1 = std::fabs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
-      const float d2 = std::fabs(dphi(dphi(at.angle, ak.angle), dphi(bt.angle, bk.angle)));
-      // Most pre-selected pairs of an impostor comparison are geometrically incompatible: when the
-      // distance or direction factor is already below kNegligibleRho, ρ stays 0 and the two atan2
-      // of the radial-angle factor are skipped (the score moves by less than 1e-6).
-      const float r12 = sigmoid(d1, opt.mu_rho1, opt.tau_rho1) * sigmoid(d2, opt.mu_rho2, opt.tau_rho2);
-      if (r12 < kNegligibleRho) continue;
-      const float ra = dphi(at.angle, std::atan2(dya, dxa));
-      const float rb = dphi(bt.angle, std::atan2(dyb, dxb));
-      const float d3 = std::fabs(dphi(ra, rb));
-      const float r = r12 * sigmoid(d3, opt.mu_rho3, opt.tau_rho3);
-      rho[std::size_t(t) * nr + k] = rho[std::size_t(k) * nr + t] = r;
-    }
+    const PreparedMinutia& mt = am[a.cylinder_minutia(sel[t].a)];
+    const PreparedMinutia& nt = bm[b.cylinder_minutia(sel[t].b)];
+    ax[t] = mt.x, ay[t] = mt.y, aa[t] = mt.angle, bx[t] = nt.x, by[t] = nt.y, ba[t] = nt.angle;
   }
+  thread_local std::vector<float> rho;
+  rho.resize(std::size_t(nr) * nr);
+  compatibility_matrix({ax, ay, aa, bx, by, ba, nr}, opt, rho.data());
   thread_local std::vector<float> lam, next;
   lam.resize(nr);
   next.resize(nr);
   for (int t = 0; t < nr; ++t) lam[t] = sel[t].l0;
   const float norm = nr > 1 ? 1.0f / float(nr - 1) : 0.0f;
+  thread_local std::vector<float> acc;
+  acc.resize(nr);
   for (int it = 0; it < opt.n_rel; ++it) {
-    for (int t = 0; t < nr; ++t) {
-      const float* row = &rho[std::size_t(t) * nr];
-      float s = 0.0f;
-      for (int k = 0; k < nr; ++k) s += row[k] * lam[k];  // row[t] == 0
-      next[t] = opt.w_r * lam[t] + (1.0f - opt.w_r) * s * norm;
+    // acc[t] = Σ_k ρ(t,k) λ_k, summed in k order; ρ is symmetric, so walking rows k of ρ makes the
+    // inner loop over t independent accumulators, which vectorise without reordering any sum.
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    for (int k = 0; k < nr; ++k) {
+      const float* row = &rho[std::size_t(k) * nr];
+      const float lk = lam[k];
+      for (int t = 0; t < nr; ++t) acc[t] += row[t] * lk;  // ρ(t,t) == 0
     }
+    for (int t = 0; t < nr; ++t) next[t] = opt.w_r * lam[t] + (1.0f - opt.w_r) * acc[t] * norm;
     lam.swap(next);
   }
 

@@ -1,0 +1,19 @@
+#pragma once
+// ρ of LSS-R (Cappelli et al. 2010, eq. 23-25): the geometric compatibility of every two of the nR
+// pre-selected minutia pairs, computed for all of them at once so that the compiler vectorises it
+// (no libm calls in the loop: exp and atan2 are branch-free approximations, see the .cpp).
+#include "matcher/finger_matcher.h"
+
+namespace tunggal::matcher::detail {
+
+// The selected pairs in structure-of-arrays form: pair t joins minutia (ax[t], ay[t], aa[t]) of A
+// with (bx[t], by[t], ba[t]) of B (pixels, image-frame angles).
+struct SelectedPairs {
+  const float *ax, *ay, *aa, *bx, *by, *ba;
+  int n;
+};
+
+// rho[t * n + k] = ρ(t, k) for t < k, mirrored to rho[k * n + t]; the diagonal is 0.
+void compatibility_matrix(const SelectedPairs& p, const MatcherOptions& opt, float* rho);
+
+}  // namespace tunggal::matcher::detail
