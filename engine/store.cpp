@@ -108,6 +108,7 @@ Store::Batch::Batch(Batch&&) noexcept = default;
 Store::Batch& Store::Batch::operator=(Batch&&) noexcept = default;
 
 void Store::Batch::put_subject(const StoredSubject& s) { ops_->ops.emplace_back(PutSubjectOp{s}); }
+void Store::Batch::put_subject(StoredSubject&& s) { ops_->ops.emplace_back(PutSubjectOp{std::move(s)}); }
 void Store::Batch::revoke_subject(SubjectId id, std::string reason, std::int64_t at_ms) {
   ops_->ops.emplace_back(RevokeOp{id, std::move(reason), at_ms});
 }

@@ -68,6 +68,7 @@ class Store {
     // Adds or replaces a subject with its biometrics (fingers at distinct positions) + a change
     // entry {added}. Putting a revoked subject's id again re-activates it.
     void put_subject(const StoredSubject& subject);
+    void put_subject(StoredSubject&& subject);  // the same, without copying (bulk import)
     // Marks an active subject revoked, deletes its templates and face, + a change entry {removed}.
     // Commit fails with kNotFound for an unknown subject, kFailedPrecondition for a revoked one.
     void revoke_subject(SubjectId id, std::string reason, std::int64_t at_ms);
