@@ -107,19 +107,30 @@ Store::Batch::~Batch() = default;
 Store::Batch::Batch(Batch&&) noexcept = default;
 Store::Batch& Store::Batch::operator=(Batch&&) noexcept = default;
 
-void Store::Batch::put_subject(const StoredSubject& s) { ops_->ops.emplace_back(PutSubjectOp{s}); }
-void Store::Batch::put_subject(StoredSubject&& s) { ops_->ops.emplace_back(PutSubjectOp{std::move(s)}); }
+namespace {
+// A moved-from batch is empty and usable again.
+std::vector<Op>& ops_of(std::unique_ptr<Store::Batch::Ops>& ops);
+}  // namespace
+
+void Store::Batch::put_subject(const StoredSubject& s) { ops_of(ops_).emplace_back(PutSubjectOp{s}); }
+void Store::Batch::put_subject(StoredSubject&& s) { ops_of(ops_).emplace_back(PutSubjectOp{std::move(s)}); }
 void Store::Batch::revoke_subject(SubjectId id, std::string reason, std::int64_t at_ms) {
-  ops_->ops.emplace_back(RevokeOp{id, std::move(reason), at_ms});
+  ops_of(ops_).emplace_back(RevokeOp{id, std::move(reason), at_ms});
 }
 void Store::Batch::enqueue(const Enrollment& e, std::int64_t received_at_ms) {
-  ops_->ops.emplace_back(EnqueueOp{e, received_at_ms});
+  ops_of(ops_).emplace_back(EnqueueOp{e, received_at_ms});
 }
-void Store::Batch::record_verdict(const Verdict& v) { ops_->ops.emplace_back(VerdictOp{v}); }
-void Store::Batch::append_audit(AuditEntry entry) { ops_->ops.emplace_back(AuditOp{std::move(entry)}); }
+void Store::Batch::record_verdict(const Verdict& v) { ops_of(ops_).emplace_back(VerdictOp{v}); }
+void Store::Batch::append_audit(AuditEntry entry) { ops_of(ops_).emplace_back(AuditOp{std::move(entry)}); }
 void Store::Batch::put_meta(std::string key, std::string value) {
-  ops_->ops.emplace_back(MetaOp{std::move(key), std::move(value)});
+  ops_of(ops_).emplace_back(MetaOp{std::move(key), std::move(value)});
 }
+namespace {
+std::vector<Op>& ops_of(std::unique_ptr<Store::Batch::Ops>& ops) {
+  if (!ops) ops = std::make_unique<Store::Batch::Ops>();
+  return ops->ops;
+}
+}  // namespace
 bool Store::Batch::empty() const { return !ops_ || ops_->ops.empty(); }
 std::size_t Store::Batch::size() const { return ops_ ? ops_->ops.size() : 0; }
 
@@ -211,7 +222,10 @@ rocksdb::ColumnFamilyOptions cf_options(Cf c, const std::shared_ptr<rocksdb::Cac
   o.compression = best_compression();
   switch (c) {
     case kTemplates:
-      // The bulk of the bytes (≈2.4 KB per subject): large memtables for import.
+      // The bulk of the bytes (≈2.6 KB per subject). Packed minutiae are near-random bytes: LZ4
+      // saved 0.03% of disk on generated subjects (docs/store.md), not worth compaction CPU on a
+      // machine whose cores belong to the matcher.
+      o.compression = rocksdb::kNoCompression;
       o.write_buffer_size = 64u << 20;
       o.max_write_buffer_number = 3;
       o.target_file_size_base = 64u << 20;

@@ -84,9 +84,10 @@ class Store {
     bool empty() const;
     std::size_t size() const;
 
+    struct Ops;  // opaque, in store.cpp
+
    private:
     friend class Store;
-    struct Ops;
     std::unique_ptr<Ops> ops_;
   };
 

@@ -3,9 +3,15 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <numbers>
 #include <random>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
+
+extern char** environ;
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -452,6 +458,44 @@ TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsLocked) {
   EXPECT_NE(second.error().message().find(dir_.string()), std::string::npos);
   first.reset();
   EXPECT_TRUE(Store::open(options(dir_)));  // released on close
+}
+
+// Run only as the child of OtherProcessHoldingTheDirectoryIsLocked: holds the store open until killed.
+TEST_F(StoreTest, DISABLED_HoldOpenUntilKilled) {
+  auto store = open_store();
+  ASSERT_TRUE(store);
+  std::ofstream(dir_.string() + ".ready") << "open";
+  for (;;) ::pause();
+}
+
+TEST_F(StoreTest, OtherProcessHoldingTheDirectoryIsLocked) {
+  open_store().reset();
+  const std::string ready = dir_.string() + ".ready";
+  fs::remove(ready);
+  ::setenv("TUNGGAL_STORE_TEST_DIR", dir_.c_str(), 1);
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::string a1 = "--gtest_also_run_disabled_tests", a2 = "--gtest_filter=StoreTest.DISABLED_HoldOpenUntilKilled";
+  char* argv[] = {self.data(), a1.data(), a2.data(), nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(::posix_spawn(&child, self.c_str(), nullptr, nullptr, argv, environ), 0);
+  ::unsetenv("TUNGGAL_STORE_TEST_DIR");
+  for (int i = 0; i < 400 && !fs::exists(ready); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(ready)) << "the child process did not open the store";
+  auto s = Store::open(options(dir_));
+  StoreOptions ro = options(dir_);  // a read-only open does not need the lock
+  ro.read_only = true;
+  auto reader = Store::open(ro);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  fs::remove(ready);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kLocked) << s.error().to_string();
+  EXPECT_NE(s.error().message().find("another --data-dir"), std::string::npos) << s.error().message();
+  std::cout << "  the error reads: " << s.error().to_string() << "\n";
+  EXPECT_TRUE(reader) << reader.error().to_string();
+  reader = Status(ErrorCode::kInternal, "closed");
+  EXPECT_TRUE(Store::open(options(dir_)));  // the lock dies with its process
 }
 
 TEST_F(StoreTest, OtherFormatVersionIsIncompatible) {
