@@ -9,6 +9,7 @@ namespace tunggal {
 struct EngineOptions {
   std::filesystem::path data_dir;  // RocksDB store and index snapshots live here
   bool create_if_missing = true;
+  bool read_only = false;  // inspection (CLI `show`, backups): no writes, no snapshots
 
   // Gallery partitions by subject-id hash; searched in parallel.
   int shards = 4;
@@ -32,6 +33,15 @@ struct EngineOptions {
   int finger_candidates = 20;
   // Candidates kept in a verdict (those above the review threshold, best first).
   int max_reported_candidates = 10;
+  // Of the retrieved candidates, at most this many (best pre-score first: face LLR and how many
+  // finger-code lists found them) reach full minutiae matching.
+  int full_match_candidates = 32;
+  // Full matching of a candidate stops once this many fingers were compared and their summed
+  // finger LLR plus the face LLR is below early_exit_llr: clearly an impostor, the remaining
+  // fingers cannot plausibly lift it to the review threshold. The cascade loss this causes is
+  // measured by `tunggal eval dedup --exhaustive` (docs/dedup.md).
+  int early_exit_after_fingers = 2;
+  float early_exit_llr = -2.0f;
 
   // Micro-batch: at most this many enrollments are decided together (searched against the gallery
   // and against each other, then committed in one WriteBatch).

@@ -1,0 +1,206 @@
+#include "engine/cascade.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <unordered_map>
+
+#include <tbb/parallel_for.h>
+
+namespace tunggal {
+
+namespace {
+
+// Slots in matching order: the primary fingers first (they carry the most evidence and are the
+// ones the early exit looks at), then the others.
+constexpr std::array<int, kFingerCount> kMatchOrder = [] {
+  std::array<int, kFingerCount> order{};
+  int n = 0;
+  for (FingerPosition p : kPrimaryFingers) order[n++] = finger_slot(p);
+  for (int s = 0; s < kFingerCount; ++s) {
+    bool primary = false;
+    for (FingerPosition p : kPrimaryFingers) primary |= finger_slot(p) == s;
+    if (!primary) order[n++] = s;
+  }
+  return order;
+}();
+
+struct Seed {
+  std::uint64_t id = 0;
+  float face = -2.0f;  // index cosine, -2 when not found by the face index
+  int finger_hits = 0;
+  float pre = 0.0f;
+};
+
+// Appends the rows of `results` into per-probe seed maps.
+void collect(const index::SearchResults& results, const std::vector<int>& rows_to_probe, bool is_face,
+             std::vector<std::unordered_map<std::uint64_t, Seed>>& seeds) {
+  for (int q = 0; q < results.queries; ++q) {
+    auto ids = results.ids_of(q);
+    auto scores = results.scores_of(q);
+    auto& map = seeds[static_cast<std::size_t>(rows_to_probe[static_cast<std::size_t>(q)])];
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == index::kNoId) continue;
+      Seed& s = map[ids[i]];
+      s.id = ids[i];
+      if (is_face) s.face = scores[i];
+      else ++s.finger_hits;
+    }
+  }
+}
+
+}  // namespace
+
+Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool early_exit,
+                                 std::uint64_t* comparisons) const {
+  Candidate c;
+  c.subject = subject;
+  float face_llr = 0.0f;
+  if (probe.has_face() && fusion_.has_face_model()) {
+    const float cos = gallery_.face_cosine(subject, probe.enrollment.face->values());
+    if (!std::isnan(cos)) {
+      c.face_score = cos;
+      face_llr = fusion_.face_calibration().llr(cos);
+    }
+  }
+  const std::uint16_t mask = gallery_.finger_mask(subject);
+  float finger_llr = 0.0f;
+  int compared = 0;
+  for (int slot : kMatchOrder) {
+    if (!probe.fingers[static_cast<std::size_t>(slot)] || !(mask & (1u << slot))) continue;
+    auto stored = gallery_.finger(subject, finger_at_slot(slot));
+    if (!stored) continue;
+    auto prepared = matcher_.prepare(*stored);
+    if (!prepared) continue;  // enrolled finger unusable for matching: not evidence either way
+    const float s = matcher_.score(*probe.fingers[static_cast<std::size_t>(slot)], *prepared);
+    c.finger_scores[static_cast<std::size_t>(slot)] = s;
+    finger_llr += fusion_.finger_calibration().llr(s);
+    ++compared;
+    if (comparisons) ++*comparisons;
+    if (early_exit && compared >= options_.early_exit_after_fingers &&
+        finger_llr + face_llr < options_.early_exit_llr)
+      break;
+  }
+  c.score = fusion_.fuse(c.finger_scores, c.face_score).score;
+  return c;
+}
+
+Candidate Cascade::score_probe(const Probe& a, const Probe& b, SubjectId b_subject,
+                               std::uint64_t* comparisons) const {
+  Candidate c;
+  c.subject = b_subject;
+  float face_llr = 0.0f;
+  if (a.has_face() && b.has_face() && fusion_.has_face_model()) {
+    c.face_score = a.enrollment.face->cosine(*b.enrollment.face);
+    face_llr = fusion_.face_calibration().llr(c.face_score);
+  }
+  float finger_llr = 0.0f;
+  int compared = 0;
+  for (int slot : kMatchOrder) {
+    const auto& fa = a.fingers[static_cast<std::size_t>(slot)];
+    const auto& fb = b.fingers[static_cast<std::size_t>(slot)];
+    if (!fa || !fb) continue;
+    const float s = matcher_.score(*fa, *fb);
+    c.finger_scores[static_cast<std::size_t>(slot)] = s;
+    finger_llr += fusion_.finger_calibration().llr(s);
+    ++compared;
+    if (comparisons) ++*comparisons;
+    if (compared >= options_.early_exit_after_fingers && finger_llr + face_llr < options_.early_exit_llr) break;
+  }
+  c.score = fusion_.fuse(c.finger_scores, c.face_score).score;
+  return c;
+}
+
+Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Probe* const> probes,
+                                                              CascadeCounters* counters) const {
+  const std::size_t n = probes.size();
+  std::vector<std::unordered_map<std::uint64_t, Seed>> seeds(n);
+
+  // 1. Retrieval, batched per index (batched FAISS search goes through BLAS and is far faster
+  //    than one probe at a time).
+  if (indexes_.face && indexes_.face->size() > 0) {
+    std::vector<float> queries;
+    std::vector<int> rows;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!probes[i]->reject_reason.empty() || !probes[i]->has_face()) continue;
+      const auto& v = probes[i]->enrollment.face->values();
+      queries.insert(queries.end(), v.begin(), v.end());
+      rows.push_back(static_cast<int>(i));
+    }
+    if (!rows.empty()) {
+      auto r = indexes_.face->search(queries, options_.face_candidates);
+      if (!r) return r.error();
+      collect(*r, rows, true, seeds);
+    }
+  }
+  for (std::size_t f = 0; f < kIndexedFingers.size(); ++f) {
+    const auto& idx = indexes_.fingers[f];
+    if (!idx || idx->size() == 0) continue;
+    const int slot = finger_slot(kIndexedFingers[f]);
+    std::vector<float> queries;
+    std::vector<int> rows;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& code = probes[i]->codes[static_cast<std::size_t>(slot)];
+      if (!probes[i]->reject_reason.empty() || code.empty()) continue;
+      queries.insert(queries.end(), code.begin(), code.end());
+      rows.push_back(static_cast<int>(i));
+    }
+    if (rows.empty()) continue;
+    auto r = idx->search(queries, options_.finger_candidates);
+    if (!r) return r.error();
+    collect(*r, rows, false, seeds);
+  }
+
+  // 2. Ranking: keep the most promising candidates for full matching.
+  struct Task {
+    std::size_t probe;
+    std::uint64_t subject;
+  };
+  std::vector<Task> tasks;
+  std::uint64_t retrieved = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<Seed> list;
+    list.reserve(seeds[i].size());
+    for (auto& [id, s] : seeds[i]) {
+      if (!gallery_.contains(SubjectId{id})) continue;  // removed since the index answered
+      s.pre = static_cast<float>(s.finger_hits) * 3.0f;
+      if (s.face > -2.0f && fusion_.has_face_model()) s.pre += fusion_.face_calibration().llr(s.face);
+      list.push_back(s);
+    }
+    retrieved += list.size();
+    std::sort(list.begin(), list.end(), [](const Seed& a, const Seed& b) {
+      return a.pre != b.pre ? a.pre > b.pre : a.id < b.id;
+    });
+    if (static_cast<int>(list.size()) > options_.full_match_candidates)
+      list.resize(static_cast<std::size_t>(options_.full_match_candidates));
+    for (const Seed& s : list) tasks.push_back({i, s.id});
+  }
+
+  // 3. Full matching of every (probe, candidate) pair in parallel.
+  std::vector<Candidate> scored(tasks.size());
+  std::atomic<std::uint64_t> comparisons{0};
+  tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t t) {
+    std::uint64_t local = 0;
+    scored[t] = score_subject(*probes[tasks[t].probe], SubjectId{tasks[t].subject}, true, &local);
+    comparisons += local;
+  });
+
+  std::vector<std::vector<Candidate>> out(n);
+  for (std::size_t t = 0; t < tasks.size(); ++t) out[tasks[t].probe].push_back(std::move(scored[t]));
+  if (counters) {
+    counters->retrieved += retrieved;
+    counters->fully_matched += tasks.size();
+    counters->finger_comparisons += comparisons.load();
+  }
+  return out;
+}
+
+std::vector<Candidate> Cascade::search_exhaustive(const Probe& probe) const {
+  const std::vector<SubjectId> ids = gallery_.ids();
+  std::vector<Candidate> out(ids.size());
+  tbb::parallel_for(std::size_t{0}, ids.size(),
+                    [&](std::size_t i) { out[i] = score_subject(probe, ids[i], false); });
+  return out;
+}
+
+}  // namespace tunggal

@@ -1,0 +1,62 @@
+#pragma once
+// The 1:N cascade for a micro-batch of probes:
+//   1. retrieval: batched top-K searches of the face index and of each indexed finger position's
+//      finger-code index (all shards), merged into one candidate set per probe;
+//   2. ranking: candidates ordered by a cheap pre-score (face LLR + how many finger-code lists
+//      found them), the best `full_match_candidates` kept;
+//   3. full matching: every common finger position is matched with MCC (primary fingers first),
+//      stopping early once the evidence is clearly impostor; fusion into a calibrated score.
+// The cascade only reads the gallery and the indexes; deciding and committing are the engine's.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/verdict.h"
+#include "engine/engine_options.h"
+#include "engine/gallery.h"
+#include "engine/index_factory.h"
+#include "engine/probe.h"
+#include "matcher/finger_matcher.h"
+#include "matcher/fusion_model.h"
+
+namespace tunggal {
+
+struct CascadeCounters {
+  std::uint64_t retrieved = 0;           // distinct candidates found by the indexes
+  std::uint64_t fully_matched = 0;       // candidates that reached minutiae matching
+  std::uint64_t finger_comparisons = 0;  // MCC comparisons made
+};
+
+class Cascade {
+ public:
+  Cascade(const Gallery& gallery, const CandidateIndexes& indexes, const matcher::FingerMatcher& matcher,
+          const FusionModel& fusion, const EngineOptions& options)
+      : gallery_(gallery), indexes_(indexes), matcher_(matcher), fusion_(fusion), options_(options) {}
+
+  // Scored candidates per probe (unsorted; rejected probes get none).
+  Expected<std::vector<std::vector<Candidate>>> search(std::span<const Probe* const> probes,
+                                                       CascadeCounters* counters = nullptr) const;
+
+  // Every enrolled subject scored, no early exit: the reference the cascade's loss is measured
+  // against. Only for small galleries.
+  std::vector<Candidate> search_exhaustive(const Probe& probe) const;
+
+  // One probe against one enrolled subject. With early_exit, stops after the primary fingers
+  // once the finger evidence is clearly impostor.
+  Candidate score_subject(const Probe& probe, SubjectId subject, bool early_exit,
+                          std::uint64_t* comparisons = nullptr) const;
+
+  // Two probes of the same micro-batch against each other (both already prepared): the in-batch
+  // check that stops one person enrolling twice in one batch. `b_subject` names b's tentative id.
+  Candidate score_probe(const Probe& a, const Probe& b, SubjectId b_subject,
+                        std::uint64_t* comparisons = nullptr) const;
+
+ private:
+  const Gallery& gallery_;
+  const CandidateIndexes& indexes_;
+  const matcher::FingerMatcher& matcher_;
+  const FusionModel& fusion_;
+  const EngineOptions& options_;
+};
+
+}  // namespace tunggal

@@ -1,0 +1,640 @@
+#include "engine/engine.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include "engine/cascade.h"
+#include "engine/gallery.h"
+#include "engine/index_factory.h"
+#include "engine/probe.h"
+#include "engine/store.h"
+#include "matcher/finger_code.h"
+#include "matcher/finger_matcher.h"
+
+namespace tunggal {
+
+namespace fs = std::filesystem;
+using engine::Durability;
+using engine::Store;
+
+std::string_view to_string(SubmitAck::Kind k) {
+  switch (k) {
+    case SubmitAck::Kind::kAccepted: return "ACCEPTED";
+    case SubmitAck::Kind::kDuplicateId: return "DUPLICATE_ID";
+    case SubmitAck::Kind::kRejected: return "REJECTED";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr const char* kFusionKey = "fusion_model";
+constexpr const char* kCodeVersionKey = "index_finger_code_version";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_indexed(FingerPosition p) {
+  for (FingerPosition q : kIndexedFingers)
+    if (p == q) return true;
+  return false;
+}
+
+// The vectors one subject contributes to the candidate indexes.
+struct IndexRow {
+  std::uint64_t id = 0;
+  const FaceEmbedding* face = nullptr;
+  std::array<std::vector<float>, kIndexedFingers.size()> codes;
+};
+
+std::string describe_verdict(const Verdict& v) {
+  std::string s = fmt::format("{} decision={}", to_string(v.kind), to_string(v.decision));
+  if (v.subject.valid()) s += fmt::format(" subject={}", v.subject.value);
+  if (v.linked_subject.valid()) s += fmt::format(" linked={}", v.linked_subject.value);
+  if (!v.candidates.empty())
+    s += fmt::format(" best={}@{:.2f}", v.candidates.front().subject.value, v.candidates.front().score);
+  return s;
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineOptions options;
+  FusionModel fusion;
+  matcher::FingerMatcher matcher;
+  std::unique_ptr<Store> store;
+  Gallery gallery;
+  GalleryFaceSource face_source;
+  CandidateIndexes indexes;
+  std::unique_ptr<Cascade> cascade;
+
+  std::mutex decide_mu;  // one decider at a time: batches are serialised
+  std::mutex submit_mu;  // duplicate-id checks and enqueue are atomic per call
+  std::uint64_t next_subject = 1;
+  std::atomic<std::uint64_t> decided{0}, retrieved{0}, fully_matched{0}, comparisons{0};
+
+  Impl(EngineOptions o, FusionModel f)
+      : options(std::move(o)), fusion(std::move(f)), gallery(options.face_dimension), face_source(gallery) {}
+
+  fs::path index_dir() const { return options.data_dir / "index"; }
+  fs::path index_path(std::size_t which) const {  // 0 = face, 1.. = finger positions
+    if (which == 0) return index_dir() / "face";
+    return index_dir() / fmt::format("finger-{}", static_cast<int>(kIndexedFingers[which - 1]));
+  }
+  index::VectorIndex* index_at(std::size_t which) const {
+    return which == 0 ? indexes.face.get() : indexes.fingers[which - 1].get();
+  }
+  static constexpr std::size_t kIndexCount = 1 + kIndexedFingers.size();
+
+  Thresholds current_thresholds() const {
+    return thresholds_for(options.target_fpir, options.review_fpir, std::max<std::uint64_t>(gallery.size(), 1));
+  }
+
+  // Finger codes of the indexed positions, from raw templates (import, rebuild, adjudication).
+  std::array<std::vector<float>, kIndexedFingers.size()> codes_for(std::span<const FingerTemplate> fingers) const {
+    std::array<std::vector<float>, kIndexedFingers.size()> out;
+    for (const FingerTemplate& f : fingers) {
+      for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
+        if (f.position != kIndexedFingers[k]) continue;
+        auto prepared = matcher.prepare(f);
+        if (prepared) out[k] = matcher::make_finger_code(*prepared);
+      }
+    }
+    return out;
+  }
+
+  Status add_to_indexes(const std::vector<IndexRow>& rows) {
+    std::vector<std::uint64_t> ids;
+    std::vector<float> vecs;
+    for (const IndexRow& r : rows) {
+      if (!r.face) continue;
+      ids.push_back(r.id);
+      vecs.insert(vecs.end(), r.face->values().begin(), r.face->values().end());
+    }
+    if (!ids.empty())
+      if (Status s = indexes.face->add(ids, vecs); !s) return s;
+    for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
+      ids.clear();
+      vecs.clear();
+      for (const IndexRow& r : rows) {
+        if (r.codes[k].empty()) continue;
+        ids.push_back(r.id);
+        vecs.insert(vecs.end(), r.codes[k].begin(), r.codes[k].end());
+      }
+      if (!ids.empty())
+        if (Status s = indexes.fingers[k]->add(ids, vecs); !s) return s;
+    }
+    return Status::ok();
+  }
+
+  void remove_from_indexes(std::uint64_t id) {
+    const std::uint64_t ids[1] = {id};
+    for (std::size_t w = 0; w < kIndexCount; ++w) (void)index_at(w)->remove(ids);  // absent: not_found, fine
+  }
+
+  // Rows for subjects already in the RAM gallery (rebuild and replay), codes computed in parallel.
+  std::vector<IndexRow> rows_from_gallery(const std::vector<SubjectId>& ids,
+                                          std::vector<std::optional<FaceEmbedding>>& faces) const {
+    std::vector<IndexRow> rows(ids.size());
+    faces.assign(ids.size(), std::nullopt);
+    tbb::parallel_for(std::size_t{0}, ids.size(), [&](std::size_t i) {
+      rows[i].id = ids[i].value;
+      if (gallery.has_face(ids[i])) {
+        std::vector<float> v(static_cast<std::size_t>(gallery.face_dimension()));
+        gallery.face(ids[i], v);
+        auto fe = FaceEmbedding::make(v);
+        if (fe) faces[i] = std::move(*fe);
+      }
+      for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
+        auto f = gallery.finger(ids[i], kIndexedFingers[k]);
+        if (!f) continue;
+        auto prepared = matcher.prepare(*f);
+        if (prepared) rows[i].codes[k] = matcher::make_finger_code(*prepared);
+      }
+    });
+    for (std::size_t i = 0; i < ids.size(); ++i) rows[i].face = faces[i] ? &*faces[i] : nullptr;
+    return rows;
+  }
+
+  Status rebuild_indexes() {
+    auto fresh = make_candidate_indexes(options, &face_source);
+    if (!fresh) return fresh.error();
+    indexes = std::move(*fresh);
+    const std::vector<SubjectId> ids = gallery.ids();
+    constexpr std::size_t kChunk = 20000;
+    for (std::size_t b = 0; b < ids.size(); b += kChunk) {
+      std::vector<SubjectId> part(ids.begin() + static_cast<std::ptrdiff_t>(b),
+                                  ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), b + kChunk)));
+      std::vector<std::optional<FaceEmbedding>> faces;
+      if (Status s = add_to_indexes(rows_from_gallery(part, faces)); !s) return s;
+    }
+    return Status::ok();
+  }
+
+  // Loads index snapshots and replays the gallery changes made after them; false (and the
+  // caller rebuilds) when there is no usable snapshot.
+  bool load_snapshots() {
+    auto version = store->meta(kCodeVersionKey);
+    if (!version || !*version || **version != std::to_string(matcher::finger_code_version())) return false;
+    CandidateIndexes loaded;
+    std::uint64_t covered = UINT64_MAX;
+    for (std::size_t w = 0; w < kIndexCount; ++w) {
+      if (!fs::exists(index_path(w))) return false;
+      auto li = index::load_index(index_path(w), w == 0 ? &face_source : nullptr);
+      if (!li) return false;
+      if (li->index->dimension() != (w == 0 ? options.face_dimension : matcher::finger_code_dimension()))
+        return false;
+      covered = std::min(covered, li->covered_seq);
+      (w == 0 ? loaded.face : loaded.fingers[w - 1]) = std::move(li->index);
+    }
+    if (covered > store->last_change_seq()) return false;  // snapshot newer than the store: distrust
+    indexes = std::move(loaded);
+    // Net effect per subject of the changes after the snapshot.
+    std::unordered_map<std::uint64_t, bool> last;
+    Status s = store->for_each_change(
+        [&](const engine::ChangeEntry& c) {
+          last[c.subject.value] = c.added;
+          return true;
+        },
+        covered);
+    if (!s) return false;
+    std::vector<SubjectId> added;
+    for (auto& [id, is_added] : last) {
+      if (is_added && gallery.contains(SubjectId{id})) added.push_back(SubjectId{id});
+      else remove_from_indexes(id);
+    }
+    std::vector<std::optional<FaceEmbedding>> faces;
+    for (const SubjectId& id : added) remove_from_indexes(id.value);  // idempotent replay
+    return add_to_indexes(rows_from_gallery(added, faces)).is_ok();
+  }
+
+  Status save_snapshots() {
+    const std::uint64_t covered = store->last_change_seq();
+    std::error_code ec;
+    fs::create_directories(index_dir(), ec);
+    if (ec) return io_error(fmt::format("cannot create {}: {}", index_dir().string(), ec.message()));
+    for (std::size_t w = 0; w < kIndexCount; ++w) {
+      const fs::path final_path = index_path(w);
+      const fs::path tmp = final_path.string() + ".new";
+      fs::remove_all(tmp, ec);
+      if (Status s = index_at(w)->save(tmp, covered); !s) return s;
+      fs::remove_all(final_path, ec);
+      fs::rename(tmp, final_path, ec);
+      if (ec) return io_error(fmt::format("cannot move snapshot into {}: {}", final_path.string(), ec.message()));
+    }
+    auto b = store->batch();
+    b.put_meta(kCodeVersionKey, std::to_string(matcher::finger_code_version()));
+    return store->commit(std::move(b), Durability::kSynced);
+  }
+
+  engine::StoredSubject stored_subject(SubjectId id, const Enrollment& e, std::int64_t at) const {
+    engine::StoredSubject s;
+    s.record.id = id;
+    s.record.nik = e.nik.str();
+    s.record.site = e.site;
+    s.record.enrollment = e.id;
+    s.record.enrolled_at_ms = at;
+    s.fingers = e.fingers;
+    s.face = e.face;
+    return s;
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Engine::~Engine() {
+  if (impl_ && impl_->store && !impl_->options.read_only) (void)impl_->save_snapshots();
+}
+
+Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std::optional<FusionModel> fusion) {
+  if (options.data_dir.empty()) return invalid_argument("engine needs a data directory (--data-dir)");
+  if (options.shards < 1 || options.shards > 1024)
+    return invalid_argument(fmt::format("shards must be 1..1024, got {}", options.shards));
+  std::error_code ec;
+  if (options.create_if_missing) fs::create_directories(options.data_dir, ec);
+
+  engine::StoreOptions so;
+  so.path = options.data_dir / "store";
+  so.create_if_missing = options.create_if_missing;
+  so.read_only = options.read_only;
+  so.gallery = engine::GalleryConfig{options.face_dimension, options.shards};
+  auto store = Store::open(so);
+  if (!store) return store.error();
+
+  auto stored_model = (*store)->meta(kFusionKey);
+  if (!stored_model) return stored_model.error();
+  FusionModel model;
+  if (*stored_model) {
+    auto m = FusionModel::deserialize(**stored_model);
+    if (!m) return corruption(fmt::format("stored fusion model unreadable: {}", m.error().message()));
+    model = std::move(*m);
+  } else if (fusion) {
+    model = std::move(*fusion);
+    if (!options.read_only) {
+      auto b = (*store)->batch();
+      b.put_meta(kFusionKey, model.serialize());
+      if (Status s = (*store)->commit(std::move(b), Durability::kSynced); !s) return s;
+    }
+  } else {
+    return failed_precondition(fmt::format(
+        "{} has no calibrated score model; create the gallery with `tunggal import` or `tunggal demo`, "
+        "which calibrate one",
+        options.data_dir.string()));
+  }
+
+  auto impl = std::make_unique<Impl>(options, std::move(model));
+  impl->options.face_dimension = (*store)->gallery_config().face_dimension;
+  impl->options.shards = (*store)->gallery_config().shard_count;
+  impl->store = std::move(*store);
+  impl->next_subject = impl->store->max_subject_id() + 1;
+
+  Status scan = impl->store->for_each_subject([&](const engine::StoredSubject& s) {
+    impl->gallery.put(s.record.id, s.fingers, s.face);
+    return true;
+  });
+  if (!scan) return scan;
+  if (!impl->load_snapshots())
+    if (Status s = impl->rebuild_indexes(); !s) return s;
+  impl->cascade = std::make_unique<Cascade>(impl->gallery, impl->indexes, impl->matcher, impl->fusion, impl->options);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Expected<std::vector<SubmitAck>> Engine::submit(std::span<const Enrollment> enrollments) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.submit_mu);
+  std::vector<SubmitAck> acks(enrollments.size());
+  auto batch = m.store->batch();
+  std::unordered_map<std::string, bool> in_call;
+  const std::int64_t at = now_ms();
+  for (std::size_t i = 0; i < enrollments.size(); ++i) {
+    const Enrollment& e = enrollments[i];
+    acks[i].id = e.id;
+    if (Status s = validate(e); !s) {
+      acks[i].kind = SubmitAck::Kind::kRejected;
+      acks[i].reason = s.message();
+      continue;
+    }
+    if (e.face && e.face->dimension() != m.options.face_dimension) {
+      acks[i].kind = SubmitAck::Kind::kRejected;
+      acks[i].reason = fmt::format("face embedding has dimension {}, this gallery uses {}", e.face->dimension(),
+                                   m.options.face_dimension);
+      continue;
+    }
+    auto existing = m.store->enrollment(e.id);
+    if (!existing) return existing.error();
+    if (*existing || in_call.count(e.id.value)) {
+      acks[i].kind = SubmitAck::Kind::kDuplicateId;
+      acks[i].reason = "enrollment id already submitted; its verdict stands";
+      continue;
+    }
+    in_call[e.id.value] = true;
+    batch.enqueue(e, at);
+  }
+  if (!batch.empty())
+    if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
+  return acks;
+}
+
+Expected<std::vector<Verdict>> Engine::process() {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.decide_mu);
+  auto pending = m.store->pending(static_cast<std::size_t>(std::max(1, m.options.max_batch)));
+  if (!pending) return pending.error();
+  const std::size_t n = pending->size();
+  if (n == 0) return std::vector<Verdict>{};
+
+  std::vector<Probe> probes(n);
+  tbb::parallel_for(std::size_t{0}, n,
+                    [&](std::size_t i) { probes[i] = make_probe(std::move((*pending)[i]), m.matcher, m.options); });
+  std::vector<const Probe*> live;
+  std::vector<std::size_t> live_at;
+  for (std::size_t i = 0; i < n; ++i)
+    if (probes[i].reject_reason.empty()) {
+      live.push_back(&probes[i]);
+      live_at.push_back(i);
+    }
+  CascadeCounters counters;
+  auto found = m.cascade->search(live, &counters);
+  if (!found) return found.error();
+  std::vector<std::vector<Candidate>> candidates(n);
+  for (std::size_t k = 0; k < live.size(); ++k) candidates[live_at[k]] = std::move((*found)[k]);
+
+  const Thresholds t = m.current_thresholds();
+  const std::uint64_t first_new = m.next_subject;
+  std::uint64_t next = first_new;
+  std::vector<Verdict> verdicts(n);
+  std::vector<std::uint64_t> new_id(n, 0);
+  const std::int64_t at = now_ms();
+  std::atomic<std::uint64_t> inbatch_comparisons{0};
+  for (std::size_t j = 0; j < n; ++j) {
+    const Probe& p = probes[j];
+    if (!p.reject_reason.empty()) {
+      verdicts[j].enrollment = p.enrollment.id;
+      verdicts[j].kind = VerdictKind::kRejected;
+      verdicts[j].reject_reason = p.reject_reason;
+      verdicts[j].duplicate_threshold = t.duplicate;
+      verdicts[j].review_threshold = t.review;
+      verdicts[j].decided_at_ms = at;
+      continue;
+    }
+    // The in-batch check: against every earlier probe of this batch that became UNIQUE.
+    std::vector<std::size_t> earlier;
+    for (std::size_t i = 0; i < j; ++i)
+      if (new_id[i]) earlier.push_back(i);
+    std::vector<Candidate> same_batch(earlier.size());
+    tbb::parallel_for(std::size_t{0}, earlier.size(), [&](std::size_t e) {
+      std::uint64_t c = 0;
+      same_batch[e] = m.cascade->score_probe(p, probes[earlier[e]], SubjectId{new_id[earlier[e]]}, &c);
+      inbatch_comparisons += c;
+    });
+    auto& list = candidates[j];
+    list.insert(list.end(), same_batch.begin(), same_batch.end());
+    verdicts[j] = decide(p.enrollment.id, std::move(list), t, m.options.max_reported_candidates);
+    verdicts[j].decided_at_ms = at;
+    if (verdicts[j].kind == VerdictKind::kUnique) {
+      new_id[j] = next++;
+      verdicts[j].subject = SubjectId{new_id[j]};
+    }
+  }
+
+  // One synced WriteBatch: verdicts, new subjects, queue removal; all or nothing.
+  auto batch = m.store->batch();
+  for (std::size_t j = 0; j < n; ++j) {
+    batch.record_verdict(verdicts[j]);
+    if (new_id[j]) batch.put_subject(m.stored_subject(SubjectId{new_id[j]}, probes[j].enrollment, at));
+  }
+  if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
+  m.next_subject = next;
+
+  // Only now the RAM gallery and the indexes see the new subjects.
+  std::vector<IndexRow> rows;
+  for (std::size_t j = 0; j < n; ++j) {
+    if (!new_id[j]) continue;
+    const Enrollment& e = probes[j].enrollment;
+    m.gallery.put(SubjectId{new_id[j]}, e.fingers, e.face);
+    IndexRow r;
+    r.id = new_id[j];
+    r.face = e.face ? &*e.face : nullptr;
+    for (std::size_t k = 0; k < kIndexedFingers.size(); ++k)
+      r.codes[k] = probes[j].codes[static_cast<std::size_t>(finger_slot(kIndexedFingers[k]))];
+    rows.push_back(std::move(r));
+  }
+  if (Status s = m.add_to_indexes(rows); !s) return s;
+
+  m.decided += n;
+  m.retrieved += counters.retrieved;
+  m.fully_matched += counters.fully_matched;
+  m.comparisons += counters.finger_comparisons + inbatch_comparisons.load();
+  return verdicts;
+}
+
+Expected<std::vector<Verdict>> Engine::process_all() {
+  std::vector<Verdict> all;
+  for (;;) {
+    auto v = process();
+    if (!v) return v.error();
+    if (v->empty()) return all;
+    for (auto& x : *v) all.push_back(std::move(x));
+  }
+}
+
+Expected<std::optional<Verdict>> Engine::verdict(const EnrollmentId& id) const { return impl_->store->verdict(id); }
+
+Expected<Verdict> Engine::identify(const Enrollment& enrollment) const {
+  Impl& m = *impl_;
+  if (Status s = validate(enrollment); !s) return s;
+  Probe p = make_probe(enrollment, m.matcher, m.options);
+  if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
+  const Probe* ps[1] = {&p};
+  auto found = m.cascade->search(ps);
+  if (!found) return found.error();
+  Verdict v = decide(enrollment.id, std::move((*found)[0]), m.current_thresholds(), m.options.max_reported_candidates);
+  v.decided_at_ms = now_ms();
+  return v;
+}
+
+Expected<std::vector<Candidate>> Engine::identify_exhaustive(const Enrollment& enrollment) const {
+  Impl& m = *impl_;
+  if (Status s = validate(enrollment); !s) return s;
+  Probe p = make_probe(enrollment, m.matcher, m.options);
+  if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
+  auto all = m.cascade->search_exhaustive(p);
+  std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  return all;
+}
+
+Expected<Candidate> Engine::compare(const Enrollment& enrollment, SubjectId subject) const {
+  Impl& m = *impl_;
+  if (!m.gallery.contains(subject)) return not_found(fmt::format("subject {} is not in the gallery", subject.value));
+  Probe p = make_probe(enrollment, m.matcher, m.options);
+  if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
+  return m.cascade->score_subject(p, subject, false);
+}
+
+Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
+                          const std::string& reason, SubjectId linked) {
+  Impl& m = *impl_;
+  if (admin.empty()) return invalid_argument("adjudication needs the admin's identity");
+  if (reason.empty()) return invalid_argument("adjudication needs a reason");
+  if (decision == Decision::kNone) return invalid_argument("decision must be duplicate or distinct");
+  std::lock_guard lock(m.decide_mu);
+  auto found = m.store->verdict(id);
+  if (!found) return found.error();
+  if (!*found) return not_found(fmt::format("no verdict for enrollment {}", id.value));
+  Verdict v = std::move(**found);
+  if (v.kind != VerdictKind::kDuplicate && v.kind != VerdictKind::kReview)
+    return failed_precondition(fmt::format("enrollment {} is {}, only DUPLICATE or REVIEW cases are adjudicated",
+                                           id.value, to_string(v.kind)));
+  if (v.decision != Decision::kNone)
+    return failed_precondition(fmt::format("enrollment {} was already adjudicated {} by {}", id.value,
+                                           to_string(v.decision), v.decided_by));
+  const std::string before = describe_verdict(v);
+  const std::int64_t at = now_ms();
+  auto batch = m.store->batch();
+  std::optional<Enrollment> to_commit;
+  if (decision == Decision::kConfirmedDuplicate) {
+    if (!linked.valid()) {
+      if (v.candidates.empty()) return invalid_argument("no candidate to link to; name the subject");
+      linked = v.candidates.front().subject;
+    }
+    auto subject = m.store->subject(linked);
+    if (!subject) return subject.error();
+    if (!*subject || (*subject)->state != engine::SubjectState::kActive)
+      return not_found(fmt::format("subject {} is not an active enrolled subject", linked.value));
+    v.linked_subject = linked;
+  } else {
+    auto rec = m.store->enrollment(id);
+    if (!rec) return rec.error();
+    if (!*rec) return corruption(fmt::format("verdict for {} exists but its enrollment record is missing", id.value));
+    to_commit = (*rec)->enrollment;
+    v.subject = SubjectId{m.next_subject};
+    batch.put_subject(m.stored_subject(v.subject, *to_commit, at));
+  }
+  v.decision = decision;
+  v.decided_by = admin;
+  v.decision_reason = reason;
+  v.adjudicated_at_ms = at;
+  batch.record_verdict(v);
+  engine::AuditEntry audit;
+  audit.at_ms = at;
+  audit.actor = admin;
+  audit.action = "adjudicate";
+  audit.target = id.value;
+  audit.reason = reason;
+  audit.before = before;
+  audit.after = describe_verdict(v);
+  batch.append_audit(std::move(audit));
+  if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
+  if (to_commit) {
+    ++m.next_subject;
+    m.gallery.put(v.subject, to_commit->fingers, to_commit->face);
+    IndexRow r;
+    r.id = v.subject.value;
+    r.face = to_commit->face ? &*to_commit->face : nullptr;
+    r.codes = m.codes_for(to_commit->fingers);
+    if (Status s = m.add_to_indexes({r}); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason) {
+  Impl& m = *impl_;
+  if (admin.empty()) return invalid_argument("revocation needs the admin's identity");
+  if (reason.empty()) return invalid_argument("revocation needs a reason");
+  std::lock_guard lock(m.decide_mu);
+  auto rec = m.store->subject(subject);
+  if (!rec) return rec.error();
+  if (!*rec) return not_found(fmt::format("no subject {}", subject.value));
+  if ((*rec)->state == engine::SubjectState::kRevoked)
+    return failed_precondition(fmt::format("subject {} was already revoked: {}", subject.value, (*rec)->revoked_reason));
+  const std::int64_t at = now_ms();
+  auto batch = m.store->batch();
+  batch.revoke_subject(subject, reason, at);
+  engine::AuditEntry audit;
+  audit.at_ms = at;
+  audit.actor = admin;
+  audit.action = "revoke";
+  audit.target = std::to_string(subject.value);
+  audit.reason = reason;
+  audit.before = fmt::format("ACTIVE nik={} enrollment={}", (*rec)->nik, (*rec)->enrollment.value);
+  audit.after = "REVOKED";
+  batch.append_audit(std::move(audit));
+  if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
+  m.gallery.remove(subject);
+  m.remove_from_indexes(subject.value);
+  return Status::ok();
+}
+
+Expected<ImportResult> Engine::import(std::span<const Enrollment> enrollments) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.decide_mu);
+  ImportResult result;
+  std::vector<const Enrollment*> ok;
+  for (const Enrollment& e : enrollments) {
+    Status s = validate(e);
+    if (s && e.face && e.face->dimension() != m.options.face_dimension)
+      s = invalid_argument(fmt::format("face dimension {} != gallery's {}", e.face->dimension(), m.options.face_dimension));
+    if (!s) result.skipped.push_back(fmt::format("{}: {}", e.id.value, s.message()));
+    else ok.push_back(&e);
+  }
+  std::vector<IndexRow> rows(ok.size());
+  tbb::parallel_for(std::size_t{0}, ok.size(), [&](std::size_t i) {
+    rows[i].id = m.next_subject + i;
+    rows[i].face = ok[i]->face ? &*ok[i]->face : nullptr;
+    rows[i].codes = m.codes_for(ok[i]->fingers);
+  });
+  const std::int64_t at = now_ms();
+  auto batch = m.store->batch();
+  for (std::size_t i = 0; i < ok.size(); ++i) batch.put_subject(m.stored_subject(SubjectId{rows[i].id}, *ok[i], at));
+  if (Status s = m.store->commit(std::move(batch), Durability::kBuffered); !s) return s;
+  m.next_subject += ok.size();
+  for (std::size_t i = 0; i < ok.size(); ++i) m.gallery.put(SubjectId{rows[i].id}, ok[i]->fingers, ok[i]->face);
+  if (Status s = m.add_to_indexes(rows); !s) return s;
+  result.imported = ok.size();
+  return result;
+}
+
+Status Engine::finish_import() {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.decide_mu);
+  if (Status s = m.store->flush(); !s) return s;
+  return m.save_snapshots();
+}
+
+Status Engine::snapshot() {
+  std::lock_guard lock(impl_->decide_mu);
+  return impl_->save_snapshots();
+}
+
+EngineStats Engine::stats() const {
+  const Impl& m = *impl_;
+  EngineStats s;
+  s.gallery_size = m.gallery.size();
+  s.pending = m.store->pending_count();
+  s.shards = m.options.shards;
+  s.thresholds = m.current_thresholds();
+  s.gallery_bytes = m.gallery.memory_bytes();
+  for (std::size_t w = 0; w < Impl::kIndexCount; ++w) s.index_bytes += m.index_at(w)->memory_bytes();
+  s.decided = m.decided.load();
+  s.retrieved = m.retrieved.load();
+  s.fully_matched = m.fully_matched.load();
+  s.finger_comparisons = m.comparisons.load();
+  s.face_index = m.indexes.face->describe();
+  s.finger_index = m.indexes.fingers[0]->describe();
+  return s;
+}
+
+Thresholds Engine::thresholds() const { return impl_->current_thresholds(); }
+const FusionModel& Engine::fusion() const { return impl_->fusion; }
+const EngineOptions& Engine::options() const { return impl_->options; }
+
+}  // namespace tunggal

@@ -1,0 +1,125 @@
+#pragma once
+// The deduplication engine: one data directory holding the durable store (RocksDB), the RAM
+// gallery, and the candidate indexes, with the operations every door (server, CLI, batch jobs)
+// uses. Flow of one enrollment:
+//
+//   submit  -> validated, written to the durable queue (synced WAL) -> acknowledged
+//   process -> a micro-batch of pending enrollments: probes prepared, cascade against the
+//              committed gallery, each probe also against the earlier UNIQUEs of its own batch
+//              (so one person in one batch, or from two stations at once, never gets two
+//              UNIQUEs), verdicts; then verdicts + new subjects in ONE synced WriteBatch;
+//              only then the RAM gallery and indexes are extended.
+//
+// After a crash, the store is the truth: every acknowledged enrollment is decided or still
+// pending, and the gallery and indexes are rebuilt from (or replayed onto snapshots from) it.
+//
+// Thread safety: all methods may be called from any thread. Deciding (process, adjudicate,
+// revoke, import) is serialised by one mutex; searching (identify) runs concurrently with it.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/enrollment.h"
+#include "core/status.h"
+#include "core/verdict.h"
+#include "engine/engine_options.h"
+#include "engine/verdict_policy.h"
+#include "matcher/fusion_model.h"
+
+namespace tunggal {
+
+// The answer to one submitted enrollment, before it is decided.
+struct SubmitAck {
+  enum class Kind : std::uint8_t {
+    kAccepted,     // durable in the queue; a verdict will follow
+    kDuplicateId,  // this enrollment id was submitted before: nothing new was stored
+    kRejected,     // structurally invalid (see reason); nothing stored, fix and resubmit
+  };
+  EnrollmentId id;
+  Kind kind = Kind::kAccepted;
+  std::string reason;
+};
+std::string_view to_string(SubmitAck::Kind k);  // "ACCEPTED", "DUPLICATE_ID", "REJECTED"
+
+struct EngineStats {
+  std::uint64_t gallery_size = 0;
+  std::uint64_t pending = 0;
+  int shards = 0;
+  Thresholds thresholds;
+  std::size_t gallery_bytes = 0;  // RAM of the compact gallery
+  std::size_t index_bytes = 0;    // RAM of all candidate indexes
+  std::uint64_t decided = 0;      // since open
+  std::uint64_t retrieved = 0, fully_matched = 0, finger_comparisons = 0;  // cascade, since open
+  std::string face_index, finger_index;  // index descriptions
+};
+
+struct ImportResult {
+  std::uint64_t imported = 0;
+  std::vector<std::string> skipped;  // "id: reason" for enrollments that could not be imported
+};
+
+class Engine {
+ public:
+  // Opens the data directory, creating it when options.create_if_missing. A new gallery needs a
+  // fusion model (calibrated score model, see datasets/population_calibration.h); it is stored
+  // with the gallery and used on every later open (a model passed then is ignored).
+  static Expected<std::unique_ptr<Engine>> open(const EngineOptions& options,
+                                                std::optional<FusionModel> fusion = std::nullopt);
+  ~Engine();  // saves index snapshots so the next open does not rebuild them
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Durable acknowledgement: accepted items are in the queue (synced) when this returns.
+  Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> enrollments);
+  // Decides one micro-batch (at most options.max_batch) of the oldest pending enrollments.
+  Expected<std::vector<Verdict>> process();
+  // Decides until the queue is empty.
+  Expected<std::vector<Verdict>> process_all();
+
+  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const;
+
+  // 1:N search without inserting (MOSIP "identify"): scored candidates best first, those at or
+  // above the review threshold, at most max_reported_candidates. REJECTED probes: error.
+  Expected<Verdict> identify(const Enrollment& probe) const;
+  // Every enrolled subject scored with no cascade shortcuts (small galleries; measures the
+  // cascade's loss). Sorted best first, all subjects.
+  Expected<std::vector<Candidate>> identify_exhaustive(const Enrollment& probe) const;
+
+  // The full score of `probe` against one enrolled subject, every common finger compared (no
+  // early exit): what an exhaustive search would have scored for that subject. Used to measure
+  // the cascade's loss on known mates.
+  Expected<Candidate> compare(const Enrollment& probe, SubjectId subject) const;
+
+  // Adjudication of a DUPLICATE/REVIEW verdict by an identified admin (audited). kDistinct
+  // commits the enrollment as a new subject; kConfirmedDuplicate links it to `linked` (or the
+  // best candidate when unset) and never commits it.
+  Status adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
+                    const std::string& reason, SubjectId linked = {});
+  // Removes a subject from the gallery and every index (e.g. death registration); audited.
+  Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason);
+
+  // Bulk load of an already-deduplicated population without 1:N search (migration; the gallery
+  // of `eval dedup`). Subject ids are assigned in order. Writes are buffered; call
+  // finish_import() at the end to make them durable and snapshot the indexes.
+  Expected<ImportResult> import(std::span<const Enrollment> enrollments);
+  Status finish_import();
+
+  // Writes index snapshots covering the store's current change sequence.
+  Status snapshot();
+
+  EngineStats stats() const;
+  Thresholds thresholds() const;
+  const FusionModel& fusion() const;
+  const EngineOptions& options() const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tunggal

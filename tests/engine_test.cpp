@@ -1,0 +1,243 @@
+// The engine's promises (issue 5): verdicts against ground truth, serializable micro-batches (one
+// person never gets two UNIQUEs, even from two stations at once), idempotent resubmission,
+// REJECTED with a reason, audited adjudication and revocation, and persistence across reopen.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "engine/engine.h"
+#include "engine/store.h"
+#include "tests/engine_fixture.h"
+
+namespace tunggal {
+namespace {
+
+using testing::capture_as;
+using testing::make_temp_dir;
+using testing::test_engine_options;
+using testing::test_fusion_model;
+
+constexpr std::uint64_t kGallery = 60;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = make_temp_dir("engine");
+    pop_ = std::make_unique<datasets::Population>(datasets::PopulationConfig{.seed = 42});
+    open();
+    std::vector<Enrollment> gallery;
+    for (std::uint64_t i = 0; i < kGallery; ++i) gallery.push_back(pop_->capture(i, 0));
+    auto r = engine_->import(gallery);
+    ASSERT_TRUE(r) << r.error().to_string();
+    ASSERT_EQ(r->imported, kGallery);
+    ASSERT_TRUE(engine_->finish_import());
+  }
+  void TearDown() override {
+    engine_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() {
+    engine_.reset();
+    auto e = Engine::open(test_engine_options(dir_), test_fusion_model());
+    ASSERT_TRUE(e) << e.error().to_string();
+    engine_ = std::move(*e);
+  }
+  std::vector<Verdict> enroll(std::vector<Enrollment> items) {
+    auto acks = engine_->submit(items);
+    EXPECT_TRUE(acks) << acks.error().to_string();
+    auto v = engine_->process_all();
+    EXPECT_TRUE(v) << v.error().to_string();
+    return v ? *v : std::vector<Verdict>{};
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<datasets::Population> pop_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, ReEnrollmentIsDuplicateOfTheRightSubjectAndNewPersonIsUnique) {
+  auto v = enroll({capture_as(*pop_, 7, 1, "probe-mated"), capture_as(*pop_, 5000, 0, "probe-new")});
+  ASSERT_EQ(v.size(), 2u);
+  const Verdict& mated = v[0].enrollment.value == "probe-mated" ? v[0] : v[1];
+  const Verdict& fresh = v[0].enrollment.value == "probe-new" ? v[0] : v[1];
+  EXPECT_EQ(mated.kind, VerdictKind::kDuplicate);
+  ASSERT_FALSE(mated.candidates.empty());
+  EXPECT_EQ(mated.candidates.front().subject.value, 8u);  // import assigns identity + 1
+  EXPECT_FALSE(std::isnan(mated.candidates.front().face_score));
+  EXPECT_EQ(fresh.kind, VerdictKind::kUnique);
+  EXPECT_EQ(fresh.subject.value, kGallery + 1);
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery + 1);
+}
+
+TEST_F(EngineTest, SamePersonTwiceInOneBatchGetsOneUnique) {
+  auto v = enroll({capture_as(*pop_, 9000, 0, "a"), capture_as(*pop_, 9000, 1, "b")});
+  ASSERT_EQ(v.size(), 2u);
+  int unique = 0;
+  for (const Verdict& x : v) unique += x.kind == VerdictKind::kUnique;
+  EXPECT_EQ(unique, 1);
+  const Verdict& second = v[0].kind == VerdictKind::kUnique ? v[1] : v[0];
+  const Verdict& first = v[0].kind == VerdictKind::kUnique ? v[0] : v[1];
+  ASSERT_FALSE(second.candidates.empty());
+  EXPECT_EQ(second.candidates.front().subject, first.subject);
+}
+
+TEST_F(EngineTest, TwoStationsAtOnceNeverYieldTwoUniques) {
+  // Several people, each arriving from two stations concurrently; a decider thread runs too.
+  constexpr int kPeople = 6;
+  std::atomic<bool> done{false};
+  std::thread decider([&] {
+    while (!done) ASSERT_TRUE(engine_->process());
+  });
+  auto station = [&](int k, const std::string& site) {
+    for (int p = 0; p < kPeople; ++p) {
+      auto acks = engine_->submit(std::vector<Enrollment>{capture_as(*pop_, 7000 + p, k, site + std::to_string(p))});
+      ASSERT_TRUE(acks);
+      ASSERT_EQ((*acks)[0].kind, SubmitAck::Kind::kAccepted);
+    }
+  };
+  std::thread s1(station, 0, "north-"), s2(station, 1, "south-");
+  s1.join();
+  s2.join();
+  done = true;
+  decider.join();
+  ASSERT_TRUE(engine_->process_all());
+  for (int p = 0; p < kPeople; ++p) {
+    int unique = 0;
+    for (const char* site : {"north-", "south-"}) {
+      auto v = engine_->verdict(EnrollmentId{site + std::to_string(p)});
+      ASSERT_TRUE(v && *v);
+      unique += (*v)->kind == VerdictKind::kUnique;
+    }
+    EXPECT_EQ(unique, 1) << "person " << p;
+  }
+}
+
+TEST_F(EngineTest, ResubmittingAnEnrollmentIdReturnsTheEarlierVerdict) {
+  auto first = enroll({capture_as(*pop_, 8000, 0, "once")});
+  ASSERT_EQ(first.size(), 1u);
+  const std::uint64_t size = engine_->stats().gallery_size;
+  auto acks = engine_->submit(std::vector<Enrollment>{capture_as(*pop_, 8000, 1, "once")});
+  ASSERT_TRUE(acks);
+  EXPECT_EQ((*acks)[0].kind, SubmitAck::Kind::kDuplicateId);
+  auto again = engine_->process_all();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+  auto v = engine_->verdict(EnrollmentId{"once"});
+  ASSERT_TRUE(v && *v);
+  EXPECT_EQ((*v)->kind, first[0].kind);
+  EXPECT_EQ((*v)->subject, first[0].subject);
+  EXPECT_EQ(engine_->stats().gallery_size, size);
+}
+
+TEST_F(EngineTest, TooFewFingersWithoutFaceIsRejectedWithAReason) {
+  Enrollment e = capture_as(*pop_, 8100, 0, "thin");
+  e.face.reset();
+  e.fingers.resize(2);
+  auto v = enroll({e});
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].kind, VerdictKind::kRejected);
+  EXPECT_NE(v[0].reject_reason.find("usable finger"), std::string::npos) << v[0].reject_reason;
+}
+
+TEST_F(EngineTest, StructurallyInvalidEnrollmentIsRefusedAtSubmit) {
+  Enrollment e = capture_as(*pop_, 8200, 0, "");
+  auto acks = engine_->submit(std::vector<Enrollment>{e});
+  ASSERT_TRUE(acks);
+  EXPECT_EQ((*acks)[0].kind, SubmitAck::Kind::kRejected);
+  EXPECT_FALSE((*acks)[0].reason.empty());
+  EXPECT_EQ(engine_->stats().pending, 0u);
+}
+
+TEST_F(EngineTest, AdjudicationIsAuditedAndHappensOnce) {
+  auto v = enroll({capture_as(*pop_, 3, 1, "case-1"), capture_as(*pop_, 4, 1, "case-2")});
+  ASSERT_EQ(v.size(), 2u);
+  for (const Verdict& x : v) ASSERT_NE(x.kind, VerdictKind::kUnique);
+  EXPECT_EQ(engine_->adjudicate(EnrollmentId{"case-1"}, Decision::kDistinct, "", "x").code(),
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"case-1"}, Decision::kDistinct, "admin.budi", "twin, verified"));
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"case-2"}, Decision::kConfirmedDuplicate, "admin.sari", "same person"));
+  EXPECT_EQ(engine_->adjudicate(EnrollmentId{"case-1"}, Decision::kConfirmedDuplicate, "admin.sari", "again").code(),
+            ErrorCode::kFailedPrecondition);
+
+  auto d = engine_->verdict(EnrollmentId{"case-1"});
+  ASSERT_TRUE(d && *d);
+  EXPECT_EQ((*d)->decision, Decision::kDistinct);
+  EXPECT_EQ((*d)->decided_by, "admin.budi");
+  EXPECT_TRUE((*d)->subject.valid());
+  auto c = engine_->verdict(EnrollmentId{"case-2"});
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->decision, Decision::kConfirmedDuplicate);
+  EXPECT_EQ((*c)->linked_subject.value, 5u);
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery + 1);  // only DISTINCT is committed
+
+  engine_.reset();
+  engine::StoreOptions so;
+  so.path = dir_ / "store";
+  so.read_only = true;
+  auto store = engine::Store::open(so);
+  ASSERT_TRUE(store) << store.error().to_string();
+  std::vector<engine::AuditEntry> audit;
+  ASSERT_TRUE((*store)->for_each_audit([&](const engine::AuditEntry& a) {
+    audit.push_back(a);
+    return true;
+  }));
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0].actor, "admin.budi");
+  EXPECT_EQ(audit[0].target, "case-1");
+  EXPECT_NE(audit[0].before.find("NONE"), std::string::npos);
+  EXPECT_NE(audit[0].after.find("DISTINCT"), std::string::npos);
+  EXPECT_EQ(audit[1].reason, "same person");
+}
+
+TEST_F(EngineTest, RevokedSubjectIsGoneFromEveryIndex) {
+  ASSERT_TRUE(engine_->revoke_subject(SubjectId{12}, "admin.budi", "death registered"));
+  EXPECT_EQ(engine_->revoke_subject(SubjectId{12}, "admin.budi", "again").code(), ErrorCode::kFailedPrecondition);
+  auto v = engine_->identify(capture_as(*pop_, 11, 1, "who"));
+  ASSERT_TRUE(v) << v.error().to_string();
+  for (const Candidate& c : v->candidates) EXPECT_NE(c.subject.value, 12u);
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery - 1);
+  // The same after a restart (snapshot + replay).
+  open();
+  auto again = engine_->identify(capture_as(*pop_, 11, 1, "who"));
+  ASSERT_TRUE(again);
+  for (const Candidate& c : again->candidates) EXPECT_NE(c.subject.value, 12u);
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery - 1);
+}
+
+TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {
+  enroll({capture_as(*pop_, 6000, 0, "late-1"), capture_as(*pop_, 6001, 0, "late-2")});
+  auto before = engine_->identify(capture_as(*pop_, 6001, 1, "q"));
+  ASSERT_TRUE(before);
+  open();  // snapshots written at close
+  auto snap = engine_->identify(capture_as(*pop_, 6001, 1, "q"));
+  engine_.reset();
+  std::filesystem::remove_all(dir_ / "index");
+  open();  // rebuilt from the store
+  auto rebuilt = engine_->identify(capture_as(*pop_, 6001, 1, "q"));
+  ASSERT_TRUE(snap && rebuilt);
+  for (const auto* v : {&*snap, &*rebuilt}) {
+    ASSERT_EQ(v->kind, before->kind);
+    ASSERT_EQ(v->candidates.size(), before->candidates.size());
+    for (std::size_t i = 0; i < v->candidates.size(); ++i) {
+      EXPECT_EQ(v->candidates[i].subject, before->candidates[i].subject);
+      EXPECT_FLOAT_EQ(v->candidates[i].score, before->candidates[i].score);
+    }
+  }
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery + 2);
+}
+
+TEST_F(EngineTest, CascadeFindsWhatExhaustiveSearchFinds) {
+  for (std::uint64_t i : {1u, 17u, 33u, 59u}) {
+    auto probe = capture_as(*pop_, i, 1, "x");
+    auto fast = engine_->identify(probe);
+    auto all = engine_->identify_exhaustive(probe);
+    ASSERT_TRUE(fast && all);
+    ASSERT_FALSE(all->empty());
+    EXPECT_EQ(all->front().subject.value, i + 1);
+    ASSERT_FALSE(fast->candidates.empty());
+    EXPECT_EQ(fast->candidates.front().subject, all->front().subject);
+  }
+}
+
+}  // namespace
+}  // namespace tunggal
