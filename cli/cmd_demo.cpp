@@ -32,6 +32,7 @@ RegisterCommand reg{{"demo", "enroll a generated population and a probe batch wi
         "  3. enroll {} new applicants; {:.0f}% of them are already enrolled people re-applying\n"
         "     under a new NIK (the fraud penunggalan exists to stop)\n\n",
         c->gallery, c->probes, c->mated_rate * 100);
+    std::cout.flush();
     auto r = run_dedup(*c, stderr_progress_bar());
     if (!r) throw StatusError(r.error());
 
