@@ -1,3 +1,4 @@
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cmath>
@@ -758,4 +759,31 @@ TEST_F(StoreTest, ReadOnlyOpenReadsButRefusesCommits) {
   auto b = (*ro)->batch();
   b.put_subject(make_subject(2, 1));
   EXPECT_EQ((*ro)->commit(std::move(b)).code(), ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, ConcurrentReadersSeeWholeBatchesOnly) {
+  auto store = open_store();
+  constexpr int kBatches = 40, kPerBatch = 5;
+  std::atomic<bool> done{false};
+  std::atomic<int> scans{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      std::uint64_t n = 0;
+      ASSERT_TRUE(store->for_each_subject([&](const StoredSubject& s) {
+        EXPECT_EQ(s.fingers.size(), 1u);  // never a record without its biometrics
+        return ++n, true;
+      }));
+      EXPECT_EQ(n % kPerBatch, 0u) << "a scan saw part of a batch";
+      scans.fetch_add(1);
+    }
+  });
+  for (int b = 0; b < kBatches; ++b) {
+    auto batch = store->batch();
+    for (int k = 0; k < kPerBatch; ++k) batch.put_subject(make_subject(static_cast<std::uint64_t>(b * kPerBatch + k + 1), 1, false));
+    ASSERT_TRUE(store->commit(std::move(batch), Durability::kBuffered));
+  }
+  while (scans.load() < 3) std::this_thread::yield();
+  done = true;
+  reader.join();
+  EXPECT_EQ(store->subject_count(), static_cast<std::uint64_t>(kBatches * kPerBatch));
 }

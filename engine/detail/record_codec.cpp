@@ -1,5 +1,6 @@
 #include "engine/detail/record_codec.h"
 
+#include <bit>
 #include <cmath>
 #include <numbers>
 #include <span>
@@ -200,21 +201,24 @@ Expected<FingerTemplate> decode_template(std::string_view in) {
                                       r.remaining()));
   }
   const unsigned per_turn = form == 1 ? 180 : 2048;
+  // The count was bounded above, so the minutiae are read from one checked span (a full-gallery scan
+  // decodes hundreds of millions of them).
+  std::string_view block;
+  TUNGGAL_READ(kRec, r, raw("minutiae", count * each, block));
+  const auto* p = reinterpret_cast<const unsigned char*>(block.data());
   f.minutiae.resize(count);
   for (auto& m : f.minutiae) {
     std::uint8_t type = 0;
     if (form == 2) {
-      TUNGGAL_READ(kRec, r, u16("minutia x", m.x));
-      TUNGGAL_READ(kRec, r, u16("minutia y", m.y));
-      TUNGGAL_READ(kRec, r, f32("minutia angle", m.angle));
-      TUNGGAL_READ(kRec, r, u8("minutia type", type));
-      TUNGGAL_READ(kRec, r, u8("minutia quality", m.quality));
+      m.x = static_cast<std::uint16_t>(p[0] | p[1] << 8);
+      m.y = static_cast<std::uint16_t>(p[2] | p[3] << 8);
+      m.angle = std::bit_cast<float>(static_cast<std::uint32_t>(p[4] | p[5] << 8 | p[6] << 16) |
+                                     static_cast<std::uint32_t>(p[7]) << 24);
+      type = p[8];
+      m.quality = p[9];
     } else {
-      std::uint32_t lo = 0;
-      std::uint16_t hi = 0;
-      TUNGGAL_READ(kRec, r, u32("minutia", lo));
-      TUNGGAL_READ(kRec, r, u16("minutia", hi));
-      const std::uint64_t bits = lo | (static_cast<std::uint64_t>(hi) << 32);
+      std::uint64_t bits = 0;
+      for (int i = 5; i >= 0; --i) bits = (bits << 8) | p[i];
       m.x = static_cast<std::uint16_t>(bits & 0x3fff);
       m.y = static_cast<std::uint16_t>((bits >> 14) & 0x3fff);
       const unsigned u = static_cast<unsigned>((bits >> 28) & 0x7ff);
@@ -226,6 +230,7 @@ Expected<FingerTemplate> decode_template(std::string_view in) {
     }
     if (type > 2) return corrupt(kRec, fmt::format("minutia type {} is unknown", type));
     m.type = static_cast<MinutiaType>(type);
+    p += each;
   }
   TUNGGAL_CODEC_TRY(check_end(kRec, r));
   return f;
@@ -251,7 +256,14 @@ Expected<FaceEmbedding> decode_face(std::string_view in) {
     return corrupt(kRec, fmt::format("dimension {} needs {} bytes, {} are stored", dim, 4u * dim, r.remaining()));
   }
   std::vector<float> v(dim);
-  for (auto& x : v) TUNGGAL_READ(kRec, r, f32("component", x));
+  std::string_view block;
+  TUNGGAL_READ(kRec, r, raw("components", 4u * dim, block));
+  const auto* p = reinterpret_cast<const unsigned char*>(block.data());
+  for (auto& x : v) {
+    x = std::bit_cast<float>(static_cast<std::uint32_t>(p[0] | p[1] << 8 | p[2] << 16) |
+                             static_cast<std::uint32_t>(p[3]) << 24);
+    p += 4;
+  }
   auto e = FaceEmbedding::from_unit(v);
   if (!e) return corrupt(kRec, e.error().message());
   return e;
