@@ -47,6 +47,7 @@ struct Args {
   bool json_out = false;
   bool skip_fvc = false, skip_generated = false;
   FingerCodeOptions model;  // experiment knobs; the defaults are the shipped code
+  bool x_vlad = true;
 };
 
 float dot(const float* a, const float* b, int d) {
@@ -263,11 +264,17 @@ void print_summary(const std::string& name, const json& r) {
             << "  median rank " << r.value("median_rank", 0) << "/" << r.value("gallery", 0) << "\n";
 }
 
-int run(const Args& a) {
+int run(const Args& a0) {
+  Args a = a0;
+  a.model.aggregation = a.x_vlad ? matcher::detail::CodeAggregation::kVlad : matcher::detail::CodeAggregation::kBagOfWords;
+  const auto t0 = std::chrono::steady_clock::now();
   const FingerCodeModel model(a.model);
+  const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   json out;
   out["code"] = {{"version", matcher::finger_code_version()}, {"dimension", model.dimension()},
-                 {"blocks", a.model.blocks}, {"sigma", a.model.sigma}, {"signed_sqrt", a.model.signed_sqrt}};
+                 {"blocks", a.model.blocks}, {"projection", a.model.projection}, {"lda", a.model.lda},
+                 {"vlad", a.x_vlad}, {"soft_words", a.model.soft_words}, {"soft_sigma", a.model.soft_sigma},
+                 {"signed_sqrt", a.model.signed_sqrt}, {"model_build_seconds", train_s}};
   if (!a.skip_fvc) {
     auto f = eval_fvc(a, model);
     if (!f) {
@@ -310,10 +317,15 @@ RegisterCommand reg{{"eval codes", "finger-code retrieval: hit rate vs penetrati
                        // Experiment knobs (the defaults are the shipped code; other values are not
                        // what make_finger_code() produces).
                        cmd.add_option("--x-blocks", a->model.blocks, "experiment: spatial pooling blocks per side");
-                       cmd.add_option("--x-sigma", a->model.sigma, "experiment: kernel bandwidth");
                        cmd.add_option("--x-dim", a->model.dimension, "experiment: code dimension");
                        cmd.add_option("--x-prior", a->model.prior_density, "experiment: prior density");
                        cmd.add_option("--x-sqrt", a->model.signed_sqrt, "experiment: signed sqrt (0/1)");
+                       cmd.add_option("--x-proj", a->model.projection, "experiment: projected dimensions");
+                       cmd.add_option("--x-lda", a->model.lda, "experiment: LDA (1) or PCA whitening (0)");
+                       cmd.add_option("--x-vlad", a->x_vlad, "experiment: VLAD (1) or bag of words (0)");
+                       cmd.add_option("--x-soft", a->model.soft_words, "experiment: words per cylinder");
+                       cmd.add_option("--x-soft-sigma", a->model.soft_sigma, "experiment: soft assignment sigma");
+                       cmd.add_option("--x-train", a->model.train_fingers, "experiment: training fingers");
                        return [a]() { return run(*a); };
                      }}};
 

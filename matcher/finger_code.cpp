@@ -7,7 +7,7 @@
 namespace tunggal::matcher {
 namespace {
 
-// Built on first use (a fraction of a second: it prepares a hundred synthetic fingers); C++ makes
+// Built on first use (about a second: it prepares and analyses 320 synthetic impressions); C++ makes
 // the initialisation of a function-local static thread-safe.
 const detail::FingerCodeModel& model() {
   static const detail::FingerCodeModel m{detail::FingerCodeOptions{}};
@@ -20,7 +20,9 @@ int finger_code_dimension() { return detail::FingerCodeOptions{}.dimension; }
 
 // 1: pooled MCC cylinders (4x4 blocks x 6 sections) -> 256 random Fourier features, centred sum,
 //    signed square root, L2.
-std::uint32_t finger_code_version() { return 1; }
+// 2: pooled MCC cylinders (8x8 blocks x 6 sections, corners dropped) -> LDA to 64 -> VLAD with 4
+//    words (256 floats), centred, signed square root, L2.
+std::uint32_t finger_code_version() { return 2; }
 
 Status make_finger_code(const PreparedTemplate& t, std::span<float> out) {
   if (out.size() != static_cast<std::size_t>(finger_code_dimension()))

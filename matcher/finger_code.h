@@ -7,10 +7,10 @@
 // based on Minutia Cylinder-Code", TPAMI 33(5), 2011: cylinders are rotation- and
 // translation-invariant local descriptors, so a template is well summarised by *which* cylinders
 // it contains. Instead of their variable-length LSH vote, each cylinder is pooled into a short
-// descriptor and mapped with random Fourier features of a Gaussian kernel (Rahimi & Recht,
-// "Random features for large-scale kernel machines", NIPS 2007); the centred sum over cylinders
-// makes the inner product of two codes approximate the sum of cylinder-pair similarities, the
-// "efficient match kernel" of Bo & Sminchisescu (NIPS 2009). See matcher/detail/finger_code_model.h.
+// descriptor, projected onto the directions that best tell minutiae apart (LDA learnt on synthetic
+// impressions), and the template's cylinders are aggregated with VLAD (Jégou et al., "Aggregating
+// local descriptors into a compact image representation", CVPR 2010), with power and L2
+// normalisation. See matcher/detail/finger_code_model.h for each step and why.
 //
 // Usage:
 //   auto p = FingerMatcher{}.prepare(tpl);          // once per template

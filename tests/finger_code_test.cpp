@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <numeric>
 
@@ -107,13 +108,13 @@ TEST(FingerCode, SeparatesNoisySyntheticMatesFromImpostors) {
   }
   genuine /= kFingers;
   impostor /= double(kFingers) * (kFingers - 1);
-  EXPECT_GE(rank1, kFingers / 3) << "mean genuine " << genuine << ", mean impostor " << impostor;
-  EXPECT_GT(genuine, impostor + 0.15);
+  EXPECT_GE(rank1, kFingers * 2 / 3) << "rank1 " << rank1 << ", mean genuine " << genuine << ", mean impostor " << impostor;
+  EXPECT_GT(genuine, impostor + 0.2) << "mean genuine " << genuine << ", mean impostor " << impostor;
 }
 
 // Real prints: FVC2002 DB1_B, 10 fingers x 8 impressions. For each probe impression the
-// codes of its 7 mates must on average outscore the 72 impostor impressions, and the best mate
-// must rank near the top.
+// codes of its 7 mates must on average outscore the 72 impostor impressions, and most of its 3
+// nearest codes must be mates (chance: 7/79).
 TEST(FingerCode, SeparatesFvc2002MatesFromImpostors) {
   const auto dir = testing::fvc_data_dir();
   if (dir.empty()) GTEST_SKIP() << testing::kNoFvcMessage;
@@ -129,7 +130,7 @@ TEST(FingerCode, SeparatesFvc2002MatesFromImpostors) {
     if (auto p = m.prepare(imp.finger_template)) items.push_back({imp.finger, make_finger_code(*p)});
   ASSERT_GE(items.size(), 70u);
   double genuine = 0, impostor = 0;
-  int ng = 0, ni = 0, best_mate_top3 = 0;
+  int ng = 0, ni = 0, mates_in_top3 = 0;
   for (std::size_t a = 0; a < items.size(); ++a) {
     std::vector<std::pair<float, bool>> ranked;
     for (std::size_t b = 0; b < items.size(); ++b) {
@@ -141,12 +142,14 @@ TEST(FingerCode, SeparatesFvc2002MatesFromImpostors) {
       ranked.push_back({s, mate});
     }
     std::sort(ranked.begin(), ranked.end(), [](auto x, auto y) { return x.first > y.first; });
-    for (int r = 0; r < 3; ++r) best_mate_top3 += ranked[r].second;
+    for (int r = 0; r < 3; ++r) mates_in_top3 += ranked[r].second;
   }
   genuine /= ng;
   impostor /= ni;
+  std::cout << "FVC2002 DB1_B: mean genuine " << genuine << ", mean impostor " << impostor << ", mates in top 3: "
+            << mates_in_top3 << " of " << 3 * items.size() << "\n";
   EXPECT_GT(genuine, impostor + 0.1) << "mean genuine " << genuine << ", mean impostor " << impostor;
-  EXPECT_GE(best_mate_top3 * 1.0, 0.8 * items.size() * 1.0) << "probes with a mate among the top 3 (sum over probes)";
+  EXPECT_GE(mates_in_top3, static_cast<int>(0.8 * 3 * items.size()));
 }
 
 }  // namespace

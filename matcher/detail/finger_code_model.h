@@ -1,6 +1,6 @@
 #pragma once
-// The finger-code model: pooled cylinder descriptors -> random Fourier features -> centred sum over
-// the template's cylinders -> signed square root -> L2 normalisation.
+// The finger-code model: pooled cylinder descriptors -> discriminant projection -> soft-assigned
+// bag of words (or VLAD) over the template's cylinders -> centring -> signed square root -> L2.
 //
 // Why each step:
 // - Pooling: an MCC16b cylinder is 16x16 cells x 6 direction sections of bits, aligned with its
@@ -8,14 +8,21 @@
 //   cell (distortion, jitter), so cells are pooled into blocks x blocks spatial blocks per section,
 //   each the fraction of set bits among the block's *valid* cells, shrunk towards a prior density
 //   where few cells are valid (the border of the print).
-// - Random Fourier features (Rahimi & Recht 2007): phi(d) with <phi(a), phi(b)> ~ exp(-|a-b|²/2σ²),
-//   so summed codes compare every cylinder of one template with every cylinder of the other
-//   (Bo & Sminchisescu 2009, "efficient match kernels").
-// - Centring by the mean feature of synthetic cylinders removes what all fingers share, so that
-//   impostors' codes are near-orthogonal; the signed square root (Perronnin et al. 2010, "power
-//   normalisation") damps templates with many similar cylinders.
-// The only learned part is the mean feature, from the built-in synthetic generator
-// (synthetic_finger.h), deterministically; the random projection comes from a fixed seed.
+// - Projection: linear discriminant analysis on pairs of corresponding cylinders of synthetic
+//   impressions of the same finger (what varies between two captures of one minutia) against all
+//   cylinders (what varies between minutiae), keeping the most discriminant directions, scaled so
+//   that the capture noise has unit variance.
+// - Bag of words (Sivic & Zisserman 2003) with soft assignment (Philbin et al. 2008): a codebook of
+//   `dimension` words learnt by k-means; each cylinder votes for its nearest words. The inner
+//   product of two codes then counts cylinders of one template that look like cylinders of the
+//   other, the fixed-length analogue of the LSH votes of Cappelli, Ferrara, Maltoni, "Fingerprint
+//   indexing based on Minutia Cylinder-Code", TPAMI 33(5), 2011. VLAD (Jégou et al. 2010) is the
+//   alternative aggregation: residuals to a small codebook.
+// - Centring by the mean of synthetic cylinders removes what all fingers share, so that impostors'
+//   codes are near-orthogonal; the signed square root (Perronnin et al. 2010, "power
+//   normalisation") damps words that a template repeats.
+// Everything learnt comes from the built-in synthetic generator (synthetic_finger.h), with fixed
+// seeds: the model is identical in every process and on every machine.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,14 +31,21 @@
 
 namespace tunggal::matcher::detail {
 
+enum class CodeAggregation : int { kBagOfWords = 0, kVlad = 1 };
+
 struct FingerCodeOptions {
-  int dimension = 256;          // random features = code length
-  int blocks = 4;               // spatial pooling: blocks x blocks blocks of the 16x16 cells
-  float sigma = 0.9f;           // Gaussian kernel bandwidth on the pooled descriptor
-  float prior_density = 0.15f;  // pooled value of a block without valid cells
-  float prior_weight = 2.0f;    // in cells: how fast the pooled value leaves the prior
-  bool signed_sqrt = true;      // power normalisation after the sum
-  int train_fingers = 120;      // synthetic fingers for the mean feature
+  int dimension = 256;           // code length
+  int blocks = 8;                // spatial pooling: blocks x blocks blocks of the 16x16 cells
+  float prior_density = 0.15f;   // pooled value of a block without valid cells
+  float prior_weight = 2.0f;     // in cells: how fast the pooled value leaves the prior
+  int projection = 64;           // discriminant directions kept
+  bool lda = true;               // false: plain PCA whitening
+  CodeAggregation aggregation = CodeAggregation::kVlad;
+  int soft_words = 3;            // BoW: words each cylinder votes for
+  float soft_sigma = 1.5f;       // BoW: vote weight exp(-(d² - d²min) / 2σ²), projected units
+  bool signed_sqrt = true;       // power normalisation after the sum
+  int train_fingers = 160;       // synthetic fingers for the projection and the codebook
+  int kmeans_iterations = 12;
   std::uint64_t seed = 20261125;
 };
 
@@ -46,17 +60,25 @@ class FingerCodeModel {
   void encode(const PreparedTemplate& t, std::span<float> out) const;
   // The pooled descriptor of cylinder c (descriptor_size() floats).
   void pool(const PreparedTemplate& t, int c, float* out) const;
+  // Pooled descriptor -> projected (projection floats).
+  void project(const float* pooled, float* out) const;
 
  private:
-  // Adds (or, with mean == nullptr, accumulates raw) random features of descriptor d to acc.
-  void add_features(const float* d, float* acc) const;
+  void train();
+  // Adds the unnormalised contribution of one projected descriptor to acc (dimension floats).
+  void accumulate(const float* y, float* acc) const;
+  friend struct FingerCodeKernels;
 
   FingerCodeOptions opt_;
-  int desc_ = 0;
-  std::vector<std::uint64_t> block_masks_;  // per block: kMaskWords words of cell bits
-  std::vector<float> w_;                    // dimension x desc_, row-major, already divided by σ
-  std::vector<float> b_;                    // dimension phases
-  std::vector<float> mean_;                 // dimension: mean feature of synthetic cylinders
+  int desc_ = 0, words_ = 0;
+  int blocks_used_ = 0;                     // pooling blocks with cells inside the cylinder
+  std::vector<std::uint64_t> block_masks_;  // per used block: kMaskWords words of cell bits
+  std::vector<float> mean_desc_;            // desc_
+  std::vector<float> proj_;                 // projection x desc_
+  std::vector<float> proj_t_;               // desc_ x projection (the kernels' layout)
+  std::vector<float> centroids_;            // words_ x projection
+  std::vector<float> centroid_norm2_;       // words_
+  std::vector<float> mean_contribution_;    // dimension: mean accumulate() of training cylinders
 };
 
 }  // namespace tunggal::matcher::detail
