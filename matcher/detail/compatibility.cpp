@@ -61,24 +61,31 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void compatibility_
   const float* __restrict by = p.by;
   const float* __restrict ba = p.ba;
   const float m1 = o.mu_rho1, t1 = o.tau_rho1, m2 = o.mu_rho2, t2 = o.tau_rho2, m3 = o.mu_rho3, t3 = o.tau_rho3;
+  const int stride = p.stride;
   for (int t = 0; t < n; ++t) {
     const float atx = ax[t], aty = ay[t], ata = aa[t], btx = bx[t], bty = by[t], bta = ba[t];
-    float* __restrict row = rho + std::size_t(t) * n;
-    for (int k = 0; k < n; ++k) {
-      const float dxa = ax[k] - atx, dya = ay[k] - aty, dxb = bx[k] - btx, dyb = by[k] - bty;
-      const float d1 = std::fabs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
-      const float d2 = std::fabs(fold(fold(ata - aa[k]) - fold(bta - ba[k])));
-      const float ra = fold(ata - fast_atan2(dya, dxa));
-      const float rb = fold(bta - fast_atan2(dyb, dxb));
-      const float d3 = std::fabs(fold(ra - rb));
-      row[k] = fast_sigmoid(d1, m1, t1) * fast_sigmoid(d2, m2, t2) * fast_sigmoid(d3, m3, t3);
+    float* __restrict row = rho + std::size_t(t) * stride;
+    // Whole blocks of kCompatibilityLanes: no scalar remainder loop, which with nR ~ 20 used to
+    // cost as much as the vector part.
+    for (int k0 = 0; k0 < stride; k0 += kCompatibilityLanes) {
+#pragma GCC ivdep
+      for (int l = 0; l < kCompatibilityLanes; ++l) {
+        const int k = k0 + l;
+        const float dxa = ax[k] - atx, dya = ay[k] - aty, dxb = bx[k] - btx, dyb = by[k] - bty;
+        const float d1 = std::fabs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
+        const float d2 = std::fabs(fold(fold(ata - aa[k]) - fold(bta - ba[k])));
+        const float ra = fold(ata - fast_atan2(dya, dxa));
+        const float rb = fold(bta - fast_atan2(dyb, dxb));
+        const float d3 = std::fabs(fold(ra - rb));
+        row[k] = fast_sigmoid(d1, m1, t1) * fast_sigmoid(d2, m2, t2) * fast_sigmoid(d3, m3, t3);
+      }
     }
   }
   // Keep the t < k value on both sides (ρ is taken from the lower-index pair's point of view) and
   // zero the diagonal: a pair does not support itself.
   for (int t = 0; t < n; ++t) {
-    rho[std::size_t(t) * n + t] = 0.0f;
-    for (int k = 0; k < t; ++k) rho[std::size_t(t) * n + k] = rho[std::size_t(k) * n + t];
+    rho[std::size_t(t) * stride + t] = 0.0f;
+    for (int k = 0; k < t; ++k) rho[std::size_t(t) * stride + k] = rho[std::size_t(k) * stride + t];
   }
 }
 

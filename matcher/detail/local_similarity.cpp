@@ -99,9 +99,13 @@ __attribute__((target("avx512f,avx512vl,avx512vpopcntdq,popcnt"))) void row_avx5
     const __m512i sx = _mm512_add_epi64(
         _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, y0)), _mm512_popcnt_epi64(_mm512_xor_si512(x1, y1))),
         _mm512_popcnt_epi64(_mm512_xor_si512(x2, y2)));
-    const int na_ = static_cast<int>(_mm512_reduce_add_epi64(sa)), nb_ = static_cast<int>(_mm512_reduce_add_epi64(sb));
+    // One horizontal sum instead of three: each count is at most 1536 < 2^21, so the three fit
+    // side by side in a 64-bit lane.
+    const std::uint64_t packed = static_cast<std::uint64_t>(_mm512_reduce_add_epi64(
+        _mm512_add_epi64(sa, _mm512_add_epi64(_mm512_slli_epi64(sb, 21), _mm512_slli_epi64(sx, 42)))));
+    const int na_ = static_cast<int>(packed & 0x1fffff), nb_ = static_cast<int>((packed >> 21) & 0x1fffff);
     if (na_ + nb_ == 0) continue;
-    const int nx = static_cast<int>(_mm512_reduce_add_epi64(sx));
+    const int nx = static_cast<int>(packed >> 42);
     out[j] = 1.0f - sqrt_table[nx] / (sqrt_table[na_] + sqrt_table[nb_]);
   }
 }

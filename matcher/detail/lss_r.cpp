@@ -38,22 +38,38 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   // its minutiae is taken yet, until nR pairs. Keys pack (Γ bits, ~index) into one integer:
   // positive floats order like their bit patterns, and ~index puts the lower index first among
   // equal Γ. The walk rarely goes deep, so Γ is not sorted whole: a 256-bucket histogram finds a
-  // cut leaving at least 4 nR entries above it; those are sorted and walked first (each ranks
+  // cut leaving at least 6 nR entries above it; those are sorted and walked first (each ranks
   // above every entry below the cut), the rest only if the walk runs out.
   auto bucket = [](float g) { return std::min(255, static_cast<int>(g * 256.0f)); };
+  // Four interleaved histograms: consecutive Γ entries often fall in the same bucket, and one
+  // array would serialise on its own increments.
+  std::array<std::array<int, 256>, 4> h4{};
+  const int total = na * nb;
+  {
+    int i = 0;
+    for (; i + 4 <= total; i += 4)
+      for (int l = 0; l < 4; ++l)
+        if (gamma[i + l] > 0.0f) ++h4[l][bucket(gamma[i + l])];
+    for (; i < total; ++i)
+      if (gamma[i] > 0.0f) ++h4[0][bucket(gamma[i])];
+  }
   std::array<int, 256> hist{};
-  for (int i = 0; i < na * nb; ++i)
-    if (gamma[i] > 0.0f) ++hist[bucket(gamma[i])];
-  const int want = std::max(16, 4 * n_sel);
+  for (int b = 0; b < 256; ++b) hist[b] = h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
+  const int want = std::max(16, 6 * n_sel);
   int cut = 255;
   for (int acc = hist[255]; cut > 0 && acc < want;) acc += hist[--cut];
   thread_local std::vector<std::uint64_t> keys;
   keys.clear();
-  auto key = [&](int i) {
-    return (std::uint64_t{std::bit_cast<std::uint32_t>(gamma[i])} << 32) | std::uint32_t(~std::uint32_t(i));
+  // Low half: ~(row << 16 | column), which orders like ~index and decodes without a division.
+  auto key = [&](int i, int j) {
+    return (std::uint64_t{std::bit_cast<std::uint32_t>(gamma[std::size_t(i) * nb + j])} << 32) |
+           std::uint32_t(~((std::uint32_t(i) << 16) | std::uint32_t(j)));
   };
-  for (int i = 0; i < na * nb; ++i)
-    if (gamma[i] > 0.0f && bucket(gamma[i]) >= cut) keys.push_back(key(i));
+  for (int i = 0; i < na; ++i)
+    for (int j = 0; j < nb; ++j) {
+      const float g = gamma[std::size_t(i) * nb + j];
+      if (g > 0.0f && bucket(g) >= cut) keys.push_back(key(i, j));
+    }
   thread_local std::vector<char> used_a, used_b;
   used_a.assign(na, 0);
   used_b.assign(nb, 0);
@@ -65,11 +81,11 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   sel.clear();
   const auto greedy = [&](auto first, auto last) {
     for (auto it = first; it != last && static_cast<int>(sel.size()) < n_sel; ++it) {
-      const int idx = static_cast<int>(~std::uint32_t(*it));
-      const int i = idx / nb, j = idx % nb;
+      const std::uint32_t rc = ~std::uint32_t(*it);
+      const int i = static_cast<int>(rc >> 16), j = static_cast<int>(rc & 0xffff);
       if (used_a[i] || used_b[j]) continue;
       used_a[i] = used_b[j] = 1;
-      sel.push_back({i, j, gamma[idx]});
+      sel.push_back({i, j, gamma[std::size_t(i) * nb + j]});
     }
   };
   std::sort(keys.begin(), keys.end(), std::greater<>());
@@ -78,13 +94,18 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
     // Below the cut, in rounds: drop the entries whose row or column is taken (the walk would skip
     // them), then sort only the next chunk.
     keys.clear();
-    for (int i = 0; i < na * nb; ++i)
-      if (gamma[i] > 0.0f && bucket(gamma[i]) < cut) keys.push_back(key(i));
+    for (int i = 0; i < na; ++i) {
+      if (used_a[i]) continue;
+      for (int j = 0; j < nb; ++j) {
+        const float g = gamma[std::size_t(i) * nb + j];
+        if (!used_b[j] && g > 0.0f && bucket(g) < cut) keys.push_back(key(i, j));
+      }
+    }
     auto first = keys.begin(), last = keys.end();
     while (static_cast<int>(sel.size()) < n_sel && first != last) {
       last = std::remove_if(first, last, [&](std::uint64_t k) {
-        const int idx = static_cast<int>(~std::uint32_t(k));
-        return used_a[idx / nb] || used_b[idx % nb];
+        const std::uint32_t rc = ~std::uint32_t(k);
+        return used_a[rc >> 16] || used_b[rc & 0xffff];
       });
       const auto chunk = std::min<std::ptrdiff_t>(last - first, std::max(16, 4 * (n_sel - static_cast<int>(sel.size()))));
       const auto mid = first + chunk;
@@ -100,18 +121,20 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   // 2. Relaxation on the compatibility matrix ρ (matcher/detail/compatibility.h).
   const auto am = a.minutiae();
   const auto bm = b.minutiae();
+  const int stride = (nr + kCompatibilityLanes - 1) / kCompatibilityLanes * kCompatibilityLanes;
   thread_local std::vector<float> soa;
-  soa.resize(std::size_t(6) * nr);
+  soa.resize(std::size_t(6) * stride);
   float* ax = soa.data();
-  float *ay = ax + nr, *aa = ay + nr, *bx = aa + nr, *by = bx + nr, *ba = by + nr;
-  for (int t = 0; t < nr; ++t) {
-    const PreparedMinutia& mt = am[a.cylinder_minutia(sel[t].a)];
-    const PreparedMinutia& nt = bm[b.cylinder_minutia(sel[t].b)];
+  float *ay = ax + stride, *aa = ay + stride, *bx = aa + stride, *by = bx + stride, *ba = by + stride;
+  for (int t = 0; t < stride; ++t) {
+    const int u = t < nr ? t : 0;  // padding repeats pair 0: finite, and its ρ column is never read
+    const PreparedMinutia& mt = am[a.cylinder_minutia(sel[u].a)];
+    const PreparedMinutia& nt = bm[b.cylinder_minutia(sel[u].b)];
     ax[t] = mt.x, ay[t] = mt.y, aa[t] = mt.angle, bx[t] = nt.x, by[t] = nt.y, ba[t] = nt.angle;
   }
   thread_local std::vector<float> rho;
-  rho.resize(std::size_t(nr) * nr);
-  compatibility_matrix({ax, ay, aa, bx, by, ba, nr}, opt, rho.data());
+  rho.resize(std::size_t(nr) * stride);
+  compatibility_matrix({ax, ay, aa, bx, by, ba, nr, stride}, opt, rho.data());
   thread_local std::vector<float> lam, next;
   lam.resize(nr);
   next.resize(nr);
@@ -124,7 +147,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
     // inner loop over t independent accumulators, which vectorise without reordering any sum.
     std::fill(acc.begin(), acc.end(), 0.0f);
     for (int k = 0; k < nr; ++k) {
-      const float* row = &rho[std::size_t(k) * nr];
+      const float* row = &rho[std::size_t(k) * stride];
       const float lk = lam[k];
       for (int t = 0; t < nr; ++t) acc[t] += row[t] * lk;  // ρ(t,t) == 0
     }
