@@ -67,6 +67,17 @@ Status from_rocks(const rocksdb::Status& s, std::string_view doing, const fs::pa
   return {ErrorCode::kInternal, fmt::format("{} in data directory {}: {}", doing, dir.string(), s.ToString())};
 }
 
+// While opening a directory that has a CURRENT file, a missing file means files were lost: damage,
+// not an I/O problem to retry.
+Status damaged_if_missing(const rocksdb::Status& s, std::string_view doing, const fs::path& dir) {
+  if (s.IsIOError() && s.IsPathNotFound()) {
+    return corruption(fmt::format("{} in data directory {}: a file of the store is missing ({}); the store is "
+                                  "damaged: restore it from a checkpoint or backup",
+                                  doing, dir.string(), s.ToString()));
+  }
+  return from_rocks(s, doing, dir);
+}
+
 Expected<std::uint64_t> parse_number(const std::string& text, std::string_view key) {
   std::uint64_t v = 0;
   const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -322,7 +333,7 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   std::vector<std::string> existing;
   if (!create) {
     const auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &existing);
-    if (!s.ok()) return from_rocks(s, "listing column families", dir);
+    if (!s.ok()) return damaged_if_missing(s, "listing column families", dir);
     if (std::find(existing.begin(), existing.end(), "meta") == existing.end()) {
       return failed_precondition(fmt::format(
           "{} is not a tunggal store: it is a RocksDB database without tunggal's column families; choose "
@@ -343,7 +354,7 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   const auto dbo = db_options(create);
   const auto s = options.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir.string(), descs, &handles, &raw)
                                    : rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &raw);
-  if (!s.ok()) return from_rocks(s, "opening the store", dir);
+  if (!s.ok()) return damaged_if_missing(s, "opening the store", dir);
   impl->db.reset(raw);
   impl->cf.assign(kCfCount, nullptr);
   for (std::size_t i = 0; i < handles.size(); ++i) {
