@@ -40,7 +40,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   // equal Γ. The walk rarely goes deep, so Γ is not sorted whole: a 256-bucket histogram finds a
   // cut leaving at least 6 nR entries above it; those are sorted and walked first (each ranks
   // above every entry below the cut), the rest only if the walk runs out.
-  auto bucket = [](float g) { return std::min(255, static_cast<int>(g * 256.0f)); };
+  auto bucket = [](float g) { return static_cast<int>(g * 255.99f); };  // Γ in [0, 1]: 0..255
   // Four interleaved histograms: consecutive Γ entries often fall in the same bucket, and one
   // array would serialise on its own increments.
   std::array<std::array<int, 256>, 4> h4{};
@@ -141,7 +141,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   for (int t = 0; t < nr; ++t) lam[t] = sel[t].l0;
   const float norm = nr > 1 ? 1.0f / float(nr - 1) : 0.0f;
   thread_local std::vector<float> acc;
-  acc.resize(nr);
+  acc.resize(stride);  // whole vector blocks; entries nr.. are never read
   for (int it = 0; it < opt.n_rel; ++it) {
     // acc[t] = Σ_k ρ(t,k) λ_k, summed in k order; ρ is symmetric, so walking rows k of ρ makes the
     // inner loop over t independent accumulators, which vectorise without reordering any sum.
@@ -149,7 +149,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
     for (int k = 0; k < nr; ++k) {
       const float* row = &rho[std::size_t(k) * stride];
       const float lk = lam[k];
-      for (int t = 0; t < nr; ++t) acc[t] += row[t] * lk;  // ρ(t,t) == 0
+      for (int t = 0; t < stride; ++t) acc[t] += row[t] * lk;  // ρ(t,t) == 0; columns nr.. are padding
     }
     for (int t = 0; t < nr; ++t) next[t] = opt.w_r * lam[t] + (1.0f - opt.w_r) * acc[t] * norm;
     lam.swap(next);
