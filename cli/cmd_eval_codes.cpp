@@ -7,11 +7,14 @@
 // mate" counts a hit when one of the mates is in the top K, "each mate" ranks every single mate
 // among the impostors alone (the stricter view: one enrolled impression per finger).
 //
-// Generated: N identities with four fingers (index fingers and thumbs) enrolled once; probes are
-// new impressions (rigid motion, jitter, dropped and spurious minutiae) of M of them. Per finger
-// top-K lists by inner product (brute force, what a FAISS flat index returns); four fingers
-// combined = union of the four top-K lists, penetration = |union| / N.
+// Generated (datasets::Population): N identities enrolled with capture 0; probes are capture 1 of
+// M of them. Per indexed finger (index fingers and thumbs) top-K lists by inner product (brute
+// force, what a FAISS flat index returns); four fingers combined = union of the four top-K lists,
+// penetration = |union| / N; also the union cut to the best C by summed code score, and the
+// rank under plain score-sum fusion of the four codes.
 #include <algorithm>
+#include <array>
+#include <limits>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -28,6 +31,7 @@
 
 #include "cli/command_registry.h"
 #include "datasets/fvc_set.h"
+#include "datasets/population.h"
 #include "matcher/detail/finger_code_model.h"
 #include "matcher/detail/synthetic_finger.h"
 #include "matcher/finger_code.h"
@@ -44,6 +48,7 @@ struct Args {
   std::string fvc_dir = "../shared/data/fvc2002";
   int gallery = 10000;
   int probes = 500;
+  std::uint64_t seed = 7;
   bool json_out = false;
   bool skip_fvc = false, skip_generated = false;
   FingerCodeOptions model;  // experiment knobs; the defaults are the shipped code
@@ -163,94 +168,132 @@ Expected<json> eval_fvc(const Args& a, const FingerCodeModel& model) {
 }
 
 // ---------------------------------------------------------------- generated identities
-constexpr int kFingers = 4;
+// The engine indexes index fingers and thumbs (engine/probe.h).
+constexpr std::array<FingerPosition, 4> kCodeFingers = {FingerPosition::kRightIndex, FingerPosition::kLeftIndex,
+                                                        FingerPosition::kRightThumb, FingerPosition::kLeftThumb};
+constexpr int kFingers = static_cast<int>(kCodeFingers.size());
 
-matcher::PreparedTemplate prepare_or_empty(const matcher::FingerMatcher& m, const FingerTemplate& t) {
-  auto p = m.prepare(t);
-  return p ? std::move(*p) : matcher::PreparedTemplate{};
-}
-
-// A new capture of an enrolled finger: any rotation, a shifted frame (partial overlap), jitter,
-// missed and spurious minutiae.
-FingerTemplate recapture(const FingerTemplate& t, std::uint64_t seed) {
-  matcher::detail::SplitMix r(seed);
-  const float deg = 360.0f * r.uniform();
-  const float tx = 60.0f * (r.uniform() - 0.5f), ty = 60.0f * (r.uniform() - 0.5f);
-  return matcher::detail::synthetic_impression(t, seed, deg, tx, ty, 2.5f, 0.15f, 3);
+// Codes of the four indexed fingers of one capture; `present` false where the finger is missing
+// or unusable (the engine then searches no list for it).
+void encode_capture(const Enrollment& e, const matcher::FingerMatcher& m, const FingerCodeModel& model,
+                    std::vector<Codes>& out, std::vector<std::uint8_t>& present, std::size_t row) {
+  const int d = model.dimension();
+  for (int f = 0; f < kFingers; ++f) {
+    const FingerTemplate* t = e.finger(kCodeFingers[f]);
+    auto p = t ? m.prepare(*t) : Expected<matcher::PreparedTemplate>(not_found("no finger"));
+    present[row * kFingers + f] = p.has_value();
+    if (p) model.encode(*p, std::span<float>(&out[f].v[row * d], std::size_t(d)));
+  }
 }
 
 json eval_generated(const Args& a, const FingerCodeModel& model) {
   const int n = a.gallery, np = std::min(a.probes, a.gallery), d = model.dimension();
   const matcher::FingerMatcher m;
-  // Gallery codes per finger; seeds far from the model's training seeds.
+  const datasets::Population pop(datasets::PopulationConfig{.seed = a.seed});
+  // Gallery: capture 0 of identities [0, n); probes: capture 1 of identities [0, np) (mated).
   std::vector<Codes> gal(kFingers, Codes{d, std::vector<float>(std::size_t(n) * d)});
   std::vector<Codes> prb(kFingers, Codes{d, std::vector<float>(std::size_t(np) * d)});
+  std::vector<std::uint8_t> gal_ok(std::size_t(n) * kFingers), prb_ok(std::size_t(np) * kFingers);
   const auto t0 = std::chrono::steady_clock::now();
   tbb::parallel_for(0, n, [&](int i) {
-    for (int f = 0; f < kFingers; ++f) {
-      const std::uint64_t seed = 0x5eed0000ULL + std::uint64_t(i) * kFingers + f;
-      const auto finger = matcher::detail::synthetic_finger(seed, 30 + int(seed % 31));
-      const auto enrolled = recapture(finger, seed * 3 + 1);
-      model.encode(prepare_or_empty(m, enrolled), std::span<float>(&gal[f].v[std::size_t(i) * d], std::size_t(d)));
-      if (i < np)
-        model.encode(prepare_or_empty(m, recapture(finger, seed * 3 + 2)),
-                     std::span<float>(&prb[f].v[std::size_t(i) * d], std::size_t(d)));
-    }
+    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, gal, gal_ok, std::size_t(i));
+    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, prb, prb_ok, std::size_t(i));
   });
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // Per probe and finger: the top kmax gallery ids and the rank of the mate (probe i's mate is i).
-  const int kmax = std::max(1, n / 20);  // up to 5% penetration
-  std::vector<std::vector<int>> top(std::size_t(np) * kFingers);
-  std::vector<int> rank(std::size_t(np) * kFingers), fused_rank(np);
+  // Per probe and finger: the top kmax gallery ids with their scores, and the rank of the mate
+  // (probe i's mate is gallery i; an absent finger on either side never finds it).
+  const int kNever = n + 1;  // worse than any rank: the mate cannot be found
+  const int kmax = std::max(1, n / 20);  // lists up to 5% of the gallery
+  std::vector<std::vector<std::pair<float, int>>> top(std::size_t(np) * kFingers);
+  std::vector<int> rank(std::size_t(np) * kFingers, kNever), fused_rank(np, kNever);
   tbb::parallel_for(0, np, [&](int p) {
     std::vector<float> s(n), fused(n, 0.0f);
     std::vector<int> order(n);
     for (int f = 0; f < kFingers; ++f) {
-      for (int g = 0; g < n; ++g) fused[g] += (s[g] = dot(prb[f].row(p), gal[f].row(g), d));
-      rank[p * kFingers + f] =
-          1 + static_cast<int>(std::count_if(s.begin(), s.end(), [&](float x) { return x > s[p]; }));
+      if (!prb_ok[std::size_t(p) * kFingers + f]) continue;
+      for (int g = 0; g < n; ++g) {
+        s[g] = gal_ok[std::size_t(g) * kFingers + f] ? dot(prb[f].row(p), gal[f].row(g), d) : -2.0f;
+        fused[g] += std::max(s[g], 0.0f);
+      }
+      if (gal_ok[std::size_t(p) * kFingers + f])
+        rank[p * kFingers + f] = 1 + static_cast<int>(std::count_if(s.begin(), s.end(), [&](float x) { return x > s[p]; }));
       std::iota(order.begin(), order.end(), 0);
       std::partial_sort(order.begin(), order.begin() + kmax, order.end(), [&](int x, int y) { return s[x] > s[y]; });
-      top[p * kFingers + f].assign(order.begin(), order.begin() + kmax);
+      auto& t = top[p * kFingers + f];
+      for (int k = 0; k < kmax; ++k) t.push_back({s[order[k]], order[k]});
     }
     fused_rank[p] = 1 + static_cast<int>(std::count_if(fused.begin(), fused.end(), [&](float x) { return x > fused[p]; }));
   });
 
   json j;
+  j["population_seed"] = a.seed;
   j["gallery"] = n;
   j["probes"] = np;
-  j["build_seconds"] = build_s;
+  j["encode_seconds"] = build_s;
   json per;
   for (int f = 0; f < kFingers; ++f) {
-    std::vector<int> r(np);
-    for (int p = 0; p < np; ++p) r[p] = rank[p * kFingers + f];
-    per.push_back(rank_summary(r, n));
+    std::vector<int> r;
+    for (int p = 0; p < np; ++p)
+      if (prb_ok[std::size_t(p) * kFingers + f] && gal_ok[std::size_t(p) * kFingers + f]) r.push_back(rank[p * kFingers + f]);
+    json s = rank_summary(r, n);
+    s["position"] = std::string(finger_name(kCodeFingers[f]));
+    s["pairs_with_both_present"] = r.size();
+    per.push_back(s);
   }
   j["per_finger"] = per;
   j["fused_score_sum"] = rank_summary(fused_rank, n);
-  // Union of per-finger top-K lists, for a ladder of K.
+
+  // What the engine's cascade does: the union of the per-finger top-K lists (penetration =
+  // |union| / gallery), and that union ranked by the sum of the code scores it saw (a candidate
+  // missing from a list gets that list's K-th score), cut to the best C for full matching.
   json uni = json::array();
   std::vector<int> ks;
   for (int k = 1; k <= kmax; k = std::max(k + 1, int(k * 1.5))) ks.push_back(k);
   if (ks.back() != kmax) ks.push_back(kmax);
+  std::vector<int> cs;
+  for (int c : {1, 2, 5, 10, 20, 32, 50, 100, 200, 500, 1000})
+    if (c <= n) cs.push_back(c);
   for (int k : ks) {
     double pen = 0;
     int hits = 0;
-    std::vector<int> u;
+    std::vector<int> kept_hits(cs.size(), 0);
+    std::vector<std::pair<int, float>> u;
     for (int p = 0; p < np; ++p) {
       u.clear();
       bool hit = false;
+      float floor_sum = 0;
       for (int f = 0; f < kFingers; ++f) {
         const auto& t = top[p * kFingers + f];
-        u.insert(u.end(), t.begin(), t.begin() + k);
+        if (t.empty()) continue;
+        const float kth = std::max(t[std::size_t(k) - 1].first, 0.0f);
+        floor_sum += kth;
+        for (int r = 0; r < k; ++r) u.push_back({t[r].second, std::max(t[r].first, 0.0f) - kth});
         hit |= rank[p * kFingers + f] <= k;
       }
       std::sort(u.begin(), u.end());
-      pen += double(std::unique(u.begin(), u.end()) - u.begin()) / n;
+      std::vector<std::pair<float, int>> merged;  // (pre-score, id)
+      for (std::size_t i = 0; i < u.size();) {
+        float s = floor_sum;
+        const int id = u[i].first;
+        for (; i < u.size() && u[i].first == id; ++i) s += u[i].second;
+        merged.push_back({s, id});
+      }
+      pen += double(merged.size()) / n;
       hits += hit;
+      std::sort(merged.begin(), merged.end(), [](auto x, auto y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+      for (std::size_t ci = 0; ci < cs.size(); ++ci)
+        for (int r = 0; r < std::min<int>(cs[ci], int(merged.size())); ++r)
+          if (merged[r].second == p) {
+            ++kept_hits[ci];
+            break;
+          }
     }
-    uni.push_back({{"k_per_finger", k}, {"penetration", pen / np}, {"hit_rate", double(hits) / np}});
+    json row = {{"k_per_finger", k}, {"penetration", pen / np}, {"hit_rate", double(hits) / np}};
+    json kept = json::object();
+    for (std::size_t ci = 0; ci < cs.size(); ++ci) kept[std::to_string(cs[ci])] = double(kept_hits[ci]) / np;
+    row["hit_rate_keeping_best_c_by_summed_score"] = kept;
+    uni.push_back(row);
   }
   j["four_fingers_union"] = uni;
   return j;
@@ -296,11 +339,14 @@ int run(const Args& a0) {
       }
   if (out.contains("generated")) {
     const auto& g = out["generated"];
-    for (int f = 0; f < kFingers; ++f) print_summary("gen finger " + std::to_string(f), g["per_finger"][f]);
     print_summary("gen 4 fingers score sum", g["fused_score_sum"]);
-    for (const auto& u : g["four_fingers_union"])
-      std::cout << "gen 4-finger union K=" << u["k_per_finger"] << " penetration " << u["penetration"].get<double>()
-                << " hit " << u["hit_rate"].get<double>() << "\n";
+    for (int f = 0; f < kFingers; ++f) print_summary("gen " + g["per_finger"][f]["position"].get<std::string>(), g["per_finger"][f]);
+    for (const auto& u : g["four_fingers_union"]) {
+      std::cout << "gen 4-finger union K=" << std::setw(4) << u["k_per_finger"].get<int>() << " penetration "
+                << u["penetration"].get<double>() << " hit " << u["hit_rate"].get<double>() << "   keeping best C by summed score:";
+      for (auto& [c, h] : u["hit_rate_keeping_best_c_by_summed_score"].items()) std::cout << " C=" << c << " " << h.get<double>();
+      std::cout << "\n";
+    }
   }
   return kExitOk;
 }
@@ -311,6 +357,7 @@ RegisterCommand reg{{"eval codes", "finger-code retrieval: hit rate vs penetrati
                        cmd.add_option("--fvc-dir", a->fvc_dir, "FVC2002 directory (DB1_B..DB4_B with .iso files)");
                        cmd.add_option("--gallery", a->gallery, "generated gallery size (identities)")->check(CLI::Range(10, 2000000));
                        cmd.add_option("--probes", a->probes, "generated probes")->check(CLI::Range(1, 100000));
+                       cmd.add_option("--seed", a->seed, "population seed of the generated identities");
                        cmd.add_flag("--json", a->json_out, "print the full results as JSON");
                        cmd.add_flag("--skip-fvc", a->skip_fvc, "do not evaluate on FVC2002");
                        cmd.add_flag("--skip-generated", a->skip_generated, "do not evaluate on generated identities");
