@@ -21,38 +21,71 @@ constexpr int kMaxDesc = kNs * kNs * kNd;
 constexpr int kMaxProjection = 128;
 
 // A second capture of a training finger, remembering which original minutia each kept one is
-// (`source[i]` = index in t.minutiae): any rotation, a shift, jitter, missed minutiae, a cut-off
-// part of the print (partial overlap) and a few spurious minutiae (source -1).
+// (`source[i]` = index in t.minutiae, -1 for a spurious one). The noise follows what captures do
+// (and what datasets/detail/impression.h models): partial contact (an off-centre ellipse, one
+// capture in ten a tip touch), plastic distortion away from the contact centre (Cappelli, Maio,
+// Maltoni, ICAPR 2001), 8-20% missed minutiae plus 35% in the contact's faded outer ring, 5-15%
+// spurious ones, jitter of 1-2 px and 4-7 degrees, then any rotation and a shift.
 FingerTemplate training_impression(const FingerTemplate& t, std::uint64_t seed, std::vector<int>& source) {
   SplitMix rng(seed);
+  const float cx = t.width / 2.0f, cy = t.height / 2.0f;
+  // Contact ellipse (the print itself spans 0.38 w x 0.42 h semi-axes, see synthetic_finger).
+  const bool tip = rng.uniform() < 0.1f;
+  const float scale = tip ? 0.35f + 0.15f * rng.uniform() : 0.6f + 0.35f * rng.uniform();
+  const float ex = 0.38f * t.width * scale, ey = 0.42f * t.height * scale;
+  const float ecx = cx + 0.38f * t.width * (1 - scale) * (2 * rng.uniform() - 1);
+  const float ecy = cy + 0.42f * t.height * (1 - scale) * (2 * rng.uniform() - 1);
+  // Plastic distortion: rigid motion of the skin outside a close-contact disc, braked smoothly.
+  const float r1 = 40.0f + 40.0f * rng.uniform(), kb = 60.0f;
+  const float dth = 0.09f * (2 * rng.uniform() - 1), ddx = 8.0f * (2 * rng.uniform() - 1),
+              ddy = 8.0f * (2 * rng.uniform() - 1);
+  const float miss = 0.08f + 0.12f * rng.uniform();
+  const float jitter = 1.0f + 1.1f * rng.uniform(), ajit = (4.0f + 3.0f * rng.uniform()) * kPi / 180.0f;
   const float r = kTwoPi * rng.uniform();
   const float tx = 40.0f * (rng.uniform() - 0.5f), ty = 40.0f * (rng.uniform() - 0.5f);
-  const float jitter = 1.0f + 2.0f * rng.uniform();
-  const float cut_dir = kTwoPi * rng.uniform(), cut_at = 60.0f + 200.0f * rng.uniform();
-  const float cx = t.width / 2.0f, cy = t.height / 2.0f;
+  auto wrap = [](float a) {
+    a = std::fmod(a + 4 * kTwoPi, kTwoPi);
+    return a >= kTwoPi ? 0.0f : a;
+  };
+  auto place = [&](float x, float y, float a, Minutia& q) {
+    // Rigid motion about the frame centre; ISO angles are counter-clockwise like the rotation.
+    const float dx = x - cx, dy = y - cy;
+    const float px = cx + dx * std::cos(r) + dy * std::sin(r) + tx;
+    const float py = cy - dx * std::sin(r) + dy * std::cos(r) + ty;
+    if (px < 0 || py < 0 || px > t.width - 1 || py > t.height - 1) return false;
+    q.x = static_cast<std::uint16_t>(std::lround(px));
+    q.y = static_cast<std::uint16_t>(std::lround(py));
+    q.angle = wrap(a + r);
+    return true;
+  };
   FingerTemplate o = t;
   o.minutiae.clear();
   source.clear();
+  int in_contact = 0;
   for (std::size_t i = 0; i < t.minutiae.size(); ++i) {
     const auto& m = t.minutiae[i];
-    const float dx = m.x - cx, dy = m.y - cy;
-    if (rng.uniform() < 0.1f || dx * std::cos(cut_dir) + dy * std::sin(cut_dir) > cut_at) continue;
-    const float x = cx + dx * std::cos(r) + dy * std::sin(r) + tx + jitter * rng.normal();
-    const float y = cy - dx * std::sin(r) + dy * std::cos(r) + ty + jitter * rng.normal();
-    if (x < 0 || y < 0 || x > t.width - 1 || y > t.height - 1) continue;
+    const float u = (m.x - ecx) / ex, v = (m.y - ecy) / ey, e2 = u * u + v * v;
+    if (e2 > 1.0f) continue;
+    ++in_contact;
+    if (rng.uniform() < miss + (e2 > 0.7f ? 0.35f : 0.0f)) continue;
+    float x = m.x, y = m.y, a = m.angle;
+    const float ux = x - ecx, uy = y - ecy, sd = std::sqrt(ux * ux + uy * uy) - r1;
+    if (sd > 0) {
+      const float b = 1.0f - std::exp(-sd * sd / (2 * kb * kb));
+      x += b * (std::cos(dth) * ux - std::sin(dth) * uy + ddx - ux);
+      y += b * (std::sin(dth) * ux + std::cos(dth) * uy + ddy - uy);
+      a -= b * dth;  // y down: a screen-clockwise turn of the skin lowers the ISO angle
+    }
     Minutia q = m;
-    q.x = static_cast<std::uint16_t>(std::lround(x));
-    q.y = static_cast<std::uint16_t>(std::lround(y));
-    float a = std::fmod(m.angle + r + 0.12f * jitter * rng.normal() + 2 * kTwoPi, kTwoPi);
-    q.angle = a >= kTwoPi ? 0.0f : a;
+    if (!place(x + jitter * rng.normal(), y + jitter * rng.normal(), a + ajit * rng.normal(), q)) continue;
     o.minutiae.push_back(q);
     source.push_back(static_cast<int>(i));
   }
-  for (int s = 0; s < 3; ++s) {
+  const int spurious = static_cast<int>(std::lround(in_contact * (0.05f + 0.1f * rng.uniform())));
+  for (int s = 0; s < spurious; ++s) {
+    const float ang = kTwoPi * rng.uniform(), rad = std::sqrt(rng.uniform());
     Minutia q;
-    q.x = static_cast<std::uint16_t>(t.width * (0.2f + 0.6f * rng.uniform()));
-    q.y = static_cast<std::uint16_t>(t.height * (0.2f + 0.6f * rng.uniform()));
-    q.angle = std::min(kTwoPi * rng.uniform(), std::nextafter(kTwoPi, 0.0f));
+    if (!place(ecx + ex * rad * std::cos(ang), ecy + ey * rad * std::sin(ang), kTwoPi * rng.uniform(), q)) continue;
     o.minutiae.push_back(q);
     source.push_back(-1);
   }
@@ -86,9 +119,12 @@ FingerCodeModel::FingerCodeModel(const FingerCodeOptions& opt) : opt_(opt) {
   desc_ = blocks_used_ * kNd;
   opt_.projection = std::clamp(opt_.projection, 1, std::min(desc_, kMaxProjection));
   opt_.soft_words = std::max(opt_.soft_words, 1);
-  words_ = opt_.aggregation == CodeAggregation::kVlad ? std::max(1, opt_.dimension / opt_.projection)
-                                                      : opt_.dimension;
-  if (opt_.aggregation == CodeAggregation::kVlad) opt_.dimension = words_ * opt_.projection;
+  if (!opt_.code_lda) opt_.words = opt_.aggregation == CodeAggregation::kVlad ? std::max(1, opt_.dimension / opt_.projection)
+                                                                            : opt_.dimension;
+  words_ = std::max(1, opt_.words);
+  raw_dim_ = opt_.aggregation == CodeAggregation::kVlad ? words_ * opt_.projection : words_;
+  if (!opt_.code_lda) opt_.dimension = raw_dim_;
+  opt_.dimension = std::min(opt_.dimension, raw_dim_);
   train();
 }
 
@@ -122,89 +158,11 @@ void FingerCodeModel::train() {
       for (int k = 0; k < d; ++k) diffs.push_back(da[k] - db[k]);
     }
   }
-  const std::size_t na = all.size() / d, nd = std::max<std::size_t>(1, diffs.size() / d);
+  const std::size_t na = all.size() / d;
 
-  // Mean, total scatter St and within-pair scatter Sw (a pair difference has twice the variance).
-  mean_desc_.assign(d, 0.0f);
-  std::vector<double> mu(d, 0.0), st(std::size_t(d) * d, 0.0), sw(std::size_t(d) * d, 0.0);
-  for (std::size_t i = 0; i < na; ++i)
-    for (int k = 0; k < d; ++k) mu[k] += all[i * d + k];
-  for (int k = 0; k < d; ++k) mean_desc_[k] = float(mu[k] /= double(std::max<std::size_t>(na, 1)));
-  // Lower triangles of the scatter matrices, accumulated in parallel chunks (this is most of the
-  // training time).
-  auto scatter = [&](const std::vector<float>& x, std::size_t rows, const std::vector<double>* centre, double w,
-                     std::vector<double>& out) {
-    constexpr std::size_t kChunks = 8;
-    std::vector<std::vector<double>> part(kChunks);
-    tbb::parallel_for(std::size_t(0), kChunks, [&](std::size_t ch) {
-      std::vector<double>& acc = part[ch];
-      acc.assign(std::size_t(d) * d, 0.0);
-      std::vector<double> xc(d);
-      for (std::size_t i = ch; i < rows; i += kChunks) {
-        for (int k = 0; k < d; ++k) xc[k] = x[i * d + k] - (centre ? (*centre)[k] : 0.0);
-        for (int k = 0; k < d; ++k) {
-          const double xk = w * xc[k];
-          double* row = &acc[std::size_t(k) * d];
-          for (int l = 0; l <= k; ++l) row[l] += xk * xc[l];
-        }
-      }
-    });
-    for (const auto& pc : part)
-      for (std::size_t k = 0; k < out.size(); ++k) out[k] += pc[k];
-  };
-  scatter(all, na, &mu, 1.0, st);
-  scatter(diffs, diffs.size() / d, nullptr, 0.5, sw);
-  for (int k = 0; k < d; ++k)
-    for (int l = 0; l <= k; ++l) {
-      st[std::size_t(k) * d + l] = st[std::size_t(l) * d + k] = st[std::size_t(k) * d + l] / double(std::max<std::size_t>(na, 1));
-      sw[std::size_t(k) * d + l] = sw[std::size_t(l) * d + k] = sw[std::size_t(k) * d + l] / double(nd);
-    }
-
-  // Whitening of the noise: W1 = Λ^{-1/2} Uᵀ for Sw = U Λ Uᵀ (PCA mode: of St), regularised so
-  // that directions without noise in training do not explode.
-  const SymmetricEigen e1 = symmetric_eigen(opt_.lda ? sw : st, d);
-  double trace = 0;
-  for (double v : e1.values) trace += std::max(v, 0.0);
-  const double eps = 0.05 * trace / d + 1e-12;
-  std::vector<double> w1(std::size_t(d) * d);
-  for (int r = 0; r < d; ++r)
-    for (int k = 0; k < d; ++k)
-      w1[std::size_t(r) * d + k] = e1.vectors[std::size_t(r) * d + k] / std::sqrt(std::max(e1.values[r], 0.0) + eps);
-  proj_.assign(std::size_t(p) * d, 0.0f);
-  if (opt_.lda) {
-    // Most discriminant directions: eigenvectors of W1 St W1ᵀ.
-    std::vector<double> m(std::size_t(d) * d, 0.0), tmp(std::size_t(d) * d, 0.0);
-    for (int r = 0; r < d; ++r) {  // tmp = W1 St (rows of St are contiguous)
-      double* t = &tmp[std::size_t(r) * d];
-      for (int k = 0; k < d; ++k) {
-        const double w = w1[std::size_t(r) * d + k];
-        const double* srow = &st[std::size_t(k) * d];
-        for (int l = 0; l < d; ++l) t[l] += w * srow[l];
-      }
-    }
-    for (int r = 0; r < d; ++r)  // m = tmp W1ᵀ
-      for (int c = 0; c <= r; ++c) {
-        double s = 0;
-        const double* t = &tmp[std::size_t(r) * d];
-        const double* w = &w1[std::size_t(c) * d];
-        for (int l = 0; l < d; ++l) s += t[l] * w[l];
-        m[std::size_t(r) * d + c] = m[std::size_t(c) * d + r] = s;
-      }
-    const SymmetricEigen e2 = symmetric_eigen(m, d);
-    for (int r = 0; r < p; ++r) {
-      std::vector<double> row(d, 0.0);
-      for (int j = 0; j < d; ++j) {
-        const double e = e2.vectors[std::size_t(r) * d + j];
-        const double* w = &w1[std::size_t(j) * d];
-        for (int k = 0; k < d; ++k) row[k] += e * w[k];
-      }
-      for (int k = 0; k < d; ++k) proj_[std::size_t(r) * d + k] = float(row[k]);
-    }
-  } else {
-    for (int r = 0; r < p; ++r)
-      for (int k = 0; k < d; ++k) proj_[std::size_t(r) * d + k] = float(w1[std::size_t(r) * d + k]);
-  }
-
+  const LinearProjection lp = discriminant_projection(all, diffs, d, p, opt_.lda);
+  mean_desc_ = lp.mean;
+  proj_ = lp.matrix;
   proj_t_.assign(std::size_t(d) * p, 0.0f);
   for (int r = 0; r < p; ++r)
     for (int k = 0; k < d; ++k) proj_t_[std::size_t(k) * p + r] = proj_[std::size_t(r) * d + k];
@@ -217,15 +175,43 @@ void FingerCodeModel::train() {
   for (int w = 0; w < words_; ++w)
     for (int k = 0; k < p; ++k) centroid_norm2_[w] += centroids_[std::size_t(w) * p + k] * centroids_[std::size_t(w) * p + k];
 
-  mean_contribution_.assign(opt_.dimension, 0.0f);
-  std::vector<double> acc(opt_.dimension, 0.0);
-  std::vector<float> one(opt_.dimension);
+  mean_contribution_.assign(raw_dim_, 0.0f);
+  std::vector<double> acc(raw_dim_, 0.0);
+  std::vector<float> one(raw_dim_);
   for (std::size_t i = 0; i < na; ++i) {
     std::fill(one.begin(), one.end(), 0.0f);
     accumulate(&y[i * p], one.data());
-    for (int k = 0; k < opt_.dimension; ++k) acc[k] += one[k];
+    for (int k = 0; k < raw_dim_; ++k) acc[k] += one[k];
   }
-  for (int k = 0; k < opt_.dimension; ++k) mean_contribution_[k] = float(acc[k] / double(std::max<std::size_t>(na, 1)));
+  for (int k = 0; k < raw_dim_; ++k) mean_contribution_[k] = float(acc[k] / double(std::max<std::size_t>(na, 1)));
+
+  if (!opt_.code_lda) return;
+  // Second stage: which directions of the aggregated code stay put between two captures of one
+  // finger (LDA on pairs of captures of synthetic fingers), the "PCA + whitening" step that
+  // Jégou & Chum (ECCV 2012) found to help aggregated codes most.
+  const int nf = opt_.code_train_fingers;
+  std::vector<float> codes(std::size_t(nf) * 2 * raw_dim_, 0.0f);
+  std::vector<std::uint8_t> ok(nf, 0);
+  tbb::parallel_for(0, nf, [&](int f) {
+    std::vector<int> src;
+    const FingerTemplate t = synthetic_finger(opt_.seed + 50000 + std::uint64_t(f), 25 + (f * 13) % 45, 560, 560);
+    auto a = matcher.prepare(training_impression(t, opt_.seed * 77 + 2 * std::uint64_t(f), src));
+    auto b = matcher.prepare(training_impression(t, opt_.seed * 77 + 2 * std::uint64_t(f) + 1, src));
+    if (!a || !b) return;
+    encode_raw(*a, std::span<float>(&codes[std::size_t(2 * f) * raw_dim_], std::size_t(raw_dim_)));
+    encode_raw(*b, std::span<float>(&codes[std::size_t(2 * f + 1) * raw_dim_], std::size_t(raw_dim_)));
+    ok[f] = 1;
+  });
+  std::vector<float> samples, cdiffs;
+  for (int f = 0; f < nf; ++f) {
+    if (!ok[f]) continue;
+    const float* a = &codes[std::size_t(2 * f) * raw_dim_];
+    const float* b = a + raw_dim_;
+    samples.insert(samples.end(), a, a + raw_dim_);
+    samples.insert(samples.end(), b, b + raw_dim_);
+    for (int k = 0; k < raw_dim_; ++k) cdiffs.push_back(a[k] - b[k]);
+  }
+  code_proj_ = discriminant_projection(samples, cdiffs, raw_dim_, opt_.dimension, true);
 }
 
 void FingerCodeModel::pool(const PreparedTemplate& t, int c, float* out) const {
@@ -363,9 +349,9 @@ RunFn pick_kernel() {
 
 }  // namespace
 
-void FingerCodeModel::encode(const PreparedTemplate& t, std::span<float> out) const {
+void FingerCodeModel::encode_raw(const PreparedTemplate& t, std::span<float> out) const {
   static const RunFn kernel = pick_kernel();
-  const int dim = opt_.dimension;
+  const int dim = raw_dim_;
   std::fill(out.begin(), out.end(), 0.0f);
   const int nc = t.cylinder_count();
   kernel(*this, t, out.data());
@@ -378,6 +364,36 @@ void FingerCodeModel::encode(const PreparedTemplate& t, std::span<float> out) co
   }
   if (!(norm > 1e-12) || !std::isfinite(norm)) {
     // No usable cylinder: a constant unit vector, equally (and weakly) similar to everything.
+    std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
+    return;
+  }
+  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (int r = 0; r < dim; ++r) out[r] *= inv;
+}
+
+void FingerCodeModel::encode(const PreparedTemplate& t, std::span<float> out) const {
+  if (!opt_.code_lda) {
+    encode_raw(t, out);
+    return;
+  }
+  thread_local std::vector<float> raw;
+  raw.resize(raw_dim_);
+  encode_raw(t, raw);
+  const int dim = opt_.dimension;
+  if (t.cylinder_count() == 0) {
+    std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
+    return;
+  }
+  for (int k = 0; k < raw_dim_; ++k) raw[k] -= code_proj_.mean[k];
+  double norm = 0;
+  for (int r = 0; r < dim; ++r) {
+    const float* w = &code_proj_.matrix[std::size_t(r) * raw_dim_];
+    float s = 0;
+    for (int k = 0; k < raw_dim_; ++k) s += w[k] * raw[k];
+    out[r] = s;
+    norm += double(s) * s;
+  }
+  if (!(norm > 1e-12) || !std::isfinite(norm)) {
     std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
     return;
   }

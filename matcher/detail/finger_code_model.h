@@ -27,6 +27,7 @@
 #include <span>
 #include <vector>
 
+#include "matcher/detail/linear_algebra.h"
 #include "matcher/finger_matcher.h"
 
 namespace tunggal::matcher::detail {
@@ -41,6 +42,9 @@ struct FingerCodeOptions {
   int projection = 64;           // discriminant directions kept
   bool lda = true;               // false: plain PCA whitening
   CodeAggregation aggregation = CodeAggregation::kVlad;
+  int words = 4;                 // VLAD/BoW codebook size when code_lda (else dimension decides)
+  bool code_lda = false;         // second stage: LDA of the aggregated code down to `dimension`
+  int code_train_fingers = 600;  // synthetic fingers (two captures each) for that stage
   int soft_words = 3;            // BoW: words each cylinder votes for
   float soft_sigma = 1.5f;       // BoW: vote weight exp(-(d² - d²min) / 2σ²), projected units
   bool signed_sqrt = true;       // power normalisation after the sum
@@ -65,12 +69,14 @@ class FingerCodeModel {
 
  private:
   void train();
+  // The aggregated, normalised first-stage code (raw_dim_ floats).
+  void encode_raw(const PreparedTemplate& t, std::span<float> out) const;
   // Adds the unnormalised contribution of one projected descriptor to acc (dimension floats).
   void accumulate(const float* y, float* acc) const;
   friend struct FingerCodeKernels;
 
   FingerCodeOptions opt_;
-  int desc_ = 0, words_ = 0;
+  int desc_ = 0, words_ = 0, raw_dim_ = 0;
   int blocks_used_ = 0;                     // pooling blocks with cells inside the cylinder
   std::vector<std::uint64_t> block_masks_;  // per used block: kMaskWords words of cell bits
   std::vector<float> mean_desc_;            // desc_
@@ -78,7 +84,8 @@ class FingerCodeModel {
   std::vector<float> proj_t_;               // desc_ x projection (the kernels' layout)
   std::vector<float> centroids_;            // words_ x projection
   std::vector<float> centroid_norm2_;       // words_
-  std::vector<float> mean_contribution_;    // dimension: mean accumulate() of training cylinders
+  std::vector<float> mean_contribution_;    // raw_dim_: mean accumulate() of training cylinders
+  LinearProjection code_proj_;              // dimension x raw_dim_ (code_lda only)
 };
 
 }  // namespace tunggal::matcher::detail

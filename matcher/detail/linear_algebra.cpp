@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include <tbb/parallel_for.h>
+
 #include "matcher/detail/synthetic_finger.h"
 
 namespace tunggal::matcher::detail {
@@ -158,6 +160,94 @@ SymmetricEigen symmetric_eigen(std::vector<double> a, int n) {
     out.values[r] = d[order[r]];
     std::copy_n(&vt[std::size_t(order[r]) * n], n, &out.vectors[std::size_t(r) * n]);
   }
+  return out;
+}
+
+LinearProjection discriminant_projection(const std::vector<float>& all, const std::vector<float>& diffs, int d, int p,
+                                         bool lda) {
+  const std::size_t na = all.size() / d, nd = std::max<std::size_t>(1, diffs.size() / d);
+  // Mean, total scatter St and within-pair scatter Sw (a pair difference has twice the variance).
+  LinearProjection out;
+  out.mean.assign(d, 0.0f);
+  std::vector<double> mu(d, 0.0), st(std::size_t(d) * d, 0.0), sw(std::size_t(d) * d, 0.0);
+  for (std::size_t i = 0; i < na; ++i)
+    for (int k = 0; k < d; ++k) mu[k] += all[i * d + k];
+  for (int k = 0; k < d; ++k) out.mean[k] = float(mu[k] /= double(std::max<std::size_t>(na, 1)));
+  // Lower triangles of the scatter matrices, accumulated in parallel chunks (this is most of the
+  // training time).
+  auto scatter = [&](const std::vector<float>& x, std::size_t rows, const std::vector<double>* centre, double w,
+                     std::vector<double>& out) {
+    constexpr std::size_t kChunks = 8;
+    std::vector<std::vector<double>> part(kChunks);
+    tbb::parallel_for(std::size_t(0), kChunks, [&](std::size_t ch) {
+      std::vector<double>& acc = part[ch];
+      acc.assign(std::size_t(d) * d, 0.0);
+      std::vector<double> xc(d);
+      for (std::size_t i = ch; i < rows; i += kChunks) {
+        for (int k = 0; k < d; ++k) xc[k] = x[i * d + k] - (centre ? (*centre)[k] : 0.0);
+        for (int k = 0; k < d; ++k) {
+          const double xk = w * xc[k];
+          double* row = &acc[std::size_t(k) * d];
+          for (int l = 0; l <= k; ++l) row[l] += xk * xc[l];
+        }
+      }
+    });
+    for (const auto& pc : part)
+      for (std::size_t k = 0; k < out.size(); ++k) out[k] += pc[k];
+  };
+  scatter(all, na, &mu, 1.0, st);
+  scatter(diffs, diffs.size() / d, nullptr, 0.5, sw);
+  for (int k = 0; k < d; ++k)
+    for (int l = 0; l <= k; ++l) {
+      st[std::size_t(k) * d + l] = st[std::size_t(l) * d + k] = st[std::size_t(k) * d + l] / double(std::max<std::size_t>(na, 1));
+      sw[std::size_t(k) * d + l] = sw[std::size_t(l) * d + k] = sw[std::size_t(k) * d + l] / double(nd);
+    }
+
+  // Whitening of the noise: W1 = Λ^{-1/2} Uᵀ for Sw = U Λ Uᵀ (PCA mode: of St), regularised so
+  // that directions without noise in training do not explode.
+  const SymmetricEigen e1 = symmetric_eigen(lda ? sw : st, d);
+  double trace = 0;
+  for (double v : e1.values) trace += std::max(v, 0.0);
+  const double eps = 0.05 * trace / d + 1e-12;
+  std::vector<double> w1(std::size_t(d) * d);
+  for (int r = 0; r < d; ++r)
+    for (int k = 0; k < d; ++k)
+      w1[std::size_t(r) * d + k] = e1.vectors[std::size_t(r) * d + k] / std::sqrt(std::max(e1.values[r], 0.0) + eps);
+  out.matrix.assign(std::size_t(p) * d, 0.0f);
+  if (lda) {
+    // Most discriminant directions: eigenvectors of W1 St W1ᵀ.
+    std::vector<double> m(std::size_t(d) * d, 0.0), tmp(std::size_t(d) * d, 0.0);
+    for (int r = 0; r < d; ++r) {  // tmp = W1 St (rows of St are contiguous)
+      double* t = &tmp[std::size_t(r) * d];
+      for (int k = 0; k < d; ++k) {
+        const double w = w1[std::size_t(r) * d + k];
+        const double* srow = &st[std::size_t(k) * d];
+        for (int l = 0; l < d; ++l) t[l] += w * srow[l];
+      }
+    }
+    for (int r = 0; r < d; ++r)  // m = tmp W1ᵀ
+      for (int c = 0; c <= r; ++c) {
+        double s = 0;
+        const double* t = &tmp[std::size_t(r) * d];
+        const double* w = &w1[std::size_t(c) * d];
+        for (int l = 0; l < d; ++l) s += t[l] * w[l];
+        m[std::size_t(r) * d + c] = m[std::size_t(c) * d + r] = s;
+      }
+    const SymmetricEigen e2 = symmetric_eigen(m, d);
+    for (int r = 0; r < p; ++r) {
+      std::vector<double> row(d, 0.0);
+      for (int j = 0; j < d; ++j) {
+        const double e = e2.vectors[std::size_t(r) * d + j];
+        const double* w = &w1[std::size_t(j) * d];
+        for (int k = 0; k < d; ++k) row[k] += e * w[k];
+      }
+      for (int k = 0; k < d; ++k) out.matrix[std::size_t(r) * d + k] = float(row[k]);
+    }
+  } else {
+    for (int r = 0; r < p; ++r)
+      for (int k = 0; k < d; ++k) out.matrix[std::size_t(r) * d + k] = float(w1[std::size_t(r) * d + k]);
+  }
+
   return out;
 }
 

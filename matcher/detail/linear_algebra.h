@@ -14,6 +14,19 @@ struct SymmetricEigen {
 };
 SymmetricEigen symmetric_eigen(std::vector<double> a, int n);
 
+// A learnt linear map y = matrix (x - mean), matrix p x d row-major.
+struct LinearProjection {
+  std::vector<float> mean;    // d
+  std::vector<float> matrix;  // p x d
+};
+
+// Linear discriminant analysis from samples (n x d) and differences of pairs of samples of the same
+// class (m x d): the p directions that maximise total variance over within-pair variance, scaled
+// so that within-pair noise has unit variance (Sw regularised by 5% of its mean eigenvalue).
+// With lda == false: PCA whitening of the samples (the differences are ignored).
+LinearProjection discriminant_projection(const std::vector<float>& samples, const std::vector<float>& pair_diffs,
+                                         int d, int p, bool lda);
+
 // Lloyd's k-means with k-means++ seeding from `seed`: k centroids (k x d) of the n x d points.
 // Deterministic for a given input and seed.
 std::vector<float> kmeans(const std::vector<float>& points, int n, int d, int k, int iterations,
