@@ -82,13 +82,33 @@ Expected<ScoreCalibration> ScoreCalibration::fit(std::span<const float> genuine,
   const double n_gen = static_cast<double>(genuine.size()) + 2.0;
   const double n_imp = static_cast<double>(impostor.size()) + 2.0;
   const double log_prior_odds = std::log10(n_gen / n_imp);
-  ScoreCalibration c;
+  // Per-block LLR. A pure block's posterior is clamped by half a sample of its own weight, which
+  // can make a tiny block (a lone pseudo-sample at an end) look less extreme than its large
+  // neighbour and break monotonicity; a second, weighted PAV pass over the LLRs restores it with
+  // each block counted by its weight (so a lone sample cannot lift thousands of impostors).
+  struct Knot {
+    double llr, weight, score_sum;
+  };
+  std::vector<Knot> knots;
+  knots.reserve(blocks.size());
   for (const auto& b : blocks) {
     const double p = b.sum_target / b.weight;
-    // p is strictly inside (0,1) except for pure blocks; clamp with half a sample.
     const double pc = std::clamp(p, 0.5 / b.weight, 1.0 - 0.5 / b.weight);
-    const float llr = static_cast<float>(std::log10(pc / (1.0 - pc)) - log_prior_odds);
-    const float centre = static_cast<float>(b.score_sum / b.weight);
+    knots.push_back({std::log10(pc / (1.0 - pc)) - log_prior_odds, b.weight, b.score_sum});
+    while (knots.size() >= 2) {
+      auto& b2 = knots[knots.size() - 1];
+      auto& a2 = knots[knots.size() - 2];
+      if (a2.llr < b2.llr) break;
+      a2.llr = (a2.llr * a2.weight + b2.llr * b2.weight) / (a2.weight + b2.weight);
+      a2.weight += b2.weight;
+      a2.score_sum += b2.score_sum;
+      knots.pop_back();
+    }
+  }
+  ScoreCalibration c;
+  for (const auto& k : knots) {
+    const float centre = static_cast<float>(k.score_sum / k.weight);
+    const float llr = static_cast<float>(k.llr);
     if (!c.knots_.empty() && centre <= c.knots_.back()) {
       c.llrs_.back() = std::max(c.llrs_.back(), llr);
       continue;

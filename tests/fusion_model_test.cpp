@@ -46,6 +46,23 @@ TEST(ScoreCalibration, LlrIsMonotoneBoundedAndSeparates) {
   EXPECT_GT(c->min_llr(), -5.0f);
 }
 
+// Real matchers rarely tie at the bottom: the lowest score is one lone impostor. Its pseudo-sample
+// partner must not make every impostor score look like evidence *for* a match (a bug seen with
+// the MCC matcher: every impostor finger got LLR +0.9).
+TEST(ScoreCalibration, LoneLowestSampleDoesNotLiftImpostors) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> g(0.15f, 0.08f), i(0.013f, 0.002f);
+  std::vector<float> genuine, impostor;
+  for (int k = 0; k < 2000; ++k) genuine.push_back(std::max(0.003f, g(rng)));
+  for (int k = 0; k < 16000; ++k) impostor.push_back(std::max(0.002f, i(rng)));
+  auto c = ScoreCalibration::fit(genuine, impostor);
+  ASSERT_TRUE(c) << c.error().to_string();
+  std::sort(impostor.begin(), impostor.end());
+  EXPECT_LT(c->llr(impostor[impostor.size() / 2]), -1.0f);
+  EXPECT_LT(c->llr(impostor[impostor.size() * 9 / 10]), -0.5f);
+  EXPECT_GT(c->llr(0.15f), 1.5f);
+}
+
 TEST(ScoreCalibration, RejectsTooFewOrNonFiniteScores) {
   std::vector<float> few = {0.1f, 0.2f};
   std::vector<float> many(100, 0.1f);
