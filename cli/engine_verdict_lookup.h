@@ -8,8 +8,8 @@
 
 namespace tunggal::cli {
 
-// The engine's verdicts over its store in `data_dir`. Until the engine's store API lands this
-// answers kFailedPrecondition "engine store not available"; see the TODO in the .cpp.
+// The engine's verdicts, read from its store in `data_dir`/store (read-only, so a running engine
+// is not disturbed). kFailedPrecondition "engine store not available: ..." when there is none.
 Expected<std::unique_ptr<workflow::VerdictLookup>> make_engine_verdict_lookup(const std::string& data_dir);
 
 }  // namespace tunggal::cli
