@@ -862,4 +862,88 @@ Status Store::verify_checksums() const {
   return Status::ok();
 }
 
+Status Store::check_counters() const {
+  const Impl& im = *impl_;
+  Snapshot snap(*im.db);
+  rocksdb::ReadOptions ro = snap.options();
+  ro.fill_cache = false;
+  // The counters as of this snapshot: read from meta under it, not from the in-memory copies, which
+  // a concurrent commit may already have moved.
+  Counters stored;
+  const std::pair<const char*, std::uint64_t*> fields[] = {
+      {kSubjectsKey, &stored.subjects},   {kPendingKey, &stored.pending},       {kMaxSubjectKey, &stored.max_subject},
+      {kAuditSeqKey, &stored.audit_seq},  {kChangeSeqKey, &stored.change_seq}, {kQueueSeqKey, &stored.queue_seq}};
+  for (auto [key, out] : fields) {
+    auto v = im.get(kMeta, key, ro);
+    if (!v) return v.error();
+    if (!*v) return corruption(fmt::format("data directory {}: meta counter {} is missing", im.path.string(), key));
+    auto n = parse_number(**v, key);
+    if (!n) return n.error();
+    *out = *n;
+  }
+  Counters counted;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.h(kSubjects)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto rec = detail::decode_subject(view(it->value()));
+      if (!rec) return rec.error();
+      if (rec->state == SubjectState::kActive) ++counted.subjects;
+      counted.max_subject = std::max(counted.max_subject, rec->id.value);
+    }
+    if (!it->status().ok()) return im.rocks(it->status(), "recounting subjects");
+  }
+  auto last_key = [&](Cf cf, std::uint64_t& count, std::uint64_t* last) -> Status {
+    std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.h(cf)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    if (!it->status().ok()) return im.rocks(it->status(), "recounting");
+    if (last) {
+      it->SeekToLast();
+      if (it->Valid()) {
+        auto k = detail::parse_u64_key(view(it->key()), kCfNames[static_cast<std::size_t>(cf)]);
+        if (!k) return k.error();
+        *last = *k;
+      }
+    }
+    return Status::ok();
+  };
+  std::uint64_t changes = 0, audits = 0, last_queue = 0;
+  if (Status s = last_key(kQueue, counted.pending, &last_queue); !s) return s;
+  if (Status s = last_key(kChanges, changes, &counted.change_seq); !s) return s;
+  if (Status s = last_key(kAudit, audits, &counted.audit_seq); !s) return s;
+
+  std::string diff;
+  auto compare = [&](const char* what, std::uint64_t meta, std::uint64_t records) {
+    if (meta != records) diff += fmt::format("; {}: counter {} but records say {}", what, meta, records);
+  };
+  compare("active subjects", stored.subjects, counted.subjects);
+  compare("highest subject id", stored.max_subject, counted.max_subject);
+  compare("pending jobs", stored.pending, counted.pending);
+  // Sequence numbers only grow; the logs are never trimmed, so the last entry is the counter.
+  compare("last change seq", stored.change_seq, counted.change_seq);
+  compare("change log entries", stored.change_seq, changes);
+  compare("last audit seq", stored.audit_seq, counted.audit_seq);
+  compare("audit log entries", stored.audit_seq, audits);
+  if (last_queue > stored.queue_seq) compare("queue seq", stored.queue_seq, last_queue);
+  if (!diff.empty()) {
+    return corruption(fmt::format("data directory {}: counters disagree with the records{}", im.path.string(), diff));
+  }
+  return Status::ok();
+}
+
+Store::Stats Store::stats() const {
+  const Impl& im = *impl_;
+  Stats s;
+  s.active_subjects = im.subjects.load();
+  s.max_subject_id = im.max_subject.load();
+  s.pending_jobs = im.pending.load();
+  s.last_change_seq = im.change_seq.load();
+  s.last_audit_seq = im.audit_seq.load();
+  for (std::size_t c = 1; c < im.cf.size(); ++c) {
+    std::uint64_t v = 0;
+    if (im.db->GetIntProperty(im.cf[c], rocksdb::DB::Properties::kTotalSstFilesSize, &v)) s.table_bytes += v;
+    if (im.db->GetIntProperty(im.cf[c], rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) s.memtable_bytes += v;
+  }
+  return s;
+}
+
 }  // namespace tunggal::engine

@@ -122,6 +122,19 @@ class Store {
   Status checkpoint(const std::filesystem::path& dir) const;
   // Reads every table file and checks its block checksums: kCorruption names what is damaged.
   Status verify_checksums() const;
+  // Recounts what the counters summarise (active subjects, highest id, pending jobs, last
+  // sequence numbers) from the records themselves and compares: kCorruption lists any difference.
+  // A full scan of the subject records (not their biometrics); for `tunggal` health checks.
+  Status check_counters() const;
+
+  // What an operator's status page shows.
+  struct Stats {
+    std::uint64_t active_subjects = 0, max_subject_id = 0, pending_jobs = 0;
+    std::uint64_t last_change_seq = 0, last_audit_seq = 0;
+    std::uint64_t table_bytes = 0;     // table files on disk, all column families
+    std::uint64_t memtable_bytes = 0;  // not yet flushed
+  };
+  Stats stats() const;
 
   struct Impl;  // opaque: RocksDB lives behind it, in store.cpp
 

@@ -837,3 +837,49 @@ TEST_F(StoreTest, VerifyChecksumsFindsADamagedTableFile) {
   const Status scan = (*store)->for_each_subject([](const StoredSubject&) { return true; });
   EXPECT_EQ(scan.code(), ErrorCode::kCorruption) << scan.to_string();
 }
+
+TEST_F(StoreTest, CheckCountersAgreesAfterEveryKindOfWriteAndCatchesDrift) {
+  {
+    auto store = open_store();
+    auto b = store->batch();
+    for (std::uint64_t id = 1; id <= 12; ++id) b.put_subject(make_subject(id, 1, false));
+    b.enqueue(make_enrollment("E-1", 1), 1);
+    b.enqueue(make_enrollment("E-2", 1), 2);
+    b.append_audit({0, 1, "a", "x", "t", "r", "", ""});
+    ASSERT_TRUE(store->commit(std::move(b)));
+    auto c = store->batch();
+    c.revoke_subject(SubjectId{4}, "fraud", 3);
+    c.record_verdict(make_verdict("E-2"));
+    c.put_subject(make_subject(4, 1, false));  // re-activated
+    c.revoke_subject(SubjectId{5}, "fraud", 3);
+    c.put_subject(make_subject(6, 2, false));  // replaced
+    ASSERT_TRUE(store->commit(std::move(c)));
+    EXPECT_TRUE(store->check_counters()) << store->check_counters().to_string();
+    const auto st = store->stats();
+    EXPECT_EQ(st.active_subjects, 11u);
+    EXPECT_EQ(st.max_subject_id, 12u);
+    EXPECT_EQ(st.pending_jobs, 1u);
+    EXPECT_EQ(st.last_change_seq, 16u);
+    EXPECT_EQ(st.last_audit_seq, 1u);
+    EXPECT_GT(st.memtable_bytes, 0u);
+    ASSERT_TRUE(store->flush());
+    EXPECT_GT(store->stats().table_bytes, 12u * 250u);
+  }
+  {  // a counter drifts behind the store's back
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> hs;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open({}, dir_.string(), descs, &hs, &db).ok());
+    auto meta = std::find(names.begin(), names.end(), "meta") - names.begin();
+    ASSERT_TRUE(db->Put({}, hs[static_cast<std::size_t>(meta)], "count.active_subjects", "10").ok());
+    for (auto* h : hs) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto store = open_store();
+  const Status s = store->check_counters();
+  EXPECT_EQ(s.code(), ErrorCode::kCorruption);
+  EXPECT_NE(s.message().find("active subjects: counter 10 but records say 11"), std::string::npos) << s.message();
+}
