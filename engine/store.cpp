@@ -8,6 +8,9 @@
 #include <unordered_map>
 #include <variant>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
@@ -289,12 +292,62 @@ Status check_gallery(const GalleryConfig& g) {
 
 // ---- open --------------------------------------------------------------------------------------
 
+namespace {
+
+// Creates a complete, empty store at `dir` (absent or an empty directory) atomically: built in a
+// sibling directory and renamed into place, so a crash during creation leaves either nothing or a
+// whole store, never a database without its format version.
+Status create_store(const fs::path& dir, const GalleryConfig& gallery, const std::shared_ptr<rocksdb::Cache>& cache) {
+  std::error_code ec;
+  const fs::path tmp = dir.parent_path() / (dir.filename().string() + ".creating-" + std::to_string(::getpid()));
+  fs::remove_all(tmp, ec);
+  if (!dir.parent_path().empty()) fs::create_directories(dir.parent_path(), ec);
+  if (ec) return io_error(fmt::format("cannot create the parent of data directory {}: {}", dir.string(), ec.message()));
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (int c = 0; c < kCfCount; ++c) descs.emplace_back(kCfNames[static_cast<std::size_t>(c)], cf_options(static_cast<Cf>(c), cache));
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    if (auto s = rocksdb::DB::Open(db_options(true), tmp.string(), descs, &handles, &raw); !s.ok()) {
+      return from_rocks(s, "creating the store", tmp);
+    }
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::WriteBatch wb;
+    auto* meta = handles[kMeta];
+    wb.Put(meta, kFormatKey, std::to_string(Store::kFormatVersion));
+    wb.Put(meta, kFaceDimKey, std::to_string(gallery.face_dimension));
+    wb.Put(meta, kShardsKey, std::to_string(gallery.shard_count));
+    Store::Impl::write_counters(wb, meta, Counters{});
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    auto ws = db->Write(wo, &wb);
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    auto cs = db->Close();
+    if (!ws.ok()) return from_rocks(ws, "initialising the store", tmp);
+    if (!cs.ok()) return from_rocks(cs, "closing the new store", tmp);
+  }
+  fs::rename(tmp, dir, ec);  // replaces an empty directory
+  if (ec) {
+    fs::remove_all(tmp);
+    return io_error(fmt::format("cannot move the new store into {}: {}", dir.string(), ec.message()));
+  }
+  // Make the rename itself durable.
+  if (int fd = ::open(dir.parent_path().empty() ? "." : dir.parent_path().c_str(), O_RDONLY | O_DIRECTORY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
-  const fs::path dir = options.path;
+  fs::path dir = options.path;
   if (dir.empty()) return invalid_argument("store path is empty; pass --data-dir");
+  if (!dir.has_filename()) dir = dir.parent_path();  // "/srv/store/" names /srv/store
   std::error_code ec;
   const bool exists = fs::exists(dir, ec);
   if (exists && !fs::is_directory(dir, ec)) {
@@ -319,19 +372,17 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   if (options.gallery) {
     if (Status s = check_gallery(*options.gallery); !s) return s;
   }
-  if (create) {
-    fs::create_directories(dir, ec);
-    if (ec) return io_error(fmt::format("cannot create data directory {}: {}", dir.string(), ec.message()));
-  }
-
   auto impl = std::make_unique<Impl>();
   impl->path = dir;
   impl->read_only = options.read_only;
   impl->cache = rocksdb::NewLRUCache(std::max<std::size_t>(options.block_cache_bytes, 1u << 20));
+  if (create) {
+    if (Status s = create_store(dir, *options.gallery, impl->cache); !s) return s;
+  }
 
   // Which column families does the directory hold? RocksDB must open all of them.
   std::vector<std::string> existing;
-  if (!create) {
+  {
     const auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &existing);
     if (!s.ok()) return damaged_if_missing(s, "listing column families", dir);
     if (std::find(existing.begin(), existing.end(), "meta") == existing.end()) {
@@ -340,8 +391,6 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
           "another --data-dir",
           dir.string()));
     }
-  } else {
-    existing.assign(kCfNames.begin(), kCfNames.end());
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const auto& name : existing) {
@@ -351,7 +400,7 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const auto dbo = db_options(create);
+  const auto dbo = db_options(false);
   const auto s = options.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir.string(), descs, &handles, &raw)
                                    : rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &raw);
   if (!s.ok()) return damaged_if_missing(s, "opening the store", dir);
@@ -364,20 +413,6 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
       continue;
     }
     impl->cf[static_cast<std::size_t>(it - kCfNames.begin())] = handles[i];
-  }
-
-  if (create) {
-    rocksdb::WriteBatch wb;
-    auto* meta = impl->h(kMeta);
-    wb.Put(meta, kFormatKey, std::to_string(kFormatVersion));
-    wb.Put(meta, kFaceDimKey, std::to_string(options.gallery->face_dimension));
-    wb.Put(meta, kShardsKey, std::to_string(options.gallery->shard_count));
-    Impl::write_counters(wb, meta, Counters{});
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    if (auto ws = impl->db->Write(wo, &wb); !ws.ok()) return from_rocks(ws, "initialising the store", dir);
-    impl->gallery = *options.gallery;
-    return std::unique_ptr<Store>(new Store(std::move(impl)));
   }
 
   // An existing store: format version first (it decides how to read everything else).

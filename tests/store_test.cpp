@@ -883,3 +883,18 @@ TEST_F(StoreTest, CheckCountersAgreesAfterEveryKindOfWriteAndCatchesDrift) {
   EXPECT_EQ(s.code(), ErrorCode::kCorruption);
   EXPECT_NE(s.message().find("active subjects: counter 10 but records say 11"), std::string::npos) << s.message();
 }
+
+TEST_F(StoreTest, CreatesIntoAnEmptyDirectoryAtomicallyAndLeavesNoScaffolding) {
+  fs::create_directories(dir_);
+  StoreOptions o = options(dir_.string() + "/");  // a trailing slash names the same directory
+  auto store = Store::open(o);
+  ASSERT_TRUE(store) << store.error().to_string();
+  EXPECT_TRUE(fs::exists(dir_ / "CURRENT"));
+  for (const auto& e : fs::directory_iterator(dir_.parent_path())) {
+    EXPECT_EQ(e.path().filename().string().find(dir_.filename().string() + ".creating"), std::string::npos)
+        << e.path();
+  }
+  auto b = (*store)->batch();
+  b.put_subject(make_subject(1, 1));
+  EXPECT_TRUE((*store)->commit(std::move(b)));
+}
