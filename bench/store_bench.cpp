@@ -10,7 +10,13 @@
 #include <numbers>
 #include <random>
 #include <string>
+#include <csignal>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 #include <benchmark/benchmark.h>
 
@@ -209,6 +215,50 @@ void BM_Open(benchmark::State& state) {
 }
 BENCHMARK(BM_Open)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Crash recovery: a child process imports range(0) subjects with kBuffered commits and is killed
+// before any flush, so everything is in the WAL; the time is the next open, which replays it.
+void BM_OpenAfterCrash(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    const fs::path dir = bench_dir("crash");
+    ::setenv("TUNGGAL_STORE_BENCH_CRASH_DIR", dir.c_str(), 1);
+    ::setenv("TUNGGAL_STORE_BENCH_CRASH_N", std::to_string(n).c_str(), 1);
+    std::string self = fs::read_symlink("/proc/self/exe").string();
+    char* argv[] = {self.data(), nullptr};
+    pid_t child = 0;
+    const int rc = ::posix_spawn(&child, self.c_str(), nullptr, nullptr, argv, environ);
+    ::unsetenv("TUNGGAL_STORE_BENCH_CRASH_DIR");
+    ::unsetenv("TUNGGAL_STORE_BENCH_CRASH_N");
+    if (rc != 0) throw std::runtime_error("posix_spawn failed");
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFSIGNALED(status)) throw std::runtime_error("the crashing child did not crash");
+    std::uintmax_t wal = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().extension() == ".log") wal += e.file_size();
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto store = open_store(dir);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (store->subject_count() != n) throw std::runtime_error("subjects lost in the crash");
+    state.counters["wal_MB"] = static_cast<double>(wal) / 1e6;
+    store.reset();
+    fs::remove_all(dir);
+  }
+}
+BENCHMARK(BM_OpenAfterCrash)->Arg(20000)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (const char* dir = std::getenv("TUNGGAL_STORE_BENCH_CRASH_DIR"); dir && *dir) {  // BM_OpenAfterCrash's child
+    auto store = open_store(dir);
+    import(*store, 1, env_size("TUNGGAL_STORE_BENCH_CRASH_N", 1000), 1000, Durability::kBuffered);
+    std::raise(SIGKILL);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
