@@ -3,11 +3,22 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <numeric>
 #include <optional>
 
 namespace tunggal::datasets {
+namespace {
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+}  // namespace
 
 FvcPairs fvc_pairs(const FvcSet& set, ImpostorPairs impostors) {
   FvcPairs p;
@@ -55,6 +66,7 @@ Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::Finger
   const FvcPairs pairs = fvc_pairs(set, impostors);
   r.genuine_scores.resize(pairs.genuine.size());
   r.impostor_scores.resize(pairs.impostor.size());
+  const double c2 = process_cpu_seconds();
   const auto t2 = clock::now();
   auto score_all = [&](const std::vector<IndexPair>& ps, std::vector<float>& out) {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ps.size(), 16), [&](const auto& rg) {
@@ -64,10 +76,12 @@ Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::Finger
   score_all(pairs.genuine, r.genuine_scores);
   score_all(pairs.impostor, r.impostor_scores);
   const auto t3 = clock::now();
+  r.score_cpu_seconds = process_cpu_seconds() - c2;
   r.prepare_seconds = std::chrono::duration<double>(t1 - t0).count();
   r.score_seconds = std::chrono::duration<double>(t3 - t2).count();
   const double total = double(pairs.genuine.size() + pairs.impostor.size());
   r.comparisons_per_second = r.score_seconds > 0 ? total / r.score_seconds : 0.0;
+  r.comparisons_per_cpu_second = r.score_cpu_seconds > 0 ? total / r.score_cpu_seconds : 0.0;
   r.rates = compute_error_rates(r.genuine_scores, r.impostor_scores);
   return r;
 }

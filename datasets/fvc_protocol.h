@@ -37,6 +37,10 @@ struct FvcSetResult {
   double prepare_seconds = 0;            // wall time of preparing every template (all cores)
   double score_seconds = 0;              // wall time of scoring every pair (all cores)
   double comparisons_per_second = 0;     // (genuine + impostor) / score_seconds
+  // Process CPU time (all threads) spent scoring, and comparisons per CPU-second: what one core
+  // does, independent of how busy a shared machine is (wall-clock rates are not).
+  double score_cpu_seconds = 0;
+  double comparisons_per_cpu_second = 0;
   double bytes_per_template = 0;         // mean PreparedTemplate::memory_bytes()
 };
 

@@ -52,6 +52,7 @@ TEST(EvalFvcCli, JsonIsExactlyOneObjectWithTheContractFields) {
   EXPECT_LE(s["fnmr_at_fmr_1e-2"].get<double>(), s["fnmr_at_fmr_1e-3"].get<double>());
   EXPECT_LE(s["fnmr_at_fmr_1e-3"].get<double>(), s["fnmr_at_fmr_0"].get<double>());
   EXPECT_GT(s["comparisons_per_second"].get<double>(), 0.0);
+  EXPECT_GT(s["comparisons_per_cpu_second"].get<double>(), 0.0);
 }
 
 TEST(EvalFvcCli, FirstImpressionImpostorsAndDetFile) {
