@@ -32,11 +32,19 @@ bool holds_iso_files(const std::filesystem::path& dir) {
 }  // namespace
 
 Expected<ImageSize> read_tiff_size(const std::filesystem::path& path) {
+  const std::string where = path.string() + ": ";
+  std::error_code ec;
+  const auto file_size = std::filesystem::file_size(path, ec);
+  if (ec) return io_error("cannot open TIFF image " + path.string() + ": " + ec.message());
+  // A fingerprint image is well under this; the first IFD may sit anywhere, so the file is read
+  // whole, and a file larger than this is refused rather than read.
+  constexpr std::uintmax_t kMaxTiffBytes = 64u << 20;
+  if (file_size > kMaxTiffBytes)
+    return malformed(where + std::to_string(file_size) + " bytes, more than the " + std::to_string(kMaxTiffBytes >> 20) +
+                     " MiB accepted for a fingerprint image");
   std::ifstream in(path, std::ios::binary);
   if (!in) return io_error("cannot open TIFF image " + path.string());
-  // A baseline TIFF with an uncompressed 8-bit image is well under 16 MiB; the IFD can be anywhere.
   std::vector<std::uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string where = path.string() + ": ";
   if (b.size() < 8) return malformed(where + "too short for a TIFF header (" + std::to_string(b.size()) + " bytes)");
   bool le;
   if (b[0] == 'I' && b[1] == 'I') le = true;
