@@ -26,6 +26,10 @@ struct EngineOptions {
   // REJECTED when fewer usable fingers than this arrive, face or not (a face alone cannot
   // separate twins).
   int min_fingers_with_face = 1;
+  // A finger whose impression quality (0..100, as the station reports it; 0 = not reported) is
+  // below this is not usable: matching it adds noise, not evidence. A capture left with too few
+  // usable fingers is REJECTED with "quality too low" so the station recaptures on the spot.
+  int min_finger_quality = 10;
 
   // Cascade: candidates per probe from the face index, and per finger position from the finger
   // code indexes (index fingers and thumbs), before full minutiae matching.

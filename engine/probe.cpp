@@ -28,6 +28,11 @@ Probe make_probe(Enrollment enrollment, const matcher::FingerMatcher& matcher,
       return;
     }
     const int slot = finger_slot(f.position);
+    if (f.quality != 0 && f.quality < options.min_finger_quality) {
+      notes[i] = fmt::format("{}: impression quality {} below {}, quality too low", finger_name(f.position),
+                             f.quality, options.min_finger_quality);
+      return;
+    }
     auto prepared = matcher.prepare(f);
     if (!prepared) {
       notes[i] = fmt::format("{}: {}", finger_name(f.position), prepared.error().message());

@@ -139,6 +139,16 @@ TEST_F(EngineTest, TooFewFingersWithoutFaceIsRejectedWithAReason) {
   EXPECT_NE(v[0].reject_reason.find("usable finger"), std::string::npos) << v[0].reject_reason;
 }
 
+TEST_F(EngineTest, VeryLowQualityCaptureIsRejectedAsQualityTooLow) {
+  Enrollment e = capture_as(*pop_, 8150, 0, "smudged");
+  e.face.reset();
+  for (std::size_t i = 0; i < e.fingers.size(); ++i) e.fingers[i].quality = i < 3 ? 60 : 5;
+  auto v = enroll({e});
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].kind, VerdictKind::kRejected);
+  EXPECT_NE(v[0].reject_reason.find("quality too low"), std::string::npos) << v[0].reject_reason;
+}
+
 TEST_F(EngineTest, StructurallyInvalidEnrollmentIsRefusedAtSubmit) {
   Enrollment e = capture_as(*pop_, 8200, 0, "");
   auto acks = engine_->submit(std::vector<Enrollment>{e});
