@@ -53,6 +53,11 @@ struct DedupReport {
   std::optional<double> cascade_loss;
   std::uint64_t cascade_loss_base = 0;
   double import_per_second = 0, import_seconds = 0, calibration_seconds = 0, enroll_seconds = 0;
+  // CPU time of this process per phase (all threads): on a shared machine wall-clock rates say
+  // more about the neighbours than about tunggal; per-CPU-second rates are what reproduces.
+  double import_cpu_seconds = 0, enroll_cpu_seconds = 0;
+  double enrollments_per_cpu_second = 0, import_per_cpu_second = 0;
+  std::size_t peak_rss_bytes = 0;
   float duplicate_threshold = 0, review_threshold = 0;
   double fully_matched_per_probe = 0, finger_comparisons_per_probe = 0;
   std::string face_index, finger_index;
