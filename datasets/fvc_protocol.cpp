@@ -43,7 +43,8 @@ FvcPairs fvc_pairs(const FvcSet& set, ImpostorPairs impostors) {
   return p;
 }
 
-Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::FingerMatcher& m, ImpostorPairs impostors) {
+Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::FingerMatcher& m, ImpostorPairs impostors,
+                                        UnpreparableTemplate unpreparable) {
   using clock = std::chrono::steady_clock;
   const std::size_t n = set.impressions.size();
   std::vector<std::optional<Expected<matcher::PreparedTemplate>>> prepared(n);
@@ -57,7 +58,13 @@ Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::Finger
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& e = *prepared[i];
-    if (!e) return Status(e.error().code(), set.impressions[i].iso_path.string() + ": " + e.error().message());
+    if (!e) {
+      if (unpreparable == UnpreparableTemplate::kFail)
+        return Status(e.error().code(), set.impressions[i].iso_path.string() + ": " + e.error().message());
+      tp[i] = nullptr;
+      ++r.failed_to_enrol;
+      continue;
+    }
     tp[i] = &e.value();
     bytes += e->memory_bytes();
   }
@@ -70,7 +77,7 @@ Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::Finger
   const auto t2 = clock::now();
   auto score_all = [&](const std::vector<IndexPair>& ps, std::vector<float>& out) {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ps.size(), 16), [&](const auto& rg) {
-      for (std::size_t k = rg.begin(); k != rg.end(); ++k) out[k] = m.score(*tp[ps[k].a], *tp[ps[k].b]);
+      for (std::size_t k = rg.begin(); k != rg.end(); ++k) out[k] = tp[ps[k].a] && tp[ps[k].b] ? m.score(*tp[ps[k].a], *tp[ps[k].b]) : 0.0f;
     });
   };
   score_all(pairs.genuine, r.genuine_scores);

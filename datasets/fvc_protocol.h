@@ -42,11 +42,19 @@ struct FvcSetResult {
   double score_cpu_seconds = 0;
   double comparisons_per_cpu_second = 0;
   double bytes_per_template = 0;         // mean PreparedTemplate::memory_bytes()
+  std::size_t failed_to_enrol = 0;       // templates scored 0 under UnpreparableTemplate::kScoreZero
+};
+
+// What to do with a template the matcher cannot prepare (too few minutiae, ...).
+enum class UnpreparableTemplate {
+  kFail,       // the protocol fails, naming the file (provided templates: a broken record is a bug)
+  kScoreZero,  // FVC's failure-to-enrol rule: every pair with it scores 0 (our own extractor's output)
 };
 
 // Prepares every template once (in parallel), then scores every pair in parallel with TBB and
-// times the scoring alone. Fails when a template cannot be prepared (the message names the file).
+// times the scoring alone.
 Expected<FvcSetResult> run_fvc_protocol(const FvcSet& set, const matcher::FingerMatcher& m,
-                                        ImpostorPairs impostors = ImpostorPairs::kAllCrossFinger);
+                                        ImpostorPairs impostors = ImpostorPairs::kAllCrossFinger,
+                                        UnpreparableTemplate unpreparable = UnpreparableTemplate::kFail);
 
 }  // namespace tunggal::datasets

@@ -1,0 +1,79 @@
+#pragma once
+// The extractor's stages (see ingest/minutiae_extractor.h for the pipeline). Internal: OpenCV types
+// are fine here because only ingest/*.cpp include this header.
+#include <opencv2/core.hpp>
+
+#include <vector>
+
+#include "core/minutia.h"
+#include "ingest/minutiae_extractor.h"
+
+namespace tunggal::ingest::detail {
+
+// --- segmentation.cpp ---
+struct Segmentation {
+  cv::Mat mask;        // CV_8U, 1 = fingerprint foreground, 0 = background
+  cv::Mat normalised;  // CV_32F, locally zero-mean unit-variance; ridges negative, 0 in background
+  float foreground_fraction = 0;
+};
+Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& o);
+
+// --- orientation_field.cpp ---
+struct OrientationField {
+  cv::Mat cos2, sin2;  // CV_32F per pixel: doubled ridge angle (ridge direction θ in [0, π), y down)
+  cv::Mat coherence;   // CV_32F per pixel, 0 (isotropic) .. 1 (parallel ridges)
+  float ridge_angle(int x, int y) const;  // θ in [0, π)
+};
+OrientationField orientation_field(const cv::Mat& normalised, const ExtractorOptions& o);
+
+// --- ridge_frequency.cpp ---
+struct RidgeFrequency {
+  cv::Mat period;  // CV_32F per pixel: ridge-to-ridge distance in pixels
+  float median_period = 0;
+  float valid_fraction = 0;  // of foreground blocks whose x-signature showed a clear period
+};
+RidgeFrequency ridge_frequency(const cv::Mat& normalised, const cv::Mat& mask, const OrientationField& of,
+                               const ExtractorOptions& o);
+
+// --- gabor_enhancement.cpp ---
+// Even-symmetric Gabor filters tuned per pixel to the local orientation and period (Hong et al.
+// 1998), precomputed for kOrientations x kPeriods. Returns CV_32F: ridges negative.
+class GaborBank {
+ public:
+  explicit GaborBank(float sigma_factor);
+  cv::Mat enhance(const cv::Mat& normalised, const cv::Mat& mask, const OrientationField& of,
+                  const RidgeFrequency& rf) const;
+
+ private:
+  static constexpr int kOrientations = 16;
+  static constexpr float kMinPeriod = 4.0f, kMaxPeriod = 16.0f, kPeriodStep = 0.5f;
+  static constexpr int kPeriods = int((kMaxPeriod - kMinPeriod) / kPeriodStep) + 1;
+  struct Kernel {
+    int radius = 0;
+    std::vector<float> w;  // (2r+1)^2, row-major
+  };
+  std::vector<Kernel> kernels_;  // [period][orientation]
+  int max_radius_ = 0;
+};
+
+// --- thinning.cpp ---
+// Ridge pixels (enhanced < 0 inside the mask) as CV_8U 0/1.
+cv::Mat binarise(const cv::Mat& enhanced, const cv::Mat& mask);
+// Zhang & Suen (1984) parallel thinning in place, followed by removal of the staircase pixels it
+// leaves so that every skeleton pixel inside a ridge has exactly two neighbours.
+void thin(cv::Mat& binary);
+
+// --- minutiae_detection.cpp ---
+struct Candidate {
+  int x = 0, y = 0;         // pixels at 500 ppi
+  MinutiaType type = MinutiaType::kOther;
+  float angle = 0;          // radians, image coordinates (y down), [0, 2π)
+  float quality = 0;        // 0..1
+  bool removed = false;
+};
+// Crossing number on the skeleton, directions from ridge tracing snapped to the orientation field,
+// then false-minutia removal. Quality = local coherence x distance from the background.
+std::vector<Candidate> detect_minutiae(const cv::Mat& skeleton, const cv::Mat& mask, const OrientationField& of,
+                                       const ExtractorOptions& o);
+
+}  // namespace tunggal::ingest::detail

@@ -1,0 +1,152 @@
+// Header readers for the image formats stations deliver. Our own code, not OpenCV's: OpenCV
+// decodes first and checks afterwards (its only guard is a 2^30-pixel cap), which is too late for a
+// crafted header declaring 60000 x 60000 pixels.
+#include <cctype>
+#include <climits>
+#include <cstdint>
+#include <string>
+
+#include "ingest/fingerprint_image.h"
+
+namespace tunggal::ingest {
+namespace {
+
+using Bytes = std::span<const std::uint8_t>;
+
+Status truncated(const std::string& fmt, std::size_t need, std::size_t have) {
+  return malformed(fmt + " header truncated: needs " + std::to_string(need) + " bytes, file has " +
+                   std::to_string(have));
+}
+
+std::uint32_t be32(Bytes b, std::size_t o) {
+  return (std::uint32_t(b[o]) << 24) | (std::uint32_t(b[o + 1]) << 16) | (std::uint32_t(b[o + 2]) << 8) | b[o + 3];
+}
+std::uint32_t be16(Bytes b, std::size_t o) { return (std::uint32_t(b[o]) << 8) | b[o + 1]; }
+std::uint32_t le16(Bytes b, std::size_t o) { return b[o] | (std::uint32_t(b[o + 1]) << 8); }
+std::uint32_t le32(Bytes b, std::size_t o) { return le16(b, o) | (le16(b, o + 2) << 16); }
+
+Expected<ImageHeader> png_header(Bytes b) {
+  // 8-byte signature, then the IHDR chunk: length, "IHDR", width, height, depth, colour type.
+  if (b.size() < 26) return truncated("PNG", 26, b.size());
+  if (b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R')
+    return malformed("PNG: first chunk is not IHDR");
+  ImageHeader h{"PNG", 0, 0, b[24], 0};
+  const std::uint32_t w = be32(b, 16), hh = be32(b, 20);
+  if (w > 0x7fffffff || hh > 0x7fffffff) return malformed("PNG: image size out of range");
+  h.width = int(w), h.height = int(hh);
+  switch (b[25]) {
+    case 0: h.samples_per_pixel = 1; break;
+    case 2: h.samples_per_pixel = 3; break;
+    case 3: h.samples_per_pixel = 3, h.bits_per_sample = 8; break;  // palette entries are 8-bit RGB
+    case 4: h.samples_per_pixel = 2; break;
+    case 6: h.samples_per_pixel = 4; break;
+    default: return malformed("PNG: unknown colour type " + std::to_string(b[25]));
+  }
+  return h;
+}
+
+Expected<ImageHeader> bmp_header(Bytes b) {
+  if (b.size() < 30) return truncated("BMP", 30, b.size());
+  const std::uint32_t dib = le32(b, 14);
+  if (dib < 40) return malformed("BMP: unsupported DIB header of " + std::to_string(dib) + " bytes (OS/2 bitmap?)");
+  const auto w = std::int32_t(le32(b, 18)), hh = std::int32_t(le32(b, 22));
+  const int bpp = int(le16(b, 28));
+  ImageHeader h{"BMP", w, hh < 0 ? (hh == INT32_MIN ? 0 : -hh) : hh, 8, 0};
+  if (bpp == 8) h.samples_per_pixel = 1;
+  else if (bpp == 24) h.samples_per_pixel = 3;
+  else if (bpp == 32) h.samples_per_pixel = 4;
+  else h.bits_per_sample = bpp, h.samples_per_pixel = 1;
+  return h;
+}
+
+Expected<ImageHeader> tiff_header(Bytes b) {
+  if (b.size() < 8) return truncated("TIFF", 8, b.size());
+  const bool le = b[0] == 'I';
+  auto u16 = [&](std::size_t o) { return le ? le16(b, o) : be16(b, o); };
+  auto u32 = [&](std::size_t o) { return le ? le32(b, o) : be32(b, o); };
+  if (u16(2) != 42) return malformed("TIFF: magic " + std::to_string(u16(2)) + ", expected 42 (BigTIFF is not supported)");
+  const std::size_t ifd = u32(4);
+  if (ifd + 2 > b.size()) return malformed("TIFF: first IFD offset " + std::to_string(ifd) + " lies past the end");
+  const std::size_t n = u16(ifd);
+  if (ifd + 2 + 12 * n > b.size())
+    return malformed("TIFF: IFD with " + std::to_string(n) + " entries overruns the file");
+  // Baseline defaults (TIFF 6.0 section 8): one sample of one bit.
+  ImageHeader h{"TIFF", 0, 0, 1, 1};
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t e = ifd + 2 + 12 * i;
+    const std::uint32_t tag = u16(e), type = u16(e + 2), count = u32(e + 4);
+    if (tag != 256 && tag != 257 && tag != 258 && tag != 277) continue;
+    std::uint32_t v;
+    if (type == 3) {
+      // SHORT: up to two fit the value field; more live at an offset (all samples share a depth).
+      std::size_t at = e + 8;
+      if (count > 2) {
+        at = u32(e + 8);
+        if (at + 2 > b.size()) return malformed("TIFF: tag " + std::to_string(tag) + " points past the end");
+      }
+      v = u16(at);
+    } else if (type == 4) {
+      v = u32(e + 8);
+    } else {
+      return malformed("TIFF: tag " + std::to_string(tag) + " has type " + std::to_string(type));
+    }
+    if (tag == 256) h.width = v > 0x7fffffff ? -1 : int(v);
+    if (tag == 257) h.height = v > 0x7fffffff ? -1 : int(v);
+    if (tag == 258) h.bits_per_sample = int(v & 0xffff);
+    if (tag == 277) h.samples_per_pixel = int(v & 0xffff);
+  }
+  return h;
+}
+
+Expected<ImageHeader> jpeg_header(Bytes b) {
+  std::size_t o = 2;
+  while (o + 4 <= b.size()) {
+    if (b[o] != 0xFF) return malformed("JPEG: expected a marker at byte " + std::to_string(o));
+    const std::uint8_t m = b[o + 1];
+    if (m == 0xFF) {  // fill byte
+      ++o;
+      continue;
+    }
+    const std::size_t len = be16(b, o + 2);
+    const bool sof = (m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC;
+    if (sof) {
+      if (o + 10 > b.size()) return truncated("JPEG", o + 10, b.size());
+      return ImageHeader{"JPEG", int(be16(b, o + 7)), int(be16(b, o + 5)), b[o + 4], b[o + 9]};
+    }
+    if (m == 0xDA || m == 0xD9) break;
+    if (len < 2) return malformed("JPEG: segment length " + std::to_string(len) + " at byte " + std::to_string(o));
+    o += 2 + len;
+  }
+  return malformed("JPEG: no frame header (SOF) before the image data; the file is truncated or corrupt");
+}
+
+Expected<ImageHeader> pgm_header(Bytes b) {
+  // "P5" then width, height, maxval as ASCII decimals separated by whitespace or # comments.
+  std::size_t o = 2;
+  long v[3] = {0, 0, 0};
+  for (long& x : v) {
+    while (o < b.size() && (std::isspace(b[o]) || b[o] == '#')) {
+      if (b[o] == '#')
+        while (o < b.size() && b[o] != '\n') ++o;
+      else
+        ++o;
+    }
+    if (o >= b.size() || !std::isdigit(b[o])) return malformed("PGM: header truncated or not a number");
+    while (o < b.size() && std::isdigit(b[o]) && x < 1000000) x = x * 10 + (b[o++] - '0');
+  }
+  return ImageHeader{"PGM", int(v[0]), int(v[1]), v[2] <= 255 ? 8 : 16, 1};
+}
+
+}  // namespace
+
+Expected<ImageHeader> read_image_header(std::span<const std::uint8_t> b) {
+  if (b.size() < 4) return malformed("image file too short (" + std::to_string(b.size()) + " bytes)");
+  if (b.size() >= 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return png_header(b);
+  if (b[0] == 'B' && b[1] == 'M') return bmp_header(b);
+  if ((b[0] == 'I' && b[1] == 'I') || (b[0] == 'M' && b[1] == 'M')) return tiff_header(b);
+  if (b[0] == 0xFF && b[1] == 0xD8) return jpeg_header(b);
+  if (b[0] == 'P' && b[1] == '5') return pgm_header(b);
+  return malformed("not a supported image format (TIFF, PNG, BMP, JPEG or binary PGM expected)");
+}
+
+}  // namespace tunggal::ingest

@@ -1,0 +1,152 @@
+#include "ingest/minutiae_extractor.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+
+#include "ingest/detail/extraction_stages.h"
+
+namespace tunggal::ingest {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point& t) {
+  const auto now = Clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(now - t).count();
+  t = now;
+  return ms;
+}
+
+// NFIQ-like overall quality (docs/extraction.md): three terms in 0..1, multiplied.
+//  area:     foreground pixels at 500 ppi over 40,000 (a 10 x 10 mm contact area);
+//  clarity:  mean foreground coherence mapped linearly from 0.25 (no ridge flow) to 0.65;
+//  minutiae: minutiae of quality >= 0.5 over 25 (the count beyond which matching saturates).
+int overall_quality(double fg_pixels, float coherence, int good_minutiae) {
+  const double area = std::min(1.0, fg_pixels / 40000.0);
+  const double clarity = std::clamp((coherence - 0.25) / 0.40, 0.0, 1.0);
+  const double count = std::min(1.0, good_minutiae / 25.0);
+  return int(std::lround(100.0 * area * clarity * count));
+}
+
+int nfiq_level(int q) { return q >= 80 ? 1 : q >= 60 ? 2 : q >= 40 ? 3 : q >= 20 ? 4 : 5; }
+
+}  // namespace
+
+struct MinutiaeExtractor::Impl {
+  ExtractorOptions options;
+  detail::GaborBank gabor;
+  explicit Impl(ExtractorOptions o) : options(std::move(o)), gabor(options.gabor_sigma_factor) {}
+};
+
+MinutiaeExtractor::MinutiaeExtractor(ExtractorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+MinutiaeExtractor::~MinutiaeExtractor() = default;
+MinutiaeExtractor::MinutiaeExtractor(MinutiaeExtractor&&) noexcept = default;
+MinutiaeExtractor& MinutiaeExtractor::operator=(MinutiaeExtractor&&) noexcept = default;
+const ExtractorOptions& MinutiaeExtractor::options() const { return impl_->options; }
+
+Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image) const {
+  const ExtractorOptions& o = impl_->options;
+  if (image.width <= 0 || image.height <= 0 || image.pixels.size() != std::size_t(image.width) * image.height)
+    return invalid_argument("image buffer of " + std::to_string(image.pixels.size()) + " bytes does not match " +
+                            std::to_string(image.width) + "x" + std::to_string(image.height));
+  if (image.width > o.limits.max_side || image.height > o.limits.max_side)
+    return invalid_argument("image of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                            " exceeds the limit of " + std::to_string(o.limits.max_side) + " per side");
+  if (o.resolution_ppi < 250 || o.resolution_ppi > 2000)
+    return invalid_argument("resolution of " + std::to_string(o.resolution_ppi) + " ppi is outside 250..2000");
+  const auto start = Clock::now();
+  auto t = start;
+  Extraction r;
+  FingerTemplate& ft = r.finger_template;
+  ft.width = std::uint16_t(image.width);
+  ft.height = std::uint16_t(image.height);
+  ft.resolution_x = ft.resolution_y = std::uint16_t(std::lround(o.resolution_ppi / 2.54));
+
+  const cv::Mat src(image.height, image.width, CV_8U, const_cast<std::uint8_t*>(image.pixels.data()));
+  cv::Mat grey = src;
+  const double scale = 500.0 / o.resolution_ppi;  // work at 500 ppi
+  if (o.resolution_ppi != 500) cv::resize(src, grey, cv::Size(), scale, scale, cv::INTER_AREA);
+
+  const detail::Segmentation seg = detail::segment_and_normalise(grey, o);
+  r.foreground_fraction = seg.foreground_fraction;
+  r.timings.segmentation_ms = ms_since(t);
+  const double fg_pixels = seg.foreground_fraction * double(grey.total());
+  if (fg_pixels < o.min_foreground_fraction * double(grey.total()) || fg_pixels < 64.0 * 64.0) {
+    r.rejected = true;
+    r.reject_reason = "too little fingerprint area: " + std::to_string(int(std::lround(100 * r.foreground_fraction))) +
+                      "% of the image shows ridges (blank, flat or badly placed finger)";
+    r.timings.total_ms = ms_since(t) + r.timings.segmentation_ms;
+    return r;
+  }
+
+  const detail::OrientationField of = detail::orientation_field(seg.normalised, o);
+  r.mean_coherence = float(cv::mean(of.coherence, seg.mask)[0]);
+  r.timings.orientation_ms = ms_since(t);
+  const detail::RidgeFrequency rf = detail::ridge_frequency(seg.normalised, seg.mask, of, o);
+  r.ridge_period = rf.median_period;
+  r.timings.frequency_ms = ms_since(t);
+  if (r.mean_coherence < o.min_mean_coherence || rf.valid_fraction < 0.2f) {
+    r.rejected = true;
+    char b[200];
+    std::snprintf(b, sizeof b,
+                  "no ridge structure: mean orientation coherence %.2f (fingerprints >= %.2f), clear ridge period in "
+                  "%.0f%% of blocks; not a fingerprint or badly smudged",
+                  r.mean_coherence, o.min_mean_coherence, 100.0 * rf.valid_fraction);
+    r.reject_reason = b;
+    r.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    return r;
+  }
+  const cv::Mat enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, of, rf);
+  r.timings.enhancement_ms = ms_since(t);
+  cv::Mat skeleton = detail::binarise(enhanced, seg.mask);
+  detail::thin(skeleton);
+  r.timings.thinning_ms = ms_since(t);
+  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, seg.mask, of, o);
+  r.timings.minutiae_ms = ms_since(t);
+
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.quality > b.quality; });
+  if (found.size() > std::size_t(std::clamp(o.max_minutiae, 1, 255))) found.resize(std::size_t(std::clamp(o.max_minutiae, 1, 255)));
+  int good = 0;
+  for (const auto& c : found) {
+    Minutia m;
+    // Back to the image's own pixels; ISO angles run counter-clockwise with y down.
+    m.x = std::uint16_t(std::clamp<long>(std::lround(c.x / scale), 0, image.width - 1));
+    m.y = std::uint16_t(std::clamp<long>(std::lround(c.y / scale), 0, image.height - 1));
+    float a = -c.angle;
+    a = std::fmod(a, 2 * std::numbers::pi_v<float>);
+    if (a < 0) a += 2 * std::numbers::pi_v<float>;
+    if (a >= 2 * std::numbers::pi_v<float>) a = 0;
+    m.angle = a;
+    m.type = c.type;
+    m.quality = std::uint8_t(std::clamp<long>(std::lround(100 * c.quality), 1, 100));
+    good += c.quality >= 0.5f;
+    ft.minutiae.push_back(m);
+  }
+  r.image_quality = overall_quality(fg_pixels, r.mean_coherence, good);
+  r.nfiq_level = nfiq_level(r.image_quality);
+  ft.quality = std::uint8_t(std::max(1, r.image_quality));
+  if (int(ft.minutiae.size()) < o.min_minutiae) {
+    r.rejected = true;
+    r.reject_reason = "only " + std::to_string(ft.minutiae.size()) + " reliable minutiae found (at least " +
+                      std::to_string(o.min_minutiae) + " needed to match)";
+  }
+  r.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return r;
+}
+
+Expected<Extraction> MinutiaeExtractor::extract_encoded(std::span<const std::uint8_t> bytes) const {
+  auto img = decode_fingerprint_image(bytes, impl_->options.limits);
+  if (!img) return img.error();
+  return extract(*img);
+}
+
+Expected<Extraction> MinutiaeExtractor::extract_file(const std::filesystem::path& path) const {
+  auto img = read_fingerprint_image(path, impl_->options.limits);
+  if (!img) return img.error();
+  return extract(*img);
+}
+
+}  // namespace tunggal::ingest

@@ -1,0 +1,96 @@
+#pragma once
+// Minutiae extraction from a fingerprint image, the classic pipeline of Hong, Wan & Jain (1998)
+// with the stages named as in the literature (each lives in ingest/detail/):
+//
+//   segmentation (block variance) -> normalisation -> orientation field (smoothed gradient moments,
+//   Bazen & Gerez 2002) -> ridge frequency (oriented x-signature) -> contextual Gabor enhancement
+//   -> binarisation -> thinning (Zhang & Suen 1984) -> minutiae by crossing number -> false-minutia
+//   removal (border, spurs, short ridges, bridges, broken-ridge and close pairs) -> quality.
+//
+// Geometry of the result: pixels of the image as given (origin top-left, y down), angles in the
+// ISO/IEC 19794-2 convention (counter-clockwise from the x axis). The work is done at 500 ppi:
+// images of another resolution are resampled first and the minutiae mapped back.
+//
+//   MinutiaeExtractor ex;
+//   Expected<Extraction> e = ex.extract_file("101_1.tif");
+//   if (e && !e->rejected) write_iso19794_2(make_minutiae_record(e->finger_template));
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/finger_template.h"
+#include "core/status.h"
+#include "ingest/fingerprint_image.h"
+
+namespace tunggal::ingest {
+
+struct ExtractorOptions {
+  int resolution_ppi = 500;          // of the input images (FVC2002 and KTP-el stations: 500)
+  ImageLimits limits;
+  // Everything below is in pixels at 500 ppi.
+  int block_size = 16;               // segmentation and frequency blocks
+  float min_block_stddev = 8.0f;     // grey levels: blocks flatter than this are background
+  float orientation_sigma = 7.0f;    // Gaussian window of the gradient moments
+  float gabor_sigma_factor = 0.5f;   // Gabor envelope sigma as a fraction of the local ridge period
+  float border_margin = 12.0f;       // minutiae closer than this to the background are dropped
+  float spur_length = 12.0f;         // an ending this close along its ridge to a bifurcation: spur
+  float short_ridge_length = 16.0f;  // two endings joined by a ridge this short: fragment
+  float bridge_length = 12.0f;       // two bifurcations joined this closely: bridge
+  float broken_ridge_gap = 12.0f;    // two facing endings this close: one broken ridge
+  float min_distance = 6.0f;         // any two minutiae closer than this: both dropped (cluster)
+  int max_minutiae = 128;            // keep the best by quality (ISO allows 255)
+  // Quality gate: below these the result is rejected (the station must recapture).
+  int min_minutiae = 12;
+  float min_foreground_fraction = 0.10f;
+  float min_mean_coherence = 0.30f;
+};
+
+// Where the time went, for measurements (thread CPU is not needed: the stages are single-threaded).
+struct ExtractionTimings {
+  double segmentation_ms = 0, orientation_ms = 0, frequency_ms = 0, enhancement_ms = 0, thinning_ms = 0,
+         minutiae_ms = 0, total_ms = 0;
+};
+
+struct Extraction {
+  // Minutiae with their quality (1..100), the image size and resolution, and `quality` = the image
+  // quality below. Position unknown: the caller knows which finger it is.
+  FingerTemplate finger_template;
+  // Overall image quality 0..100, NFIQ-like (docs/extraction.md): the product of the usable-area,
+  // ridge-clarity (mean orientation coherence) and minutiae-count terms, scaled to 100.
+  int image_quality = 0;
+  // NFIQ-style level 1 (excellent) .. 5 (poor) from image_quality: >=80, >=60, >=40, >=20, else 5.
+  int nfiq_level = 5;
+  // Recapture needed: too little fingerprint area, no ridge structure (blank or not a fingerprint)
+  // or too few reliable minutiae. `reject_reason` says which, for the operator.
+  bool rejected = false;
+  std::string reject_reason;
+  float foreground_fraction = 0;  // of the image area
+  float mean_coherence = 0;       // over the foreground, 0..1
+  float ridge_period = 0;         // median, pixels at 500 ppi
+  ExtractionTimings timings;
+};
+
+class MinutiaeExtractor {
+ public:
+  explicit MinutiaeExtractor(ExtractorOptions options = {});
+  ~MinutiaeExtractor();
+  MinutiaeExtractor(MinutiaeExtractor&&) noexcept;
+  MinutiaeExtractor& operator=(MinutiaeExtractor&&) noexcept;
+
+  const ExtractorOptions& options() const;
+
+  // Errors only for unusable calls (an image buffer that does not match its size); a bad image is
+  // a result with `rejected` set. Thread-safe: one extractor may serve many threads.
+  Expected<Extraction> extract(const GreyImage& image) const;
+  // Decode (with the header checks of fingerprint_image.h), then extract.
+  Expected<Extraction> extract_encoded(std::span<const std::uint8_t> bytes) const;
+  Expected<Extraction> extract_file(const std::filesystem::path& path) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tunggal::ingest

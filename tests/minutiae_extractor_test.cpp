@@ -1,0 +1,212 @@
+// The extractor on images with known content (synthetic ridges with one planted minutia), on every
+// kind of bad input the issue lists, and on real FVC2002 prints (skipped without the data).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <numbers>
+#include <random>
+
+#include "datasets/fvc_extraction.h"
+#include "datasets/fvc_protocol.h"
+#include "datasets/fvc_set.h"
+#include "ingest/minutiae_extractor.h"
+#include "ingest/minutiae_record.h"
+#include "matcher/finger_matcher.h"
+#include "tests/fvc_data_dir.h"
+
+namespace tunggal::ingest {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+// Parallel ridges of period T at angle `tilt`, with a phase singularity at (x0, y0): the phase
+// winds by 2π around it, so one ridge more passes on one side than on the other, i.e. exactly one
+// ridge ending or bifurcation sits at (x0, y0). Inside an elliptic "finger" on a light background.
+GreyImage planted_minutia(int w, int h, double x0, double y0, double period = 9.0, double tilt = 0.3) {
+  GreyImage g;
+  g.width = w, g.height = h;
+  g.pixels.resize(std::size_t(w) * h);
+  const double c = std::cos(tilt), s = std::sin(tilt);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const double across = -(x - x0) * s + (y - y0) * c;
+      const double phase = 2 * kPi * across / period + std::atan2(y - y0, x - x0);
+      const double ex = (x - w / 2.0) / (0.45 * w), ey = (y - h / 2.0) / (0.45 * h);
+      const bool inside = ex * ex + ey * ey < 1.0;
+      g.pixels[std::size_t(y) * w + x] = std::uint8_t(inside ? 128 + 90 * std::cos(phase) : 235);
+    }
+  return g;
+}
+
+GreyImage flat(int w, int h, std::uint8_t v) {
+  GreyImage g;
+  g.width = w, g.height = h;
+  g.pixels.assign(std::size_t(w) * h, v);
+  return g;
+}
+
+TEST(MinutiaeExtractor, FindsThePlantedMinutiaAndLittleElse) {
+  const MinutiaeExtractor ex;
+  for (const auto& [x0, y0] : {std::pair{150.0, 140.0}, std::pair{120.0, 170.0}}) {
+    auto e = ex.extract(planted_minutia(300, 300, x0, y0));
+    ASSERT_TRUE(e) << e.error().message();
+    const auto& ms = e->finger_template.minutiae;
+    int near = 0;
+    for (const auto& m : ms) near += std::hypot(m.x - x0, m.y - y0) <= 8.0;
+    EXPECT_EQ(near, 1) << "planted at " << x0 << "," << y0 << "; found " << ms.size() << " minutiae";
+    // Perfect parallel ridges elsewhere: nothing else should be found.
+    EXPECT_LE(ms.size(), 2u);
+    EXPECT_EQ(e->finger_template.width, 300);
+    EXPECT_EQ(e->finger_template.resolution_x, 197);
+    EXPECT_GT(e->mean_coherence, 0.6f);
+    EXPECT_NEAR(e->ridge_period, 9.0f, 1.0f);
+    // Too few minutiae to match: a synthetic patch is not an enrollable print.
+    EXPECT_TRUE(e->rejected);
+  }
+}
+
+TEST(MinutiaeExtractor, BlankAndFlatImagesAreRejected) {
+  const MinutiaeExtractor ex;
+  for (std::uint8_t v : {0, 128, 255}) {
+    auto e = ex.extract(flat(300, 300, v));
+    ASSERT_TRUE(e) << e.error().message();
+    EXPECT_TRUE(e->rejected);
+    EXPECT_NE(e->reject_reason.find("fingerprint area"), std::string::npos) << e->reject_reason;
+    EXPECT_TRUE(e->finger_template.minutiae.empty());
+  }
+}
+
+TEST(MinutiaeExtractor, NoiseIsNotAFingerprint) {
+  const MinutiaeExtractor ex;
+  GreyImage g = flat(320, 320, 0);
+  std::mt19937 rng(7);
+  for (auto& p : g.pixels) p = std::uint8_t(rng() & 255);
+  auto e = ex.extract(g);
+  ASSERT_TRUE(e) << e.error().message();
+  EXPECT_TRUE(e->rejected);
+  EXPECT_LT(e->image_quality, 20);
+}
+
+TEST(MinutiaeExtractor, BufferThatDoesNotMatchItsSizeIsAnError) {
+  const MinutiaeExtractor ex;
+  GreyImage g = flat(100, 100, 0);
+  g.pixels.resize(50);
+  EXPECT_FALSE(ex.extract(g));
+  GreyImage empty;
+  EXPECT_FALSE(ex.extract(empty));
+}
+
+std::vector<std::uint8_t> png_of(const GreyImage& g) {
+  auto p = encode_png(g);
+  EXPECT_TRUE(p);
+  return p ? *p : std::vector<std::uint8_t>{};
+}
+
+TEST(FingerprintImage, DecodesPngRoundTrip) {
+  const GreyImage g = planted_minutia(200, 240, 100, 120);
+  auto d = decode_fingerprint_image(png_of(g));
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ(d->width, 200);
+  EXPECT_EQ(d->height, 240);
+  EXPECT_EQ(d->format, "PNG");
+  EXPECT_EQ(d->pixels, g.pixels);
+}
+
+TEST(FingerprintImage, EmptyAndUnknownBytesAreErrors) {
+  EXPECT_FALSE(decode_fingerprint_image({}));
+  const std::vector<std::uint8_t> text = {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'};
+  auto r = decode_fingerprint_image(text);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("not a supported image format"), std::string::npos);
+  const MinutiaeExtractor ex;
+  EXPECT_FALSE(ex.extract_encoded(text));
+}
+
+TEST(FingerprintImage, TruncatedFilesAreErrors) {
+  const auto png = png_of(planted_minutia(200, 200, 100, 100));
+  for (std::size_t n : {std::size_t(4), std::size_t(20), std::size_t(33), png.size() / 2, png.size() - 13}) {
+    std::vector<std::uint8_t> cut(png.begin(), png.begin() + std::ptrdiff_t(n));
+    EXPECT_FALSE(decode_fingerprint_image(cut)) << "PNG cut to " << n << " of " << png.size() << " bytes";
+  }
+}
+
+// A little-endian TIFF header with one IFD: width, height, bits per sample, samples per pixel.
+std::vector<std::uint8_t> tiff_header(std::uint32_t w, std::uint32_t h, std::uint16_t bps, std::uint16_t spp) {
+  std::vector<std::uint8_t> b = {'I', 'I', 42, 0, 8, 0, 0, 0, 4, 0};
+  auto entry = [&](std::uint16_t tag, std::uint16_t type, std::uint32_t v) {
+    for (std::uint8_t x : {std::uint8_t(tag), std::uint8_t(tag >> 8), std::uint8_t(type), std::uint8_t(0),
+                           std::uint8_t(1), std::uint8_t(0), std::uint8_t(0), std::uint8_t(0), std::uint8_t(v),
+                           std::uint8_t(v >> 8), std::uint8_t(v >> 16), std::uint8_t(v >> 24)})
+      b.push_back(x);
+  };
+  entry(256, 4, w);
+  entry(257, 4, h);
+  entry(258, 3, bps);
+  entry(277, 3, spp);
+  for (int i = 0; i < 4; ++i) b.push_back(0);  // no next IFD
+  return b;
+}
+
+TEST(FingerprintImage, HugeDimensionsAreRefusedBeforeDecoding) {
+  // A decompression bomb: 60000 x 60000 declared in a 66-byte file.
+  auto r = decode_fingerprint_image(tiff_header(60000, 60000, 8, 1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("refused before decoding"), std::string::npos) << r.error().message();
+  // Same for PNG: patch the IHDR of a real file.
+  auto png = png_of(flat(100, 100, 7));
+  png[16] = 0x7f;  // width 0x7f000064
+  auto p = decode_fingerprint_image(png);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(FingerprintImage, WrongBitDepthIsRefused) {
+  auto r = decode_fingerprint_image(tiff_header(400, 400, 16, 1));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("16 bits per sample"), std::string::npos) << r.error().message();
+  auto png = png_of(flat(100, 100, 7));
+  png[24] = 16;
+  EXPECT_FALSE(decode_fingerprint_image(png));
+  auto one_bit = decode_fingerprint_image(tiff_header(400, 400, 1, 1));
+  EXPECT_FALSE(one_bit);
+}
+
+TEST(FingerprintImage, TooSmallImageIsRefused) {
+  auto r = decode_fingerprint_image(png_of(flat(20, 300, 9)));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("too small"), std::string::npos);
+}
+
+TEST(FingerprintImage, MissingFileIsNotFound) {
+  auto r = read_fingerprint_image("/nonexistent/finger.tif");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+}
+
+// Regression on real prints: our minutiae on one FVC2002 set, matched with our matcher, must keep
+// the set's EER under a stated bound (measured values in docs/extraction.md).
+TEST(MinutiaeExtractorFvc, Db1EerStaysBounded) {
+  const auto dir = testing::fvc_data_dir();
+  if (dir.empty()) GTEST_SKIP() << testing::kNoFvcMessage;
+  auto set = datasets::load_fvc_set(dir / "DB1_B");
+  ASSERT_TRUE(set) << set.error().message();
+  const MinutiaeExtractor ex;
+  auto x = datasets::extract_fvc_set(*set, ex);
+  ASSERT_TRUE(x) << x.error().message();
+  // SecuGen finds 34 per image on DB1_B; we measured 35.
+  EXPECT_GT(x->mean_minutiae, 20.0);
+  EXPECT_LT(x->mean_minutiae, 60.0);
+  EXPECT_LE(x->rejected, 8u);
+  const matcher::FingerMatcher m;
+  auto r = datasets::run_fvc_protocol(x->set, m, datasets::ImpostorPairs::kAllCrossFinger,
+                                      datasets::UnpreparableTemplate::kScoreZero);
+  ASSERT_TRUE(r) << r.error().message();
+  // Measured 2.15% (provided SecuGen templates: 1.43%); the bound leaves room for tuning, not for
+  // a broken stage.
+  EXPECT_LT(r->rates.eer, 0.04) << "DB1_B EER with our extractor";
+}
+
+}  // namespace
+}  // namespace tunggal::ingest
