@@ -4,6 +4,7 @@
 #include <tbb/info.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -16,6 +17,8 @@
 #include "datasets/fvc_extraction.h"
 #include "datasets/fvc_protocol.h"
 #include "datasets/fvc_set.h"
+#include "datasets/generated_set.h"
+#include "datasets/matcher_option_override.h"
 #include "matcher/finger_matcher.h"
 
 namespace tunggal::cli {
@@ -27,6 +30,9 @@ struct EvalFvcArgs {
   std::string det;
   std::string impostors = "all";
   bool extract = false;
+  std::vector<std::string> options;      // MatcherOptions overrides, name=value
+  std::vector<std::string> resolutions;  // SET=px/cm: the true resolution of a set's images
+  int generated = 0;                     // also evaluate a generated set of this many identities
 };
 
 // --extract: the same protocol on templates our extractor takes from the TIFFs.
@@ -42,14 +48,53 @@ std::string pct(double rate) {
 }
 
 int run(const EvalFvcArgs& a) {
-  auto sets = datasets::load_fvc_sets(a.dir);
-  if (!sets) {
-    std::cerr << "tunggal eval fvc: " << sets.error().message() << "\n";
-    return sets.error().code() == ErrorCode::kNotFound ? kExitUnavailable : kExitFailure;
+  matcher::MatcherOptions mo;
+  for (const auto& o : a.options) {
+    if (Status st = datasets::apply_matcher_option(o, mo); !st) {
+      std::cerr << "tunggal eval fvc: " << st.message() << "\n";
+      return kExitUsage;
+    }
   }
+  std::vector<datasets::FvcSet> loaded;
+  if (!a.dir.empty()) {
+    auto sets = datasets::load_fvc_sets(a.dir);
+    if (!sets) {
+      std::cerr << "tunggal eval fvc: " << sets.error().message() << "\n";
+      return sets.error().code() == ErrorCode::kNotFound ? kExitUnavailable : kExitFailure;
+    }
+    loaded = std::move(*sets);
+  }
+  // The records declare 197 px/cm; a set scanned at another resolution (FVC2002 DB2: 569 ppi =
+  // 224 px/cm) is matched at its true scale when told so.
+  for (const auto& r : a.resolutions) {
+    const auto eq = r.find('=');
+    int ppcm = 0;
+    if (eq != std::string::npos) ppcm = std::atoi(r.c_str() + eq + 1);
+    if (eq == std::string::npos || ppcm <= 0 || ppcm > 2000) {
+      std::cerr << "tunggal eval fvc: --resolution takes SET=px/cm (e.g. DB2_B=224), got '" << r << "'\n";
+      return kExitUsage;
+    }
+    bool found = false;
+    for (auto& s : loaded) {
+      if (s.name != r.substr(0, eq)) continue;
+      found = true;
+      for (auto& im : s.impressions)
+        im.finger_template.resolution_x = im.finger_template.resolution_y = static_cast<std::uint16_t>(ppcm);
+    }
+    if (!found) {
+      std::cerr << "tunggal eval fvc: --resolution names set '" << r.substr(0, eq) << "', which was not loaded\n";
+      return kExitUsage;
+    }
+  }
+  if (a.generated > 0) loaded.push_back(datasets::generated_fvc_set({.identities = a.generated}));
+  if (loaded.empty()) {
+    std::cerr << "tunggal eval fvc: nothing to evaluate: give --dir and/or --generated\n";
+    return kExitUsage;
+  }
+  const std::vector<datasets::FvcSet>* sets = &loaded;
   const auto imp = a.impostors == "first" ? datasets::ImpostorPairs::kFirstImpressions
                                           : datasets::ImpostorPairs::kAllCrossFinger;
-  const matcher::FingerMatcher m;
+  const matcher::FingerMatcher m(mo);
   std::vector<datasets::FvcSetResult> results;
   for (const auto& s : *sets) {
     auto r = datasets::run_fvc_protocol(s, m, imp);
@@ -149,6 +194,7 @@ int run(const EvalFvcArgs& a) {
       }
     }
     j["impostors"] = a.impostors;
+    j["matcher_options"] = a.options;
     j["threads"] = tbb::info::default_concurrency();
     std::cout << j.dump() << "\n";
     return kExitOk;
@@ -192,8 +238,15 @@ int run(const EvalFvcArgs& a) {
 RegisterCommand reg{{"eval fvc", "FVC verification protocol: EER, FNMR at FMR 1%/0.1%/0, comparisons/s per set",
                      [](CLI::App& cmd) {
                        auto args = std::make_shared<EvalFvcArgs>();
-                       cmd.add_option("--dir", args->dir, "a folder of FVC sets (DB1_B, ...) or one set folder")
-                           ->required();
+                       cmd.add_option("--dir", args->dir, "a folder of FVC sets (DB1_B, ...) or one set folder");
+                       cmd.add_option("--generated", args->generated,
+                                      "also evaluate N generated identities (captures 0-3 of two fingers each, "
+                                      "datasets/generated_set.h): a check off the data a change was tuned on");
+                       cmd.add_option("--option", args->options,
+                                      "matcher option override name=value (repeatable), e.g. max_nr=31; names "
+                                      "as in matcher/finger_matcher.h MatcherOptions");
+                       cmd.add_option("--resolution", args->resolutions,
+                                      "SET=px/cm: true resolution of a set's images (repeatable), e.g. DB2_B=224");
                        cmd.add_flag("--json", args->json, "print exactly one JSON object instead of the table");
                        cmd.add_option("--det", args->det, "write the DET curves to this SVG file");
                        cmd.add_option("--impostors", args->impostors,

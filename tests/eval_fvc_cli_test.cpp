@@ -69,6 +69,22 @@ TEST(EvalFvcCli, FirstImpressionImpostorsAndDetFile) {
   std::filesystem::remove(svg);
 }
 
+TEST(EvalFvcCli, GeneratedSetWithMatcherOverridesNeedsNoData) {
+  const CliRun r = run("eval fvc --json --generated 5 --option max_nr=12 --option w_r=0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["sets"].size(), 1u);
+  EXPECT_EQ(j["sets"][0]["name"], "generated-s11");
+  EXPECT_GT(j["sets"][0]["genuine"].get<int>(), 0);
+  EXPECT_GT(j["sets"][0]["impostor"].get<int>(), j["sets"][0]["genuine"].get<int>());
+  EXPECT_EQ(j["matcher_options"].size(), 2u);
+}
+
+TEST(EvalFvcCli, UnknownMatcherOptionIsAUsageError) {
+  EXPECT_EQ(run("eval fvc --generated 2 --option no_such_option=1").exit_code, 2);
+  EXPECT_EQ(run("eval fvc").exit_code, 2);  // nothing to evaluate
+}
+
 TEST(EvalFvcCli, MissingFolderIsReportedNotCrashed) {
   const CliRun r = run("eval fvc --dir /nonexistent/fvc2002");
   EXPECT_EQ(r.exit_code, 3);  // kExitUnavailable
