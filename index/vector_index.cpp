@@ -4,6 +4,9 @@
 #include <sstream>
 
 #include "index/detail/flat_shard.h"
+#include "index/detail/hash_sq8_shard.h"
+#include "index/detail/ivf_sq8_shard.h"
+#include "index/detail/thread_pools.h"
 #include "index/detail/sharded_index.h"
 #include "index/detail/snapshot_format.h"
 
@@ -14,6 +17,7 @@ std::string_view to_string(IndexKind kind) {
     case IndexKind::kAuto: return "auto";
     case IndexKind::kFlat: return "flat";
     case IndexKind::kIvfSq8: return "ivf-sq8";
+    case IndexKind::kHashSq8: return "hash-sq8";
     case IndexKind::kIvfFlat: return "ivf-flat";
     case IndexKind::kIvfPq: return "ivf-pq";
     case IndexKind::kHnsw: return "hnsw";
@@ -24,7 +28,7 @@ std::string_view to_string(IndexKind kind) {
 namespace {
 
 Expected<IndexKind> kind_from_string(std::string_view s) {
-  for (IndexKind k : {IndexKind::kAuto, IndexKind::kFlat, IndexKind::kIvfSq8, IndexKind::kIvfFlat, IndexKind::kIvfPq,
+  for (IndexKind k : {IndexKind::kAuto, IndexKind::kFlat, IndexKind::kHashSq8, IndexKind::kIvfSq8, IndexKind::kIvfFlat, IndexKind::kIvfPq,
                       IndexKind::kHnsw}) {
     if (to_string(k) == s) return k;
   }
@@ -37,10 +41,10 @@ Status check_options(const IndexOptions& o, const VectorSource* source) {
   if (o.threads < 0) return invalid_argument("index threads must be >= 0 (0 = all cores)");
   if (o.kind == IndexKind::kIvfFlat || o.kind == IndexKind::kIvfPq || o.kind == IndexKind::kHnsw) {
     return invalid_argument("index kind " + std::string(to_string(o.kind)) +
-                            " is not built: docs/index.md measures it against ivf-sq8; use auto, flat or ivf-sq8");
+                            " is not built (docs/index.md); use auto, flat, hash-sq8 or ivf-sq8");
   }
   if (o.ivf_vectors_per_list < 1 || !(o.ivf_probe_fraction > 0 && o.ivf_probe_fraction <= 1) || o.rerank_depth < 1 ||
-      o.train_sample < 1 || !(o.retrain_growth > 1)) {
+      o.train_sample < 1 || !(o.retrain_growth > 1) || o.hash_shortlist_per_million < 0) {
     return invalid_argument("IVF options out of range (vectors_per_list >= 1, 0 < probe_fraction <= 1, rerank_depth >= 1, "
                             "train_sample >= 1, retrain_growth > 1)");
   }
@@ -97,7 +101,8 @@ Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorS
         if (!k) return corruption(manifest.string() + ": " + k.error().message());
         o.kind = *k;
       } else if (key == "threads") o.threads = std::stoi(value);
-      else if (key == "auto_ivf_threshold") o.auto_ivf_threshold = std::stoull(value);
+      else if (key == "auto_switch_size") o.auto_switch_size = std::stoull(value);
+      else if (key == "hash_shortlist_per_million") o.hash_shortlist_per_million = std::stoi(value);
       else if (key == "ivf_vectors_per_list") o.ivf_vectors_per_list = std::stoi(value);
       else if (key == "ivf_probe_fraction") o.ivf_probe_fraction = std::stof(value);
       else if (key == "rerank_depth") o.rerank_depth = std::stoi(value);
@@ -134,6 +139,12 @@ Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorS
     if (dim != o.dimension) return corruption(path.string() + " has dimension " + std::to_string(dim));
     Expected<std::unique_ptr<detail::Shard>> shard = corruption(path.string() + " has unknown shard format " + std::to_string(format));
     if (format == static_cast<std::uint32_t>(detail::ShardFormat::kFlat)) shard = detail::load_flat_shard(dim, r);
+    if (format == static_cast<std::uint32_t>(detail::ShardFormat::kHashSq8)) {
+      shard = detail::load_hash_sq8_shard(dim, detail::hash_params(o, source, detail::resolve_threads(o.threads)), r);
+    }
+    if (format == static_cast<std::uint32_t>(detail::ShardFormat::kIvfSq8)) {
+      shard = detail::load_ivf_sq8_shard(dim, detail::ivf_params(o, source), r);
+    }
     if (!shard) return shard.error();
     shards.push_back(std::move(*shard));
   }

@@ -56,8 +56,9 @@ class VectorSource {
 };
 
 enum class IndexKind {
-  kAuto,     // flat while small, partitioned + compressed + re-rank once large (see IndexOptions)
+  kAuto,     // flat while small, kHashSq8 once large (auto_switch_size)
   kFlat,     // exact: FAISS IndexFlatIP per shard (BLAS for batches)
+  kHashSq8,  // no training: SimHash scan of all vectors -> 8-bit re-score -> exact re-rank (hash_sq8_shard.h)
   kIvfSq8,   // IVF partitions, int8 codes scanned by our own SIMD kernel, exact re-rank
   // Named by issue 4 as candidates; measured against kIvfSq8 in docs/index.md and not built:
   // make_index rejects them with a message saying so.
@@ -74,13 +75,16 @@ struct IndexOptions {
   IndexKind kind = IndexKind::kAuto;
   int threads = 0;                   // 0 = all cores; sets the FAISS OpenMP and OpenBLAS pools on purpose
 
-  // kAuto switches a shard from flat to IVF once the whole index holds this many vectors
-  // (docs/index.md: below it, exact flat search is fast enough and needs no training).
-  std::uint64_t auto_ivf_threshold = 200'000;
+  // kAuto turns its flat shards into kHashSq8 once the whole index holds this many vectors
+  // (docs/index.md: below it, exact flat search is fast enough).
+  std::uint64_t auto_switch_size = 200'000;
   // IVF: lists per shard = clamp(ivf_vectors_per_list-th of the shard size at training, 16, 65536).
   int ivf_vectors_per_list = 256;
   // Fraction of each shard's lists scanned per query (at least 1 list); docs/index.md.
   float ivf_probe_fraction = 0.02f;
+  // kHashSq8: rows kept from the Hamming scan per million vectors in the shard (at least
+  // rerank_depth); docs/index.md.
+  int hash_shortlist_per_million = 1000;
   // Candidates kept from the compressed scan per query and re-scored exactly from the
   // VectorSource (or, without one, ranked on the int8 scores).
   int rerank_depth = 200;

@@ -2,12 +2,14 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <unordered_map>
 
 #include <faiss/IndexFlat.h>
+#include <tbb/parallel_for.h>
 
 #include "index/detail/snapshot_format.h"
 
@@ -18,7 +20,16 @@ class FlatShard final : public Shard {
  public:
   explicit FlatShard(int dim) : dim_(dim), index_(dim) {}
 
-  bool contains(std::uint64_t id) const override { return pos_.count(id) != 0; }
+  std::vector<bool> contains(std::span<const std::uint64_t> ids) const override {
+    std::vector<bool> present(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) present[i] = pos_.count(ids[i]) != 0;
+    return present;
+  }
+
+  void contents(std::vector<std::uint64_t>& ids, std::vector<float>& vectors) const override {
+    ids = ids_;
+    vectors.assign(index_.get_xb(), index_.get_xb() + ids_.size() * static_cast<std::size_t>(dim_));
+  }
 
   void add(std::span<const std::uint64_t> ids, std::span<const float> unit) override {
     index_.add(static_cast<faiss::Index::idx_t>(ids.size()), unit.data());
@@ -45,7 +56,11 @@ class FlatShard final : public Shard {
     }
   }
 
-  void search(std::span<const float> queries, int k, int omp_threads, ShardHits& out) const override {
+  // FAISS runs single-threaded inside our TBB tasks: a batch is split into chunks of at least
+  // 20 queries (FAISS's BLAS threshold) searched side by side. Letting FAISS's OpenMP team and
+  // OpenBLAS's pthreads share the cores instead was 13x slower on this 2-core machine under load
+  // (docs/index.md).
+  void search(std::span<const float> queries, int k, int tasks, ShardHits& out) const override {
     const std::size_t n = queries.size() / dim_;
     out.ids.assign(n * k, 0);
     out.scores.assign(n * k, -std::numeric_limits<float>::infinity());
@@ -53,8 +68,13 @@ class FlatShard final : public Shard {
     const int kk = static_cast<int>(std::min<std::size_t>(k, ids_.size()));
     std::vector<float> d(n * kk);
     std::vector<faiss::Index::idx_t> labels(n * kk);
-    omp_set_num_threads(omp_threads);  // this thread's parallel regions only (OpenMP ICV)
-    index_.search(static_cast<faiss::Index::idx_t>(n), queries.data(), kk, d.data(), labels.data());
+    const std::size_t chunks = std::clamp<std::size_t>(n / 20, 1, std::max(1, tasks));
+    tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+      const std::size_t from = c * n / chunks, to = (c + 1) * n / chunks;
+      omp_set_num_threads(1);  // this thread's parallel regions only (OpenMP ICV)
+      index_.search(static_cast<faiss::Index::idx_t>(to - from), queries.data() + from * dim_, kk, d.data() + from * kk,
+                    labels.data() + from * kk);
+    });
     for (std::size_t q = 0; q < n; ++q) {
       for (int j = 0; j < kk; ++j) {
         const auto l = labels[q * kk + j];
@@ -65,6 +85,7 @@ class FlatShard final : public Shard {
     }
   }
 
+  ShardFormat format() const override { return ShardFormat::kFlat; }
   std::uint64_t size() const override { return ids_.size(); }
   std::size_t memory_bytes() const override {
     // vectors + id array + hash map (node + bucket, as libstdc++ lays it out)
@@ -98,10 +119,6 @@ class FlatShard final : public Shard {
     return Status::ok();
   }
 
-  int dimension() const { return dim_; }
-  const std::vector<std::uint64_t>& ids() const { return ids_; }
-  const float* vectors() const { return index_.get_xb(); }
-
  private:
   int dim_;
   faiss::IndexFlatIP index_;
@@ -117,12 +134,6 @@ Expected<std::unique_ptr<Shard>> load_flat_shard(int dim, BinaryReader& in) {
   auto shard = std::make_unique<FlatShard>(dim);
   if (Status s = shard->load(in); !s) return s;
   return std::unique_ptr<Shard>(std::move(shard));
-}
-
-void flat_shard_contents(const Shard& flat, std::vector<std::uint64_t>& ids, std::vector<float>& vectors) {
-  const auto& f = dynamic_cast<const FlatShard&>(flat);
-  ids = f.ids();
-  vectors.assign(f.vectors(), f.vectors() + ids.size() * static_cast<std::size_t>(f.dimension()));
 }
 
 }  // namespace tunggal::index::detail

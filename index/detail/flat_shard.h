@@ -11,7 +11,5 @@ namespace tunggal::index::detail {
 std::unique_ptr<Shard> make_flat_shard(int dim);
 // Reads the payload written by the flat shard's save() (after the common header).
 Expected<std::unique_ptr<Shard>> load_flat_shard(int dim, BinaryReader& in);
-// The stored unit vectors of a flat shard, for building an IVF shard from it (kAuto's switch).
-void flat_shard_contents(const Shard& flat, std::vector<std::uint64_t>& ids, std::vector<float>& vectors);
 
 }  // namespace tunggal::index::detail

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "index/detail/snapshot_format.h"
 
 namespace tunggal::index::detail {
 
@@ -22,17 +23,25 @@ struct ShardHits {
 class Shard {
  public:
   virtual ~Shard() = default;
-  virtual bool contains(std::uint64_t id) const = 0;
+  // present[i] = ids[i] is in this shard
+  virtual std::vector<bool> contains(std::span<const std::uint64_t> ids) const = 0;
   // ids are new to this shard; vectors are unit length.
   virtual void add(std::span<const std::uint64_t> ids, std::span<const float> unit_vectors) = 0;
   // every id is present
   virtual void remove(std::span<const std::uint64_t> ids) = 0;
-  // queries: n x dim unit vectors; fills n x k hits. omp_threads: OpenMP threads FAISS may use.
-  virtual void search(std::span<const float> queries, int k, int omp_threads, ShardHits& out) const = 0;
+  // queries: n x dim unit vectors; fills n x k hits. tasks: how many parallel TBB tasks the
+  // shard may split the work into (FAISS itself always runs single-threaded inside them).
+  virtual void search(std::span<const float> queries, int k, int tasks, ShardHits& out) const = 0;
   virtual std::uint64_t size() const = 0;
   virtual std::size_t memory_bytes() const = 0;
   virtual std::string describe() const = 0;
   virtual Status save(const std::filesystem::path& file) const = 0;
+  // Every id with its vector (exact for flat; from the VectorSource, else decoded codes, for a
+  // compressed shard): what a (re)training starts from.
+  virtual void contents(std::vector<std::uint64_t>& ids, std::vector<float>& vectors) const = 0;
+  // Size at the last training of the partitions; 0 for shards that need none.
+  virtual std::uint64_t trained_size() const { return 0; }
+  virtual ShardFormat format() const = 0;
 };
 
 }  // namespace tunggal::index::detail

@@ -11,6 +11,8 @@
 #include <tbb/task_arena.h>
 
 #include "index/detail/flat_shard.h"
+#include "index/detail/hash_sq8_shard.h"
+#include "index/detail/ivf_sq8_shard.h"
 #include "index/detail/snapshot_format.h"
 #include "index/detail/thread_pools.h"
 #include "index/detail/vector_checks.h"
@@ -27,9 +29,10 @@ class ShardedIndex final : public VectorIndex {
  public:
   ShardedIndex(const IndexOptions& o, const VectorSource* source)
       : opt_(o), source_(source), threads_(resolve_threads(o.threads)), arena_(threads_), slots_(o.shards) {
-    // With S shards searched side by side, each FAISS call gets its share of the cores.
+    // With S shards searched side by side, each gets its share of the cores as TBB tasks;
+    // OpenBLAS stays single-threaded (see flat_shard.cpp).
     omp_per_shard_ = std::max(1, threads_ / std::min(threads_, opt_.shards));
-    set_blas_threads(omp_per_shard_);
+    set_blas_threads(1);
   }
 
   void adopt(std::vector<std::unique_ptr<Shard>> shards) {
@@ -50,23 +53,48 @@ class ShardedIndex final : public VectorIndex {
     if (Status s = normalised_copy(vectors, opt_.dimension, "vector", unit); !s) return s;
     // Route rows to shards and refuse the whole batch if any id is already indexed.
     std::vector<std::vector<std::size_t>> rows(slots_.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      const std::size_t s = shard_of(ids[i]);
-      if (slots_[s].shard->contains(ids[i])) {
-        return {ErrorCode::kAlreadyExists, "id " + std::to_string(ids[i]) + " is already in the index; remove it first to replace its vector"};
+    for (std::size_t i = 0; i < ids.size(); ++i) rows[shard_of(ids[i])].push_back(i);
+    std::vector<std::vector<std::uint64_t>> sid(slots_.size());
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      for (std::size_t r : rows[s]) sid[s].push_back(ids[r]);
+      const std::vector<bool> present = slots_[s].shard->contains(sid[s]);
+      for (std::size_t j = 0; j < present.size(); ++j) {
+        if (present[j]) {
+          return Status(ErrorCode::kAlreadyExists,
+                        "id " + std::to_string(sid[s][j]) + " is already in the index; remove it first to replace its vector");
+        }
       }
-      rows[s].push_back(i);
     }
+    const std::uint64_t total_after = size() + ids.size();
     for (std::size_t s = 0; s < slots_.size(); ++s) {
       if (rows[s].empty()) continue;
-      std::vector<std::uint64_t> sid(rows[s].size());
       std::vector<float> sv(rows[s].size() * opt_.dimension);
       for (std::size_t j = 0; j < rows[s].size(); ++j) {
-        sid[j] = ids[rows[s][j]];
         std::copy_n(unit.data() + rows[s][j] * opt_.dimension, opt_.dimension, sv.data() + j * opt_.dimension);
       }
+      Shard& shard = *slots_[s].shard;
+      if (const Next next = next_form(shard, shard.size() + sid[s].size(), total_after); next != Next::kKeep) {
+        // Build (and train) outside the lock: searches go on against the old shard meanwhile
+        // (the writer mutex keeps it unchanged), then the new one replaces it in one swap.
+        std::vector<std::uint64_t> all_ids;
+        std::vector<float> all;
+        shard.contents(all_ids, all);
+        all_ids.insert(all_ids.end(), sid[s].begin(), sid[s].end());
+        all.insert(all.end(), sv.begin(), sv.end());
+        std::unique_ptr<Shard> rebuilt;
+        if (next == Next::kTrainIvf) {
+          rebuilt = build_ivf_sq8_shard(opt_.dimension, ivf_params(opt_, source_), all_ids, all, threads_);
+        } else {
+          rebuilt = make_hash_sq8_shard(opt_.dimension, hash_params(opt_, source_, threads_));
+          rebuilt->add(all_ids, all);
+        }
+        std::unique_lock lock(slots_[s].mu);
+        slots_[s].shard = std::move(rebuilt);
+        ++trainings_;
+        continue;
+      }
       std::unique_lock lock(slots_[s].mu);
-      slots_[s].shard->add(sid, sv);
+      shard.add(sid[s], sv);
     }
     return Status::ok();
   }
@@ -75,10 +103,12 @@ class ShardedIndex final : public VectorIndex {
     std::lock_guard writer(writer_mu_);
     if (Status s = check_ids(ids); !s) return s;
     std::vector<std::vector<std::uint64_t>> per(slots_.size());
-    for (std::uint64_t id : ids) {
-      const std::size_t s = shard_of(id);
-      if (!slots_[s].shard->contains(id)) return not_found("remove: id " + std::to_string(id) + " is not in the index; nothing was removed");
-      per[s].push_back(id);
+    for (std::uint64_t id : ids) per[shard_of(id)].push_back(id);
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      const std::vector<bool> present = slots_[s].shard->contains(per[s]);
+      for (std::size_t j = 0; j < present.size(); ++j) {
+        if (!present[j]) return not_found("remove: id " + std::to_string(per[s][j]) + " is not in the index; nothing was removed");
+      }
     }
     for (std::size_t s = 0; s < slots_.size(); ++s) {
       if (per[s].empty()) continue;
@@ -99,7 +129,7 @@ class ShardedIndex final : public VectorIndex {
     if (slots_.size() == 1) {
       ShardHits hits;
       std::shared_lock lock(slots_[0].mu);
-      slots_[0].shard->search(unit, k, threads_, hits);
+      arena_.execute([&] { slots_[0].shard->search(unit, k, threads_, hits); });
       r.ids = std::move(hits.ids);
       r.scores = std::move(hits.scores);
       return r;
@@ -166,7 +196,25 @@ class ShardedIndex final : public VectorIndex {
 
  private:
   std::size_t shard_of(std::uint64_t id) const { return mix_id(id) % slots_.size(); }
-  std::unique_ptr<Shard> new_shard() const { return make_flat_shard(opt_.dimension); }
+  std::unique_ptr<Shard> new_shard() const {
+    if (opt_.kind == IndexKind::kHashSq8) return make_hash_sq8_shard(opt_.dimension, hash_params(opt_, source_, threads_));
+    return make_flat_shard(opt_.dimension);
+  }
+
+  // What a shard about to hold shard_after vectors (the index total_after) must become.
+  // kAuto: flat shards turn into hash-sq8 at auto_switch_size. kIvfSq8: flat until 16 lists can
+  // be trained, then retrained at every retrain_growth-fold growth.
+  enum class Next { kKeep, kHash, kTrainIvf };
+  Next next_form(const Shard& shard, std::uint64_t shard_after, std::uint64_t total_after) const {
+    if (opt_.kind == IndexKind::kAuto) {
+      return shard.format() == ShardFormat::kFlat && total_after >= opt_.auto_switch_size ? Next::kHash : Next::kKeep;
+    }
+    if (opt_.kind != IndexKind::kIvfSq8) return Next::kKeep;
+    const bool train = shard.trained_size() == 0
+                           ? shard_after >= 16ull * opt_.ivf_vectors_per_list
+                           : shard_after >= static_cast<std::uint64_t>(opt_.retrain_growth * static_cast<double>(shard.trained_size()));
+    return train ? Next::kTrainIvf : Next::kKeep;
+  }
 
   IndexOptions opt_;
   const VectorSource* source_;
@@ -175,6 +223,7 @@ class ShardedIndex final : public VectorIndex {
   mutable tbb::task_arena arena_;
   mutable std::mutex writer_mu_;  // one writer at a time (add, remove, save)
   std::vector<ShardSlot> slots_;
+  std::uint64_t trainings_ = 0;
 };
 
 // Snapshot: shard files named after the covered sequence are written first, the MANIFEST that
@@ -194,7 +243,8 @@ Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covere
   std::ostringstream m;
   m << kManifestHeader << "\n"
     << "dimension " << opt_.dimension << "\nshards " << opt_.shards << "\nkind " << to_string(opt_.kind) << "\n"
-    << "threads " << opt_.threads << "\nauto_ivf_threshold " << opt_.auto_ivf_threshold << "\n"
+    << "threads " << opt_.threads << "\nauto_switch_size " << opt_.auto_switch_size << "\n"
+    << "hash_shortlist_per_million " << opt_.hash_shortlist_per_million << "\n"
     << "ivf_vectors_per_list " << opt_.ivf_vectors_per_list << "\nivf_probe_fraction " << opt_.ivf_probe_fraction << "\n"
     << "rerank_depth " << opt_.rerank_depth << "\ntrain_sample " << opt_.train_sample << "\n"
     << "retrain_growth " << opt_.retrain_growth << "\nseed " << opt_.seed << "\n"

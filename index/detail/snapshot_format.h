@@ -12,7 +12,7 @@ inline constexpr const char* kManifestHeader = "tunggal-vector-index 1";
 inline constexpr std::uint32_t kShardMagic = 0x58494754;  // "TGIX"
 inline constexpr std::uint32_t kShardFormatVersion = 1;
 
-enum class ShardFormat : std::uint32_t { kFlat = 1, kIvfSq8 = 2 };
+enum class ShardFormat : std::uint32_t { kFlat = 1, kIvfSq8 = 2, kHashSq8 = 3 };
 
 inline void write_shard_header(BinaryWriter& w, ShardFormat format, int dim) {
   w.pod(kShardMagic);
