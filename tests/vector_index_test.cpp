@@ -281,6 +281,7 @@ TEST(VectorIndex, ConcurrentAddAndSearchGiveConsistentResults) {
     }
   };
   std::thread r1(reader, 90000), r2(reader, 91000);
+  while (searches.load() == 0) std::this_thread::yield();  // writes must overlap searches
   for (std::uint64_t b = 0; b < 40; ++b) {
     const auto ids = id_range(1000 + b * 50, 1050 + b * 50);
     ASSERT_TRUE(idx->add(ids, vectors_for(ids, kDim)).is_ok());
@@ -288,6 +289,7 @@ TEST(VectorIndex, ConcurrentAddAndSearchGiveConsistentResults) {
       std::vector<std::uint64_t> gone{1000 + b * 50, 1001 + b * 50};
       ASSERT_TRUE(idx->remove(gone).is_ok());
     }
+    std::this_thread::yield();
   }
   done = true;
   r1.join();
