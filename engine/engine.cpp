@@ -449,6 +449,12 @@ Expected<std::vector<Verdict>> Engine::process_all() {
 
 Expected<std::optional<Verdict>> Engine::verdict(const EnrollmentId& id) const { return impl_->store->verdict(id); }
 
+Expected<bool> Engine::received(const EnrollmentId& id) const {
+  auto r = impl_->store->enrollment(id);
+  if (!r) return r.error();
+  return r->has_value();
+}
+
 Expected<Verdict> Engine::identify(const Enrollment& enrollment) const {
   Impl& m = *impl_;
   if (Status s = validate(enrollment); !s) return s;

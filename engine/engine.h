@@ -80,6 +80,9 @@ class Engine {
   Expected<std::vector<Verdict>> process_all();
 
   Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const;
+  // Whether this enrollment id was ever accepted (pending or decided): tells a pending job from an
+  // unknown id, which verdict() cannot.
+  Expected<bool> received(const EnrollmentId& id) const;
 
   // 1:N search without inserting (MOSIP "identify"): scored candidates best first, those at or
   // above the review threshold, at most max_reported_candidates. REJECTED probes: error.

@@ -1,0 +1,42 @@
+#pragma once
+// What the server needs from a deduplicator: the engine's door operations, nothing else. The
+// server holds no matching logic; it calls a Backend. Two implementations compose behind this
+// contract: the real engine, and a zero-cost policy that only exists to measure the protocol's
+// own overhead (tunggal serve --zero-cost-policy, never for production).
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/enrollment.h"
+#include "core/status.h"
+#include "core/verdict.h"
+#include "engine/engine.h"
+
+namespace tunggal::server {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Durable when it returns (see Engine::submit).
+  virtual Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> enrollments) = 0;
+  // Decides one micro-batch; empty when nothing is pending.
+  virtual Expected<std::vector<Verdict>> process() = 0;
+  virtual Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const = 0;
+  virtual Expected<bool> received(const EnrollmentId& id) const = 0;
+  virtual Expected<Verdict> identify(const Enrollment& probe) const = 0;
+  virtual Status adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
+                            const std::string& reason, SubjectId linked) = 0;
+  virtual Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason) = 0;
+  virtual EngineStats stats() const = 0;
+};
+
+// The engine, which the caller keeps alive longer than the backend.
+std::unique_ptr<Backend> engine_backend(Engine& engine);
+
+// Benchmark only: accepts every structurally valid enrollment into a RAM queue (no disk) and
+// decides each UNIQUE without matching. Measures what the protocol costs, not dedup.
+std::unique_ptr<Backend> zero_cost_backend();
+
+}  // namespace tunggal::server

@@ -1,0 +1,1076 @@
+#include "server/server.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <fmt/format.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+#include "server/metrics.h"
+#include "server/wire_codec.h"
+
+namespace tunggal::server {
+
+TlsFiles TlsFiles::in_dir(const std::filesystem::path& dir, const std::string& name) {
+  return {dir / "ca.pem", dir / (name + ".pem"), dir / (name + ".key")};
+}
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using PlainStream = tcp::socket;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+wire::ErrorCode wire_code(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kMalformedRecord: return wire::INVALID_ARGUMENT;
+    case ErrorCode::kNotFound: return wire::NOT_FOUND;
+    case ErrorCode::kBusy: return wire::BUSY;
+    case ErrorCode::kPermissionDenied: return wire::PERMISSION_DENIED;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition: return wire::FAILED_PRECONDITION;
+    default: return wire::INTERNAL;
+  }
+}
+
+void set_error(wire::Response& r, wire::ErrorCode code, std::string message) {
+  auto* e = r.mutable_error();
+  e->set_code(code);
+  e->set_message(std::move(message));
+}
+
+// Awaits an operation that completes by calling a callback from any thread: the coroutine resumes
+// on its own executor (its connection's strand) with the callback's argument.
+// Deliberately not a coroutine itself (nor is Impl::blocking): GCC 12 mishandles by-value lambda
+// parameters of coroutines (double destruction), so the initiation is returned, not awaited here.
+template <typename R, typename Start>
+asio::awaitable<R> await_callback(Start start) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+      [start = std::move(start)](auto handler) mutable {
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        start(std::function<void(R)>([h, ex](R r) mutable {
+          asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+        }));
+      },
+      asio::use_awaitable);
+}
+
+struct Peer {
+  std::string site;  // the site id, or the admin's name
+  bool admin = false;
+};
+
+struct LoggedVerdict {
+  std::uint64_t seq = 0;
+  std::string site;
+  Verdict verdict;
+};
+using VerdictBatch = std::shared_ptr<const std::vector<LoggedVerdict>>;
+
+struct SubmitOutcome {
+  std::vector<SubmitAck> acks;
+  std::vector<std::optional<Verdict>> verdicts;  // for DUPLICATE_ID acks of decided enrollments
+};
+struct SubmitJob {
+  std::vector<Enrollment> items;
+  std::function<void(Expected<SubmitOutcome>)> done;
+};
+
+// What the server-wide parts know of a session.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void push(VerdictBatch batch) = 0;
+  virtual void begin_shutdown() = 0;
+  virtual void force_close() = 0;
+};
+
+// Identity from the client certificate: CN = site id, OU = "admin" for admins.
+Expected<Peer> peer_from_certificate(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return Status(ErrorCode::kPermissionDenied, "no client certificate");
+  char cn[256] = {0}, ou[256] = {0};
+  X509_NAME* name = X509_get_subject_name(cert);
+  const int cn_len = X509_NAME_get_text_by_NID(name, NID_commonName, cn, sizeof cn);
+  const int ou_len = X509_NAME_get_text_by_NID(name, NID_organizationalUnitName, ou, sizeof ou);
+  X509_free(cert);
+  if (cn_len <= 0) return Status(ErrorCode::kPermissionDenied, "client certificate has no CN (the site id)");
+  Peer p{std::string(cn, static_cast<std::size_t>(cn_len)),
+         ou_len > 0 && std::string_view(ou, static_cast<std::size_t>(ou_len)) == "admin"};
+  if (Status s = check_site_id(p.site); !s)
+    return Status(ErrorCode::kPermissionDenied, "client certificate CN: " + s.message());
+  return p;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opt;
+  Backend& backend;
+  ServerMetrics metrics;
+  std::uint64_t epoch = 0;  // this server run, in cursors
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<std::uint32_t> in_flight_total{0};
+  std::atomic<std::uint32_t> queued_items{0};
+
+  // Sessions, for graceful stop and verdict pushes.
+  std::mutex sessions_mu;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> subscribers;
+  std::uint64_t next_session = 0;
+
+  // Submitter (group commit).
+  std::mutex submit_mu;
+  std::condition_variable submit_cv;
+  std::deque<SubmitJob> submit_jobs;
+  bool submit_stop = false;
+  std::thread submitter;
+
+  // Decider.
+  std::mutex decide_mu;
+  std::condition_variable decide_cv;
+  bool decide_stop = false;
+  bool decide_hint = false;
+  std::thread decider;
+
+  // Verdicts decided by this run, for "since cursor" queries.
+  mutable std::mutex log_mu;
+  std::deque<LoggedVerdict> log;
+  std::uint64_t last_seq = 0;
+
+  std::unique_ptr<asio::ssl::context> ssl_ctx;
+  std::unique_ptr<asio::io_context> ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> io_threads;
+  std::unique_ptr<asio::thread_pool> blocking_pool;
+  std::uint16_t port = 0;
+
+  Impl(const ServerOptions& o, Backend& b) : opt(o), backend(b) {}
+
+  // Runs fn on the blocking pool (engine reads, identify, admin operations) and resumes the
+  // calling coroutine on its strand with the result.
+  template <typename F>
+  auto blocking(F fn) -> asio::awaitable<decltype(fn())> {
+    using R = decltype(fn());
+    return await_callback<R>([this, fn = std::move(fn)](std::function<void(R)> done) mutable {
+      asio::post(*blocking_pool, [fn = std::move(fn), done = std::move(done)]() mutable { done(fn()); });
+    });
+  }
+
+  // Admission to the submit queue: false (BUSY) when the items would exceed max_queued_items.
+  bool reserve_queue(std::uint32_t n) {
+    std::uint32_t cur = queued_items.load();
+    do {
+      if (cur + n > opt.max_queued_items) return false;
+    } while (!queued_items.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
+
+  void enqueue_submit(SubmitJob job) {
+    {
+      std::lock_guard lock(submit_mu);
+      submit_jobs.push_back(std::move(job));
+    }
+    submit_cv.notify_one();
+  }
+
+  void submitter_loop() {
+    for (;;) {
+      std::vector<SubmitJob> jobs;
+      {
+        std::unique_lock lock(submit_mu);
+        submit_cv.wait(lock, [&] { return !submit_jobs.empty() || submit_stop; });
+        if (submit_jobs.empty()) return;
+        while (!submit_jobs.empty()) {
+          jobs.push_back(std::move(submit_jobs.front()));
+          submit_jobs.pop_front();
+        }
+      }
+      // Everything queued goes to the engine in one call: one synced write for many stations.
+      std::vector<Enrollment> all;
+      std::vector<std::size_t> sizes;
+      for (SubmitJob& j : jobs) {
+        sizes.push_back(j.items.size());
+        std::move(j.items.begin(), j.items.end(), std::back_inserter(all));
+      }
+      auto acks = backend.submit(all);
+      queued_items -= static_cast<std::uint32_t>(all.size());
+      if (!acks) {
+        metrics.engine_errors++;
+        spdlog::error("submit of {} enrollments failed: {}", all.size(), acks.error().to_string());
+        for (SubmitJob& j : jobs) j.done(acks.error());
+        continue;
+      }
+      {
+        std::lock_guard lock(decide_mu);
+        decide_hint = true;
+      }
+      decide_cv.notify_one();
+      std::size_t at = 0;
+      for (std::size_t k = 0; k < jobs.size(); ++k) {
+        SubmitOutcome out;
+        out.acks.assign(std::make_move_iterator(acks->begin() + static_cast<std::ptrdiff_t>(at)),
+                        std::make_move_iterator(acks->begin() + static_cast<std::ptrdiff_t>(at + sizes[k])));
+        at += sizes[k];
+        out.verdicts.resize(out.acks.size());
+        // Idempotency: a resubmitted enrollment answers with the verdict it already has.
+        for (std::size_t i = 0; i < out.acks.size(); ++i)
+          if (out.acks[i].kind == SubmitAck::Kind::kDuplicateId)
+            if (auto v = backend.verdict(out.acks[i].id); v && *v) out.verdicts[i] = std::move(**v);
+        jobs[k].done(std::move(out));
+      }
+    }
+  }
+
+  void decider_loop() {
+    for (;;) {
+      {
+        std::lock_guard lock(decide_mu);
+        if (decide_stop) return;
+      }
+      const auto t0 = Clock::now();
+      auto r = backend.process();
+      if (!r) {
+        metrics.engine_errors++;
+        spdlog::error("engine process() failed: {}", r.error().to_string());
+        std::unique_lock lock(decide_mu);
+        decide_cv.wait_for(lock, std::chrono::seconds(1), [&] { return decide_stop; });
+        continue;
+      }
+      if (r->empty()) {
+        std::unique_lock lock(decide_mu);
+        decide_cv.wait_for(lock, opt.decider_idle, [&] { return decide_stop || decide_hint; });
+        decide_hint = false;
+        continue;
+      }
+      metrics.decide_batch_ms.record_ms(ms_since(t0));
+      metrics.verdicts_decided += r->size();
+      publish(std::move(*r));
+    }
+  }
+
+  void publish(std::vector<Verdict> verdicts) {
+    auto batch = std::make_shared<std::vector<LoggedVerdict>>();
+    batch->reserve(verdicts.size());
+    {
+      std::lock_guard lock(log_mu);
+      for (Verdict& v : verdicts) {
+        LoggedVerdict lv{++last_seq, std::string(site_of(v.enrollment.value)), std::move(v)};
+        log.push_back(lv);
+        batch->push_back(std::move(lv));
+      }
+      while (log.size() > opt.verdict_log_capacity) log.pop_front();
+    }
+    std::vector<std::shared_ptr<SessionBase>> subs;
+    {
+      std::lock_guard lock(sessions_mu);
+      for (auto it = subscribers.begin(); it != subscribers.end();) {
+        if (auto s = it->second.lock()) {
+          subs.push_back(std::move(s));
+          ++it;
+        } else {
+          it = subscribers.erase(it);
+        }
+      }
+    }
+    for (auto& s : subs) s->push(batch);
+  }
+
+  std::uint64_t subscribe(std::uint64_t id, std::weak_ptr<SessionBase> s) {
+    {
+      std::lock_guard lock(sessions_mu);
+      subscribers[id] = std::move(s);
+    }
+    std::lock_guard lock(log_mu);
+    return last_seq;
+  }
+
+  void forget(std::uint64_t id) {
+    std::lock_guard lock(sessions_mu);
+    sessions.erase(id);
+    subscribers.erase(id);
+  }
+
+  // Verdicts after `after` visible to `peer`, oldest first; returns false when the cursor is older
+  // than what the log keeps.
+  bool since(const Peer& peer, std::uint64_t after, std::size_t max, std::vector<LoggedVerdict>& out,
+             std::uint64_t& next, bool& more) const {
+    std::lock_guard lock(log_mu);
+    next = after;
+    more = false;
+    if (log.empty()) {
+      next = std::max(after, last_seq);
+      return true;
+    }
+    const std::uint64_t first = log.front().seq;
+    if (after + 1 < first && after != 0) return false;
+    std::size_t i = after + 1 <= first ? 0 : static_cast<std::size_t>(after + 1 - first);
+    for (; i < log.size(); ++i) {
+      const LoggedVerdict& lv = log[i];
+      if (out.size() >= max) {
+        more = true;
+        break;
+      }
+      if (peer.admin || lv.site == peer.site) out.push_back(lv);
+      next = lv.seq;
+    }
+    return true;
+  }
+
+  asio::awaitable<void> accept_loop();
+  Status start();
+  void stop();
+};
+
+namespace {
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(Server::Impl& srv, Stream stream, std::uint64_t id)
+      : srv_(srv), stream_(std::move(stream)), id_(id), watchdog_(stream_.get_executor()) {}
+
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+  // Static with the owning pointer as a parameter: the coroutine frame keeps the session alive.
+  static asio::awaitable<void> serve(std::shared_ptr<Session> self) { co_await self->run(); }
+
+  asio::awaitable<void> run() {
+    auto self = this->shared_from_this();
+    asio::co_spawn(executor(), watchdog(self), asio::detached);
+    try {
+      if constexpr (kTls) {
+        read_deadline_ = Clock::now() + srv_.opt.handshake_timeout;
+        try {
+          co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+        } catch (const std::exception& e) {
+          srv_.metrics.tls_handshake_failures++;
+          spdlog::info("connection {}: TLS handshake failed: {}", id_, e.what());
+          do_close();
+          co_return;
+        }
+        auto peer = peer_from_certificate(stream_.native_handle());
+        if (!peer) {
+          srv_.metrics.permission_denied++;
+          send_error(0, wire::PERMISSION_DENIED, peer.error().message());
+          close_after_flush();
+          co_return;
+        }
+        cert_peer_ = std::move(*peer);
+      }
+      co_await read_loop();
+    } catch (const std::exception&) {
+      // The peer went away or a deadline closed the socket: nothing to answer.
+    }
+    // Requests already read are still answered (their submits reach the engine either way).
+    close_after_flush();
+  }
+
+  void push(VerdictBatch batch) override {
+    asio::post(executor(), [self = this->shared_from_this(), batch = std::move(batch)] {
+      if (self->closed_) return;
+      for (const LoggedVerdict& lv : *batch) {
+        if (!self->peer_.admin && lv.site != self->peer_.site) continue;
+        wire::Response r;
+        auto* p = r.mutable_push();
+        self->verdict_out(lv.verdict, lv.site, p->mutable_verdict());
+        p->mutable_cursor()->set_epoch(self->srv_.epoch);
+        p->mutable_cursor()->set_seq(lv.seq);
+        self->send(r);
+        self->srv_.metrics.verdicts_pushed++;
+      }
+    });
+  }
+
+  void begin_shutdown() override {
+    asio::post(executor(), [self = this->shared_from_this()] { self->close_after_flush(); });
+  }
+  void force_close() override {
+    asio::post(executor(), [self = this->shared_from_this()] { self->do_close(); });
+  }
+
+ private:
+  asio::awaitable<void> read_loop() {
+    std::array<unsigned char, kFrameHeaderBytes> header{};
+    std::string body;
+    for (;;) {
+      read_deadline_ = Clock::now() + srv_.opt.idle_timeout;
+      co_await asio::async_read(stream_, asio::buffer(header), asio::use_awaitable);
+      auto n = decode_frame_header(header, srv_.opt.max_frame_bytes);
+      if (!n) {
+        srv_.metrics.bad_frames++;
+        send_error(0, wire::BAD_FRAME, n.error().message() + "; closing the connection");
+        co_return;
+      }
+      read_deadline_ = Clock::now() + srv_.opt.read_timeout;
+      body.resize(*n);
+      co_await asio::async_read(stream_, asio::buffer(body), asio::use_awaitable);
+      read_deadline_ = Clock::time_point::max();
+      srv_.metrics.frames_in++;
+      auto req = parse_request(body);
+      if (!req) {
+        srv_.metrics.bad_frames++;
+        send_error(0, wire::BAD_FRAME, req.error().message() + "; closing the connection");
+        co_return;
+      }
+      const std::uint64_t rid = req->request_id();
+      if (!authenticated_) {
+        if (!req->has_hello()) {
+          send_error(rid, wire::NOT_AUTHENTICATED, "the first request must be hello; closing the connection");
+          co_return;
+        }
+        if (!hello(*req)) co_return;
+        continue;
+      }
+      if (closing_) {
+        send_error(rid, wire::SHUTTING_DOWN, "the server is stopping; nothing of this request was done");
+        continue;
+      }
+      if (req->has_hello()) {
+        send_error(rid, wire::INVALID_ARGUMENT, "hello was already done on this connection");
+        continue;
+      }
+      if (in_flight_ >= srv_.opt.max_in_flight_per_connection ||
+          srv_.in_flight_total.load() >= srv_.opt.max_in_flight_total) {
+        srv_.metrics.busy++;
+        send_busy(rid, fmt::format("{} requests in flight on this connection (limit {}), {} on the server (limit {})",
+                                   in_flight_, srv_.opt.max_in_flight_per_connection, srv_.in_flight_total.load(),
+                                   srv_.opt.max_in_flight_total));
+        continue;
+      }
+      ++in_flight_;
+      ++srv_.in_flight_total;
+      asio::co_spawn(executor(), handle(this->shared_from_this(), std::move(*req)), asio::detached);
+    }
+  }
+
+  bool hello(const wire::Request& req) {
+    const wire::Hello& h = req.hello();
+    const std::uint64_t rid = req.request_id();
+    if (h.protocol_version() != kProtocolVersion) {
+      srv_.metrics.wrong_version++;
+      send_error(rid, wire::WRONG_VERSION,
+                 fmt::format("this server speaks protocol version {}, the client asked for {}; closing the connection",
+                             kProtocolVersion, h.protocol_version()));
+      return false;
+    }
+    if constexpr (kTls) {
+      if ((!h.site().empty() && h.site() != cert_peer_.site) || (h.admin() && !cert_peer_.admin)) {
+        srv_.metrics.permission_denied++;
+        send_error(rid, wire::PERMISSION_DENIED,
+                   fmt::format("hello claims site '{}'{} but the certificate says '{}'{}", h.site(),
+                               h.admin() ? " (admin)" : "", cert_peer_.site, cert_peer_.admin ? " (admin)" : ""));
+        return false;
+      }
+      peer_ = cert_peer_;
+    } else {
+      if (Status s = check_site_id(h.site()); !s) {
+        send_error(rid, wire::INVALID_ARGUMENT, "hello.site: " + s.message() + "; closing the connection");
+        return false;
+      }
+      peer_ = Peer{h.site(), h.admin()};
+    }
+    authenticated_ = true;
+    spdlog::debug("connection {}: {} {} ({})", id_, peer_.admin ? "admin" : "site", peer_.site, h.client());
+    wire::Response r;
+    r.set_request_id(rid);
+    auto* hr = r.mutable_hello();
+    hr->set_protocol_version(kProtocolVersion);
+    hr->set_site(peer_.site);
+    hr->set_admin(peer_.admin);
+    hr->set_max_frame_bytes(srv_.opt.max_frame_bytes);
+    hr->set_max_batch_items(srv_.opt.max_batch_items);
+    hr->set_max_in_flight(srv_.opt.max_in_flight_per_connection);
+    hr->set_server(srv_.opt.name);
+    send(r);
+    return true;
+  }
+
+  static asio::awaitable<void> handle(std::shared_ptr<Session> self, wire::Request req) {
+    const auto t0 = Clock::now();
+    wire::Response r;
+    r.set_request_id(req.request_id());
+    srv_metrics_requests(self);
+    const bool is_submit = req.has_submit();
+    try {
+      co_await self->dispatch(req, r);
+    } catch (const std::exception& e) {
+      spdlog::error("connection {}: request {} failed: {}", self->id_, req.request_id(), e.what());
+      r.clear_body();
+      set_error(r, wire::INTERNAL, std::string("internal error: ") + e.what());
+    }
+    if (r.has_error() && r.error().code() == wire::BUSY) self->srv_.metrics.busy++;
+    self->send(r);
+    (is_submit ? self->srv_.metrics.submit_ms : self->srv_.metrics.request_ms).record_ms(ms_since(t0));
+    --self->in_flight_;
+    --self->srv_.in_flight_total;
+    self->maybe_close();
+  }
+  static void srv_metrics_requests(const std::shared_ptr<Session>& self) { self->srv_.metrics.requests++; }
+
+  bool require_admin(wire::Response& r, const char* op) {
+    if (peer_.admin) return true;
+    srv_.metrics.permission_denied++;
+    set_error(r, wire::PERMISSION_DENIED, fmt::format("{} is an admin operation; site '{}' may not use it", op, peer_.site));
+    return false;
+  }
+
+  // The engine id a peer means by `id`: sites name their own enrollments, admins use "<site>/<id>".
+  Expected<std::string> engine_id(const std::string& id) const {
+    if (peer_.admin && id.find('/') != std::string::npos) return id;
+    if (Status s = check_station_enrollment_id(id); !s) return s;
+    return engine_enrollment_id(peer_.site, id);
+  }
+
+  void verdict_out(const Verdict& v, std::string_view site, wire::Verdict* out) const {
+    const std::string_view shown = peer_.admin ? std::string_view(v.enrollment.value) : station_id_of(v.enrollment.value);
+    verdict_to_wire(v, shown, site, peer_.admin, out);
+  }
+
+  asio::awaitable<void> dispatch(const wire::Request& req, wire::Response& r) {
+    Backend& be = srv_.backend;
+    switch (req.body_case()) {
+      case wire::Request::kSubmit: co_await submit(req.submit(), r); break;
+      case wire::Request::kGetVerdicts: co_await get_verdicts(req.get_verdicts(), r); break;
+      case wire::Request::kSubscribe: {
+        subscribed_ = true;
+        const std::uint64_t at = srv_.subscribe(id_, this->weak_from_this());
+        r.mutable_subscribed()->mutable_cursor()->set_epoch(srv_.epoch);
+        r.mutable_subscribed()->mutable_cursor()->set_seq(at);
+        break;
+      }
+      case wire::Request::kPing:
+        r.mutable_pong()->set_payload(req.ping().payload());
+        r.mutable_pong()->set_server_time_ms(static_cast<std::uint64_t>(wall_ms()));
+        break;
+      case wire::Request::kPendingCount:
+      case wire::Request::kReferenceCount: {
+        const bool pending = req.has_pending_count();
+        EngineStats st = co_await srv_.blocking([&be] { return be.stats(); });
+        r.mutable_count()->set_value(pending ? st.pending : st.gallery_size);
+        break;
+      }
+      case wire::Request::kIdentify: {
+        const wire::Enrollment& probe = req.identify().probe();
+        const std::string sid = probe.id().empty() ? "identify" : probe.id();
+        auto eid = engine_id(sid);
+        if (!eid) {
+          set_error(r, wire::INVALID_ARGUMENT, eid.error().message());
+          break;
+        }
+        auto e = enrollment_from_wire(probe, peer_.site, *eid);
+        if (!e) {
+          set_error(r, wire::INVALID_ARGUMENT, e.error().message());
+          break;
+        }
+        auto v = co_await srv_.blocking([&be, &e] { return be.identify(*e); });
+        if (!v) {
+          set_error(r, wire_code(v.error().code()), v.error().message());
+          break;
+        }
+        verdict_out(*v, peer_.site, r.mutable_identify()->mutable_result());
+        break;
+      }
+      case wire::Request::kDeleteSubject: {
+        if (!require_admin(r, "delete subject")) break;
+        const auto& d = req.delete_subject();
+        if (d.reason().empty()) {
+          set_error(r, wire::INVALID_ARGUMENT, "delete subject needs a reason (it is audited)");
+          break;
+        }
+        const std::string& admin = peer_.site;
+        Status s = co_await srv_.blocking(
+            [&be, &d, &admin] { return be.revoke_subject(SubjectId{d.subject()}, admin, d.reason()); });
+        if (!s) set_error(r, wire_code(s.code()), s.message());
+        else r.mutable_done();
+        break;
+      }
+      case wire::Request::kAdjudicate: {
+        if (!require_admin(r, "adjudicate")) break;
+        const auto& a = req.adjudicate();
+        if (a.decision() != wire::CONFIRMED_DUPLICATE && a.decision() != wire::DISTINCT) {
+          set_error(r, wire::INVALID_ARGUMENT, "adjudicate.decision must be CONFIRMED_DUPLICATE or DISTINCT");
+          break;
+        }
+        const EnrollmentId id{a.enrollment_id()};
+        const std::string& admin = peer_.site;
+        auto result = co_await srv_.blocking([&be, &a, &id, &admin]() -> Expected<std::optional<Verdict>> {
+          Status s = be.adjudicate(id, static_cast<Decision>(a.decision()), admin, a.reason(),
+                                   SubjectId{a.linked_subject()});
+          if (!s) return s;
+          return be.verdict(id);
+        });
+        if (!result) {
+          set_error(r, wire_code(result.error().code()), result.error().message());
+          break;
+        }
+        // The station learns of the decision like of any verdict: pushed and in "since" queries.
+        if (*result) srv_.publish({**result});
+        r.mutable_done();
+        break;
+      }
+      case wire::Request::kStats: {
+        if (!require_admin(r, "stats")) break;
+        EngineStats st = co_await srv_.blocking([&be] { return be.stats(); });
+        auto* s = r.mutable_stats();
+        for (const auto& [name, value] : srv_.metrics.counters()) (*s->mutable_counters())[name] = value;
+        auto hist = [&](const char* name, const LatencyHistogram& h) {
+          const auto snap = h.snapshot();
+          auto* w = s->add_histograms();
+          w->set_name(name);
+          w->mutable_upper_bounds_ms()->Add(LatencyHistogram::kBoundsMs.begin(), LatencyHistogram::kBoundsMs.end());
+          w->mutable_counts()->Add(snap.cumulative.begin(), snap.cumulative.end());
+          w->set_count(snap.count);
+          w->set_sum_ms(snap.sum_ms);
+        };
+        hist("submit", srv_.metrics.submit_ms);
+        hist("request", srv_.metrics.request_ms);
+        hist("decide_batch", srv_.metrics.decide_batch_ms);
+        s->set_gallery_size(st.gallery_size);
+        s->set_pending(st.pending);
+        s->set_duplicate_threshold(st.thresholds.duplicate);
+        s->set_review_threshold(st.thresholds.review);
+        s->set_connections(static_cast<std::uint32_t>(std::max<std::int64_t>(0, srv_.metrics.connections_open.load())));
+        break;
+      }
+      default: set_error(r, wire::INVALID_ARGUMENT, "unknown operation");
+    }
+  }
+
+  asio::awaitable<void> submit(const wire::SubmitBatch& batch, wire::Response& r) {
+    const int n = batch.enrollments_size();
+    if (n == 0 || static_cast<std::uint32_t>(n) > srv_.opt.max_batch_items) {
+      set_error(r, wire::INVALID_ARGUMENT,
+                fmt::format("a batch holds 1-{} enrollments, got {}", srv_.opt.max_batch_items, n));
+      co_return;
+    }
+    srv_.metrics.submitted_items += static_cast<std::uint64_t>(n);
+    auto* reply = r.mutable_submit();
+    std::vector<Enrollment> valid;
+    std::vector<int> slot;  // reply position of each valid item
+    valid.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const wire::Enrollment& w = batch.enrollments(i);
+      wire::Ack* ack = reply->add_acks();
+      ack->set_enrollment_id(w.id());
+      Status s = check_station_enrollment_id(w.id());
+      if (s) {
+        auto e = enrollment_from_wire(w, peer_.site, engine_enrollment_id(peer_.site, w.id()));
+        if (e) {
+          valid.push_back(std::move(*e));
+          slot.push_back(i);
+          continue;
+        }
+        s = e.error();
+      }
+      ack->set_kind(wire::ITEM_REJECTED);
+      ack->set_reason(s.message());
+      srv_.metrics.rejected_items++;
+    }
+    if (valid.empty()) co_return;
+    if (!srv_.reserve_queue(static_cast<std::uint32_t>(valid.size()))) {
+      r.clear_body();
+      send_busy_into(r, fmt::format("the engine queue is full ({} enrollments waiting); nothing of this batch was stored",
+                                    srv_.queued_items.load()));
+      co_return;
+    }
+    Server::Impl& srv = srv_;
+    auto outcome = co_await await_callback<Expected<SubmitOutcome>>(
+        [&srv, &valid](std::function<void(Expected<SubmitOutcome>)> done) {
+          srv.enqueue_submit(SubmitJob{std::move(valid), std::move(done)});
+        });
+    if (!outcome) {
+      r.clear_body();
+      set_error(r, wire::INTERNAL,
+                "the engine could not store this batch (nothing of it was stored): " + outcome.error().message());
+      co_return;
+    }
+    for (std::size_t k = 0; k < outcome->acks.size(); ++k) {
+      const SubmitAck& a = outcome->acks[k];
+      wire::Ack* ack = reply->mutable_acks(slot[k]);
+      switch (a.kind) {
+        case SubmitAck::Kind::kAccepted:
+          ack->set_kind(wire::ACCEPTED);
+          srv_.metrics.accepted_items++;
+          break;
+        case SubmitAck::Kind::kDuplicateId:
+          ack->set_kind(wire::DUPLICATE_ID);
+          srv_.metrics.duplicate_id_items++;
+          if (outcome->verdicts[k]) verdict_out(*outcome->verdicts[k], peer_.site, ack->mutable_verdict());
+          break;
+        case SubmitAck::Kind::kRejected:
+          ack->set_kind(wire::ITEM_REJECTED);
+          srv_.metrics.rejected_items++;
+          break;
+      }
+      ack->set_reason(a.reason);
+    }
+  }
+
+  asio::awaitable<void> get_verdicts(const wire::GetVerdicts& g, wire::Response& r) {
+    auto* reply = r.mutable_verdicts();
+    if (g.since_cursor()) {
+      const auto& c = g.cursor();
+      if (c.epoch() != 0 && c.epoch() != srv_.epoch) {
+        set_error(r, wire::FAILED_PRECONDITION,
+                  "the cursor is from another server run; ask for the verdicts you miss by id");
+        co_return;
+      }
+      const std::size_t max = g.max_items() ? std::min(g.max_items(), srv_.opt.max_verdicts_per_reply)
+                                            : srv_.opt.max_verdicts_per_reply;
+      std::vector<LoggedVerdict> found;
+      std::uint64_t next = 0;
+      bool more = false;
+      if (!srv_.since(peer_, c.epoch() ? c.seq() : 0, max, found, next, more)) {
+        set_error(r, wire::FAILED_PRECONDITION,
+                  "the cursor is older than the verdicts this server keeps; ask for the verdicts you miss by id");
+        co_return;
+      }
+      for (const LoggedVerdict& lv : found) verdict_out(lv.verdict, lv.site, reply->add_verdicts());
+      reply->mutable_next_cursor()->set_epoch(srv_.epoch);
+      reply->mutable_next_cursor()->set_seq(next);
+      reply->set_more(more);
+      co_return;
+    }
+    if (static_cast<std::uint32_t>(g.ids_size()) > srv_.opt.max_batch_items) {
+      set_error(r, wire::INVALID_ARGUMENT,
+                fmt::format("at most {} ids per request, got {}", srv_.opt.max_batch_items, g.ids_size()));
+      co_return;
+    }
+    std::vector<std::string> ids;
+    for (const std::string& id : g.ids()) {
+      auto e = engine_id(id);
+      if (!e) {
+        set_error(r, wire::INVALID_ARGUMENT, e.error().message());
+        co_return;
+      }
+      ids.push_back(std::move(*e));
+    }
+    Backend& be = srv_.backend;
+    struct Found {
+      Status error;
+      std::vector<std::optional<Verdict>> verdicts;
+      std::vector<bool> received;
+    };
+    Found f = co_await srv_.blocking([&be, &ids] {
+      Found out;
+      for (const std::string& id : ids) {
+        auto v = be.verdict(EnrollmentId{id});
+        if (!v) return Found{v.error(), {}, {}};
+        bool rec = v->has_value();
+        if (!rec) {
+          auto k = be.received(EnrollmentId{id});
+          if (!k) return Found{k.error(), {}, {}};
+          rec = *k;
+        }
+        out.verdicts.push_back(std::move(*v));
+        out.received.push_back(rec);
+      }
+      return out;
+    });
+    if (!f.error) {
+      set_error(r, wire_code(f.error.code()), f.error.message());
+      co_return;
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      auto* item = reply->add_items();
+      item->set_enrollment_id(g.ids(static_cast<int>(i)));
+      if (f.verdicts[i]) {
+        item->set_state(wire::VerdictStatus::DECIDED);
+        verdict_out(*f.verdicts[i], site_of(ids[i]), item->mutable_verdict());
+      } else {
+        item->set_state(f.received[i] ? wire::VerdictStatus::PENDING : wire::VerdictStatus::UNKNOWN);
+      }
+    }
+  }
+
+  void send_busy_into(wire::Response& r, std::string message) {
+    set_error(r, wire::BUSY, std::move(message));
+    r.mutable_error()->set_retry_after_ms(50);
+  }
+  void send_busy(std::uint64_t rid, std::string message) {
+    wire::Response r;
+    r.set_request_id(rid);
+    send_busy_into(r, std::move(message));
+    send(r);
+  }
+  void send_error(std::uint64_t rid, wire::ErrorCode code, std::string message) {
+    wire::Response r;
+    r.set_request_id(rid);
+    set_error(r, code, std::move(message));
+    send(r);
+  }
+
+  void send(const wire::Response& r) {
+    if (closed_) return;
+    std::string frame;
+    const std::string payload = r.SerializeAsString();
+    append_frame(frame, payload);
+    out_bytes_ += frame.size();
+    outq_.push_back(std::move(frame));
+    if (out_bytes_ > srv_.opt.max_output_bytes) {
+      srv_.metrics.slow_consumers_closed++;
+      spdlog::warn("connection {} ({}): {} bytes of answers unread; closing", id_, peer_.site, out_bytes_);
+      do_close();
+      return;
+    }
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(executor(), writer(this->shared_from_this()), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> writer(std::shared_ptr<Session> self) {
+    try {
+      std::vector<asio::const_buffer> bufs;
+      while (!self->outq_.empty() && !self->closed_) {
+        const std::size_t k = std::min<std::size_t>(self->outq_.size(), 64);
+        bufs.clear();
+        for (std::size_t i = 0; i < k; ++i) bufs.emplace_back(asio::buffer(self->outq_[i]));
+        self->write_deadline_ = Clock::now() + self->srv_.opt.write_timeout;
+        co_await asio::async_write(self->stream_, bufs, asio::use_awaitable);
+        self->write_deadline_ = Clock::time_point::max();
+        for (std::size_t i = 0; i < k; ++i) {
+          self->out_bytes_ -= self->outq_.front().size();
+          self->outq_.pop_front();
+        }
+        self->srv_.metrics.frames_out += k;
+      }
+    } catch (const std::exception&) {
+      self->do_close();
+    }
+    self->writing_ = false;
+    self->maybe_close();
+  }
+
+  void close_after_flush() {
+    closing_ = true;
+    maybe_close();
+  }
+  void maybe_close() {
+    if (closing_ && in_flight_ == 0 && !writing_ && outq_.empty()) do_close();
+  }
+  void do_close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    auto& sock = lowest();
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+    watchdog_.cancel();
+    srv_.forget(id_);
+    --srv_.metrics.connections_open;
+  }
+  tcp::socket& lowest() {
+    if constexpr (kTls) return stream_.next_layer();
+    else return stream_;
+  }
+
+  // Closes the connection when a read or write deadline passes (slow-loris, vanished peers,
+  // clients that stop reading): polling keeps one timer per connection and no cancellation races.
+  static asio::awaitable<void> watchdog(std::shared_ptr<Session> self) {
+    const auto& o = self->srv_.opt;
+    auto tick = std::min({o.idle_timeout, o.read_timeout, o.write_timeout, o.handshake_timeout}) / 4;
+    tick = std::clamp(tick, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
+    while (!self->closed_) {
+      self->watchdog_.expires_after(tick);
+      boost::system::error_code ec;
+      co_await self->watchdog_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (self->closed_) break;
+      const auto now = Clock::now();
+      if (now >= self->read_deadline_ || now >= self->write_deadline_) {
+        self->srv_.metrics.timeouts++;
+        spdlog::info("connection {} ({}): {} timeout; closing", self->id_, self->peer_.site,
+                     now >= self->read_deadline_ ? "read/idle" : "write");
+        self->do_close();
+      }
+    }
+  }
+
+  Server::Impl& srv_;
+  Stream stream_;
+  std::uint64_t id_;
+  asio::steady_timer watchdog_;
+  Peer peer_, cert_peer_;
+  bool authenticated_ = false;
+  bool subscribed_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool writing_ = false;
+  std::uint32_t in_flight_ = 0;
+  std::deque<std::string> outq_;
+  std::size_t out_bytes_ = 0;
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point write_deadline_ = Clock::time_point::max();
+};
+
+}  // namespace
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    tcp::socket sock(*ioc);
+    try {
+      sock = co_await acceptor->async_accept(asio::make_strand(*ioc), asio::use_awaitable);
+    } catch (const std::exception& e) {
+      if (stopping) co_return;
+      spdlog::warn("accept failed: {}", e.what());
+      continue;
+    }
+    if (stopping) co_return;
+    if (metrics.connections_open.load() >= static_cast<std::int64_t>(opt.max_connections)) {
+      metrics.connections_refused++;
+      boost::system::error_code ec;
+      sock.close(ec);
+      continue;
+    }
+    boost::system::error_code ec;
+    sock.set_option(tcp::no_delay(true), ec);
+    metrics.connections_accepted++;
+    ++metrics.connections_open;
+    std::uint64_t id;
+    std::shared_ptr<SessionBase> base;
+    {
+      std::lock_guard lock(sessions_mu);
+      id = ++next_session;
+    }
+    auto ex = sock.get_executor();
+    if (ssl_ctx) {
+      auto s = std::make_shared<Session<TlsStream>>(*this, TlsStream(std::move(sock), *ssl_ctx), id);
+      asio::co_spawn(ex, Session<TlsStream>::serve(s), asio::detached);
+      base = s;
+    } else {
+      auto s = std::make_shared<Session<PlainStream>>(*this, std::move(sock), id);
+      asio::co_spawn(ex, Session<PlainStream>::serve(s), asio::detached);
+      base = s;
+    }
+    std::lock_guard lock(sessions_mu);
+    sessions[id] = base;
+  }
+}
+
+Status Server::Impl::start() {
+  std::random_device rd;
+  epoch = (std::uint64_t{rd()} << 32 | rd()) | 1;
+  ioc = std::make_unique<asio::io_context>(std::max(1, opt.io_threads));
+  if (opt.tls) {
+    try {
+      ssl_ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      ssl_ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+      ssl_ctx->use_certificate_chain_file(opt.tls->cert.string());
+      ssl_ctx->use_private_key_file(opt.tls->key.string(), asio::ssl::context::pem);
+      ssl_ctx->load_verify_file(opt.tls->ca.string());
+      ssl_ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    } catch (const std::exception& e) {
+      return invalid_argument(fmt::format("TLS files (ca {}, cert {}, key {}): {}", opt.tls->ca.string(),
+                                          opt.tls->cert.string(), opt.tls->key.string(), e.what()));
+    }
+  }
+  try {
+    tcp::endpoint ep(asio::ip::make_address(opt.host), opt.port);
+    acceptor.emplace(*ioc);
+    acceptor->open(ep.protocol());
+    acceptor->set_option(tcp::acceptor::reuse_address(true));
+    acceptor->bind(ep);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    port = acceptor->local_endpoint().port();
+  } catch (const std::exception& e) {
+    return io_error(fmt::format("cannot listen on {}:{}: {}", opt.host, opt.port, e.what()));
+  }
+  blocking_pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, opt.blocking_threads)));
+  work.emplace(ioc->get_executor());
+  asio::co_spawn(*ioc, accept_loop(), asio::detached);
+  for (int i = 0; i < std::max(1, opt.io_threads); ++i) io_threads.emplace_back([this] { ioc->run(); });
+  submitter = std::thread([this] { submitter_loop(); });
+  if (opt.run_decider) decider = std::thread([this] { decider_loop(); });
+  spdlog::info("tunggal server listening on {}:{} ({})", opt.host, port,
+               opt.tls ? "mutual TLS" : "PLAINTEXT, insecure: local development only");
+  return Status::ok();
+}
+
+void Server::Impl::stop() {
+  if (stopped.exchange(true)) return;
+  stopping = true;
+  spdlog::info("tunggal server stopping: draining {} connections", metrics.connections_open.load());
+  asio::post(*ioc, [this] {
+    boost::system::error_code ec;
+    acceptor->close(ec);
+  });
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(sessions_mu);
+    for (auto& [id, w] : sessions)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->begin_shutdown();
+  const auto deadline = Clock::now() + opt.drain_timeout;
+  while (metrics.connections_open.load() > 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (auto& s : live) s->force_close();
+  live.clear();
+  // Every submit that was queued reaches the engine (its station may still get the ack if the
+  // connection lives; if not, resubmitting is idempotent).
+  {
+    std::lock_guard lock(submit_mu);
+    submit_stop = true;
+  }
+  submit_cv.notify_all();
+  if (submitter.joinable()) submitter.join();
+  {
+    std::lock_guard lock(decide_mu);
+    decide_stop = true;
+  }
+  decide_cv.notify_all();
+  if (decider.joinable()) decider.join();
+  blocking_pool->join();
+  work.reset();
+  ioc->stop();
+  for (auto& t : io_threads) t.join();
+  acceptor.reset();
+  ioc.reset();  // destroys what is left of the sessions while everything they touch still lives
+  spdlog::info("tunggal server stopped");
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { stop(); }
+
+Expected<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Backend& backend) {
+  auto impl = std::make_unique<Impl>(options, backend);
+  if (Status s = impl->start(); !s) return s;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::uint16_t Server::port() const { return impl_->port; }
+void Server::stop() {
+  if (impl_) impl_->stop();
+}
+std::string Server::prometheus_text() const { return impl_->metrics.prometheus_text(); }
+
+}  // namespace tunggal::server

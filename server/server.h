@@ -1,0 +1,82 @@
+#pragma once
+// The station server: the only door into the data center (docs/protocol.md). Boost.Asio with
+// C++20 coroutines, one coroutine per connection reading frames, one per request answering it;
+// each connection's state lives on its own strand. Asio, OpenSSL and protobuf stay in server.cpp.
+//
+// Flow: submit requests go to a bounded queue (BUSY when full) drained by a submitter thread that
+// hands everything queued to one Backend::submit (one fsync for many stations: group commit);
+// a decider thread calls Backend::process() and pushes verdicts to subscribers.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "server/backend.h"
+#include "server/frame.h"
+
+namespace tunggal::server {
+
+// PEM files of a TLS endpoint: its own certificate and key, and the CA that signs the peers.
+struct TlsFiles {
+  std::filesystem::path ca, cert, key;
+  // The files `tunggal certs --out DIR` writes for `name` (server, a site or an admin).
+  static TlsFiles in_dir(const std::filesystem::path& dir, const std::string& name);
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7700;  // 0: any free port (tests); see Server::port()
+  // Mutual TLS: the client certificate's CN is the site id, OU=admin marks an admin. nullopt is a
+  // plaintext listener that trusts the identity claimed in hello: local development only, and
+  // only when the operator asked for it explicitly (--insecure-plaintext).
+  std::optional<TlsFiles> tls;
+
+  std::uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
+  std::uint32_t max_batch_items = 1000;
+  std::uint32_t max_in_flight_per_connection = 8;  // requests being answered; more: BUSY
+  std::uint32_t max_in_flight_total = 512;
+  std::uint32_t max_queued_items = 20000;  // enrollments waiting for the engine; more: BUSY
+  std::uint32_t max_connections = 2048;
+  std::size_t max_output_bytes = 64u << 20;  // a connection that does not read its answers is closed
+
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{120'000};  // no frame begun for this long: closed
+  std::chrono::milliseconds read_timeout{30'000};   // a frame begun must arrive completely within this
+  std::chrono::milliseconds write_timeout{30'000};  // an answer must be taken by the client within this
+  std::chrono::milliseconds drain_timeout{10'000};  // graceful stop: answers still owed get this long
+
+  int io_threads = 2;
+  int blocking_threads = 2;  // engine reads, identify, admin operations
+  bool run_decider = true;   // false: verdicts come from someone else calling process()
+  std::chrono::milliseconds decider_idle{20};
+  std::size_t verdict_log_capacity = 1u << 20;  // verdicts kept for "since cursor" queries
+  std::uint32_t max_verdicts_per_reply = 1000;
+  std::string name = "tunggal 0.1.0";
+};
+
+class Server {
+ public:
+  // Binds, listens and starts serving on background threads. The backend must outlive the server.
+  static Expected<std::unique_ptr<Server>> start(const ServerOptions& options, Backend& backend);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const;
+  // Graceful: stops accepting and reading, answers every request already read (within
+  // drain_timeout), lets the engine finish the micro-batch it is deciding, then closes.
+  // Nothing acknowledged is lost: acknowledged means durable in the engine. Idempotent.
+  void stop();
+  std::string prometheus_text() const;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tunggal::server
