@@ -1,4 +1,5 @@
-// `tunggal match`: 1:1 comparison of two minutiae records (ISO/IEC 19794-2 or ANSI/INCITS 378),
+// `tunggal match`: 1:1 comparison of two minutiae records (ISO/IEC 19794-2 or ANSI/INCITS 378) or
+// fingerprint images (extracted on the fly),
 // printing the score and, with --svg, the adjudicator's picture (both minutiae sets, the pairs the
 // score rests on, optionally over the fingerprint images).
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "cli/command_registry.h"
 #include "datasets/fvc_set.h"
 #include "datasets/image_png.h"
+#include "ingest/minutiae_extractor.h"
 #include "ingest/minutiae_record.h"
 #include "matcher/finger_matcher.h"
 #include "matcher/match_picture.h"
@@ -25,10 +27,33 @@ struct MatchArgs {
   bool json = false;
 };
 
+// True when the file starts like a minutiae record ("FMR\0"); anything else is taken for an image.
+bool is_minutiae_record(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in && magic[0] == 'F' && magic[1] == 'M' && magic[2] == 'R' && magic[3] == 0;
+}
+
+// An image instead of a record: minutiae extracted on the fly (ingest/minutiae_extractor.h), the
+// image itself drawn underneath.
+Expected<FingerTemplate> extract_side(const std::string& path, std::vector<std::uint8_t>& png) {
+  const ingest::MinutiaeExtractor ex;
+  auto img = ingest::read_fingerprint_image(path);
+  if (!img) return img.error();
+  auto e = ex.extract(*img);
+  if (!e) return e.error();
+  if (e->rejected) std::fprintf(stderr, "tunggal match: %s: quality REJECTED (%s); matching anyway\n", path.c_str(),
+                                e->reject_reason.c_str());
+  if (auto p = ingest::encode_png(*img)) png = std::move(*p);
+  return e->finger_template;
+}
+
 // The first finger view of the record at `iso`; with an image, the minutiae are mapped onto the
 // image's frame when the record declares another size (records extracted from a resized image,
 // as in the FVC2002 sets).
 Expected<FingerTemplate> load_side(const std::string& iso, const std::string& tif, std::vector<std::uint8_t>& png) {
+  if (!is_minutiae_record(iso) && std::filesystem::is_regular_file(iso)) return extract_side(iso, png);
   auto rec = read_minutiae_file(iso);
   if (!rec) return rec.error();
   if (rec->views.empty()) return malformed(iso + ": the record holds no finger view");
@@ -93,9 +118,10 @@ int run(const MatchArgs& args) {
 RegisterCommand reg{{"match", "compare two minutiae records; --svg draws the minutiae and the pairs for adjudication",
                      [](CLI::App& cmd) {
                        auto a = std::make_shared<MatchArgs>();
-                       cmd.add_option("--a", a->a, "first minutiae record (ISO/IEC 19794-2 or ANSI/INCITS 378)")
+                       cmd.add_option("--a", a->a, "first minutiae record (ISO/IEC 19794-2 or ANSI/INCITS 378), or a fingerprint "
+                                      "image whose minutiae are extracted on the fly")
                            ->required();
-                       cmd.add_option("--b", a->b, "second minutiae record")->required();
+                       cmd.add_option("--b", a->b, "second minutiae record or image")->required();
                        cmd.add_option("--svg", a->svg, "write the adjudicator's picture to this SVG file");
                        cmd.add_option("--tif-a", a->tif_a,
                                       "image of the first finger, drawn underneath; a record declaring another "

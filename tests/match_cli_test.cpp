@@ -78,9 +78,26 @@ TEST_F(MatchCli, SvgShowsBothImagesAndTheScore) {
 }
 
 TEST_F(MatchCli, UnreadableInputIsAUsageErrorNotACrash) {
-  EXPECT_EQ(run("match --a " + f("101_1.tif") + " --b " + f("101_2.iso")).exit_code, 2);
+  // Neither a minutiae record nor an image (an image would be extracted: ImagesAreExtractedOnTheFly).
+  EXPECT_EQ(run("match --a '" + std::string(TUNGGAL_SOURCE_DIR) + "/README.md' --b " + f("101_2.iso")).exit_code, 2);
   EXPECT_EQ(run("match --a " + f("101_1.iso") + " --b " + f("101_2.iso") + " --tif-a " + f("101_1.iso")).exit_code, 2);
   EXPECT_EQ(run("match --a /nonexistent.iso --b " + f("101_2.iso")).exit_code, 2);
 }
 
 }  // namespace
+
+// Images instead of records: minutiae extracted on the fly, also against a SecuGen record (our
+// directions follow the same ISO convention).
+TEST_F(MatchCli, ImagesAreExtractedOnTheFly) {
+  const CliRun mate = run("match --json --a " + f("101_1.tif") + " --b " + f("101_2.tif"));
+  ASSERT_EQ(mate.exit_code, 0) << mate.out;
+  const CliRun other = run("match --json --a " + f("101_1.tif") + " --b " + f("102_1.tif"));
+  ASSERT_EQ(other.exit_code, 0) << other.out;
+  const double sm = nlohmann::json::parse(mate.out)["score"].get<double>();
+  const double so = nlohmann::json::parse(other.out)["score"].get<double>();
+  EXPECT_GT(sm, 0.2);
+  EXPECT_LT(so, 0.1);
+  const CliRun mixed = run("match --json --a " + f("101_1.tif") + " --b " + f("101_2.iso") + " --tif-b " + f("101_2.tif"));
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.out;
+  EXPECT_GT(nlohmann::json::parse(mixed.out)["score"].get<double>(), so);
+}

@@ -40,7 +40,7 @@ RidgeFrequency ridge_frequency(const cv::Mat& normalised, const cv::Mat& mask, c
 // 1998), precomputed for kOrientations x kPeriods. Returns CV_32F: ridges negative.
 class GaborBank {
  public:
-  explicit GaborBank(float sigma_factor);
+  GaborBank(float across_factor, float along_factor);
   cv::Mat enhance(const cv::Mat& normalised, const cv::Mat& mask, const OrientationField& of,
                   const RidgeFrequency& rf) const;
 

@@ -11,12 +11,12 @@
 
 namespace tunggal::ingest::detail {
 
-GaborBank::GaborBank(float sigma_factor) {
+GaborBank::GaborBank(float across_factor, float along_factor) {
   kernels_.resize(std::size_t(kPeriods) * kOrientations);
   for (int p = 0; p < kPeriods; ++p) {
     const float period = kMinPeriod + kPeriodStep * float(p);
-    const float sigma = sigma_factor * period;
-    const int r = int(std::ceil(2.0f * sigma));
+    const float sa = across_factor * period, sl = along_factor * period;
+    const int r = int(std::ceil(2.0f * std::max(sa, sl)));
     max_radius_ = std::max(max_radius_, r);
     for (int oi = 0; oi < kOrientations; ++oi) {
       const float t = std::numbers::pi_v<float> * float(oi) / kOrientations;
@@ -30,7 +30,8 @@ GaborBank::GaborBank(float sigma_factor) {
       for (int dy = -r; dy <= r; ++dy)
         for (int dx = -r; dx <= r; ++dx) {
           const float across = -float(dx) * st + float(dy) * ct;
-          const float env = std::exp(-float(dx * dx + dy * dy) / (2 * sigma * sigma));
+          const float along = float(dx) * ct + float(dy) * st;
+          const float env = std::exp(-across * across / (2 * sa * sa) - along * along / (2 * sl * sl));
           const std::size_t i = std::size_t(dy + r) * n + std::size_t(dx + r);
           g[i] = env;
           k.w[i] = env * std::cos(2 * std::numbers::pi_v<float> * across / period);

@@ -43,13 +43,19 @@ Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& 
   cv::blur(smooth, m, win, cv::Point(-1, -1), cv::BORDER_REFLECT);
   cv::blur(smooth.mul(smooth), m2, win, cv::Point(-1, -1), cv::BORDER_REFLECT);
   const int gw = (f.cols + kStep - 1) / kStep, gh = (f.rows + kStep - 1) / kStep;
-  cv::Mat grid(gh, gw, CV_8U);
+  cv::Mat sd(gh, gw, CV_32F);
   for (int gy = 0; gy < gh; ++gy)
     for (int gx = 0; gx < gw; ++gx) {
       const int x = std::min(gx * kStep + kStep / 2, f.cols - 1), y = std::min(gy * kStep + kStep / 2, f.rows - 1);
-      const float var = m2.at<float>(y, x) - m.at<float>(y, x) * m.at<float>(y, x);
-      grid.at<std::uint8_t>(gy, gx) = var > o.min_block_stddev * o.min_block_stddev ? 1 : 0;
+      sd.at<float>(gy, gx) = std::sqrt(std::max(0.0f, m2.at<float>(y, x) - m.at<float>(y, x) * m.at<float>(y, x)));
     }
+  // The threshold follows the print's own contrast (a fraction of the 90th percentile of the
+  // deviation: sensors differ several-fold), never below the absolute floor that tells a flat
+  // image from a print.
+  std::vector<float> all(sd.begin<float>(), sd.end<float>());
+  std::nth_element(all.begin(), all.begin() + std::ptrdiff_t(all.size() * 9 / 10), all.end());
+  const float threshold = std::max(o.min_block_stddev, o.relative_block_stddev * all[all.size() * 9 / 10]);
+  cv::Mat grid = (sd > threshold) / 255;
   // Close the gaps between ridges' blocks, drop specks, then pull the outline in by half a window:
   // a window straddling the finger's edge sees the edge itself as contrast.
   const int cells = std::max(1, b / kStep);
