@@ -266,7 +266,9 @@ Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std
   so.path = options.data_dir / "store";
   so.create_if_missing = options.create_if_missing;
   so.read_only = options.read_only;
-  so.gallery = engine::GalleryConfig{options.face_dimension, options.shards};
+  // The gallery's shape is fixed when it is created; reopening uses what is stored, whatever the
+  // options say (a CLI opening an existing directory need not repeat --shards).
+  if (!fs::exists(so.path)) so.gallery = engine::GalleryConfig{options.face_dimension, options.shards};
   auto store = Store::open(so);
   if (!store) return store.error();
 

@@ -236,6 +236,16 @@ TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {
   EXPECT_EQ(engine_->stats().gallery_size, kGallery + 2);
 }
 
+TEST_F(EngineTest, ReopeningKeepsTheGallerysShapeWhateverTheOptionsSay) {
+  engine_.reset();
+  EngineOptions o = test_engine_options(dir_);
+  o.shards = 8;  // the gallery was created with 2
+  auto e = Engine::open(o);
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ((*e)->stats().shards, 2);
+  EXPECT_EQ((*e)->stats().gallery_size, kGallery);
+}
+
 TEST_F(EngineTest, CascadeFindsWhatExhaustiveSearchFinds) {
   for (std::uint64_t i : {1u, 17u, 33u, 59u}) {
     auto probe = capture_as(*pop_, i, 1, "x");
