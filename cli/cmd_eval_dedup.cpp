@@ -93,6 +93,11 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--shards", c->shards, "gallery shards")->capture_default_str();
   cmd.add_option("--batch", c->batch, "micro-batch size")->capture_default_str();
   cmd.add_option("--target-fpir", c->target_fpir, "FPIR the duplicate threshold is set for")->capture_default_str();
+  cmd.add_option("--face-candidates", c->face_candidates, "cascade: top-K from the face index (0 = engine default)");
+  cmd.add_option("--finger-candidates", c->finger_candidates,
+                 "cascade: top-K per finger-code index (0 = engine default)");
+  cmd.add_option("--full-match", c->full_match_candidates,
+                 "cascade: candidates that reach full minutiae matching (0 = engine default)");
   cmd.add_option("--data-dir", *data_dir, "keep the engine's data here (default: temporary, removed)");
   cmd.add_flag("--no-cascade-loss", *no_loss, "skip the exhaustive re-score of the mates");
   cmd.add_flag("--json", *json, "print one JSON object");

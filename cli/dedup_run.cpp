@@ -129,6 +129,9 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   options.target_fpir = config.target_fpir;
   options.review_fpir = config.review_fpir;
   if (!config.fingers) options.min_fingers_with_face = 0;
+  if (config.face_candidates > 0) options.face_candidates = config.face_candidates;
+  if (config.finger_candidates > 0) options.finger_candidates = config.finger_candidates;
+  if (config.full_match_candidates > 0) options.full_match_candidates = config.full_match_candidates;
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 

@@ -29,6 +29,8 @@ struct DedupConfig {
   std::filesystem::path data_dir;  // empty: a temporary directory, removed at the end
   bool measure_cascade_loss = true;
   std::uint64_t calibration_identities = 300;
+  // Cascade knobs (EngineOptions); 0 keeps the engine's default.
+  int face_candidates = 0, finger_candidates = 0, full_match_candidates = 0;
 };
 
 struct ProbeOutcome {
