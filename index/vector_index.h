@@ -83,11 +83,11 @@ struct IndexOptions {
   // Fraction of each shard's lists scanned per query (at least 1 list); docs/index.md.
   float ivf_probe_fraction = 0.02f;
   // kHashSq8: rows kept from the Hamming scan per million vectors in the shard (at least
-  // rerank_depth); docs/index.md.
+  // 256 and rerank_depth); docs/index.md.
   int hash_shortlist_per_million = 1000;
   // Candidates kept from the compressed scan per query and re-scored exactly from the
   // VectorSource (or, without one, ranked on the int8 scores).
-  int rerank_depth = 200;
+  int rerank_depth = 64;
   // Training sample per shard, and the growth (size / size at last training) that triggers a
   // retraining of a shard's partitions.
   int train_sample = 65'536;

@@ -88,7 +88,10 @@ class HashSq8Shard final : public Shard {
   }
 
   std::size_t shortlist() const {
-    return std::max<std::size_t>(p_.rerank_depth, static_cast<std::size_t>(p_.shortlist_per_million) * size_ / 1'000'000);
+    // Floor of 256: small shards and short hashes (finger codes: 64-128 bits) need a deeper
+    // Hamming shortlist than the exact re-rank depth.
+    return std::max<std::size_t>({256, static_cast<std::size_t>(p_.rerank_depth),
+                                  static_cast<std::size_t>(p_.shortlist_per_million) * size_ / 1'000'000});
   }
 
   void search(std::span<const float> queries, int k, int, ShardHits& out) const override {

@@ -23,7 +23,7 @@ namespace tunggal::index::detail {
 
 struct HashParams {
   int shortlist_per_million = 1000;  // Hamming shortlist = this * shard size / 1e6, at least rerank_depth
-  int rerank_depth = 200;
+  int rerank_depth = 64;
   std::uint64_t seed = 1234;
   int tasks = 2;                     // parallel scan tasks per search (the index's threads)
   const VectorSource* source = nullptr;

@@ -19,7 +19,7 @@ namespace tunggal::index::detail {
 struct IvfParams {
   int vectors_per_list = 1024;
   float probe_fraction = 0.02f;
-  int rerank_depth = 200;
+  int rerank_depth = 64;
   int train_sample = 65'536;
   std::uint64_t seed = 1234;
   const VectorSource* source = nullptr;
