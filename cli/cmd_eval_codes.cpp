@@ -395,6 +395,7 @@ RegisterCommand reg{{"eval codes", "finger-code retrieval: hit rate vs penetrati
                        cmd.add_option("--x-soft", a->model.soft_words, "experiment: words per cylinder");
                        cmd.add_option("--x-soft-sigma", a->model.soft_sigma, "experiment: soft assignment sigma");
                        cmd.add_option("--x-train", a->model.train_fingers, "experiment: training fingers");
+                       cmd.add_option("--x-border-gamma", a->model.border_weight_gamma, "experiment: border cylinder weight exponent");
                        cmd.add_option("--x-words", a->model.words, "experiment: codebook size (with --x-code-lda)");
                        cmd.add_option("--x-code-lda", a->model.code_lda, "experiment: LDA of the aggregated code (0/1)");
                        cmd.add_option("--x-code-train", a->model.code_train_fingers, "experiment: fingers for the code LDA");

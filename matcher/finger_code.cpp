@@ -24,7 +24,9 @@ int finger_code_dimension() { return detail::FingerCodeOptions{}.dimension; }
 //    words (256 floats), centred, signed square root, L2.
 // 3: as 2, with the LDA trained on realistic synthetic captures (partial contact, plastic
 //    distortion, 8-20% missed + faded outer ring, 5-15% spurious).
-std::uint32_t finger_code_version() { return 3; }
+// 4: LDA to 256 dimensions and a single VLAD word (the whitened sum of the pooled cylinders),
+//    border cylinders weighted by (valid fraction)².
+std::uint32_t finger_code_version() { return 4; }
 
 Status make_finger_code(const PreparedTemplate& t, std::span<float> out) {
   if (out.size() != static_cast<std::size_t>(finger_code_dimension()))

@@ -7,10 +7,10 @@
 // based on Minutia Cylinder-Code", TPAMI 33(5), 2011: cylinders are rotation- and
 // translation-invariant local descriptors, so a template is well summarised by *which* cylinders
 // it contains. Instead of their variable-length LSH vote, each cylinder is pooled into a short
-// descriptor, projected onto the directions that best tell minutiae apart (LDA learnt on synthetic
-// impressions), and the template's cylinders are aggregated with VLAD (Jégou et al., "Aggregating
-// local descriptors into a compact image representation", CVPR 2010), with power and L2
-// normalisation. See matcher/detail/finger_code_model.h for each step and why.
+// descriptor, the descriptors are projected onto the directions that best tell minutiae apart
+// (LDA learnt on synthetic captures) and aggregated (VLAD, Jégou et al., CVPR 2010, here with a
+// single word: a weighted sum), with power and L2 normalisation. See
+// matcher/detail/finger_code_model.h for each step and why, docs/finger_codes.md for the figures.
 //
 // Usage:
 //   auto p = FingerMatcher{}.prepare(tpl);          // once per template

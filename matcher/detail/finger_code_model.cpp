@@ -18,7 +18,7 @@ constexpr int kNs = PreparedTemplate::kNs;
 constexpr int kNd = PreparedTemplate::kNd;
 constexpr int kMw = PreparedTemplate::kMaskWords;
 constexpr int kMaxDesc = kNs * kNs * kNd;
-constexpr int kMaxProjection = 128;
+constexpr int kMaxProjection = 256;
 
 // A second capture of a training finger, remembering which original minutia each kept one is
 // (`source[i]` = index in t.minutiae, -1 for a spurious one). The noise follows what captures do
@@ -111,6 +111,7 @@ FingerCodeModel::FingerCodeModel(const FingerCodeOptions& opt) : opt_(opt) {
       masks[std::size_t(q) * kMw + c / 64] |= std::uint64_t{1} << (c % 64);
       used[q] = true;
     }
+  for (const auto w : masks) cells_in_circle_ += std::popcount(w);
   for (int q = 0; q < nb; ++q)
     if (used[q]) {
       block_masks_.insert(block_masks_.end(), &masks[std::size_t(q) * kMw], &masks[std::size_t(q) * kMw] + kMw);
@@ -286,25 +287,42 @@ void FingerCodeModel::accumulate(const float* y, float* acc) const {
 // The per-cylinder work of encode() (pool, project, aggregate), compiled once for the baseline
 // ISA and once for AVX2+FMA+POPCNT; chosen at run time like the matcher's kernels.
 struct FingerCodeKernels {
-  [[gnu::always_inline]] static inline void run(const FingerCodeModel& m, const PreparedTemplate& t, float* acc) {
+  // Returns the total weight of the cylinders added.
+  [[gnu::always_inline]] static inline float run(const FingerCodeModel& m, const PreparedTemplate& t, float* acc) {
+    float total_weight = 0;
+    const float gamma = m.opt_.border_weight_gamma;
     const int p = m.opt_.projection, d = m.desc_, nb = m.blocks_used_;
     const float a = m.opt_.prior_weight, pa = m.opt_.prior_density * m.opt_.prior_weight;
     const bool vlad = m.opt_.aggregation == CodeAggregation::kVlad;
     alignas(64) float x[kMaxDesc];
     alignas(64) float y[kMaxProjection];
+    alignas(64) float xsum[kMaxDesc];
+    const bool linear = vlad && m.words_ == 1;
+    if (linear)
+      for (int k = 0; k < d; ++k) xsum[k] = 0.0f;
     for (int c = 0; c < t.cylinder_count(); ++c) {
       const std::uint64_t* bits = t.cylinder_bits(c);
       const std::uint64_t* mask = t.cylinder_mask(c);
+      int all_valid = 0;
       for (int q = 0; q < nb; ++q) {
         const std::uint64_t* bm = &m.block_masks_[std::size_t(q) * kMw];
         int valid = 0;
         for (int w = 0; w < kMw; ++w) valid += std::popcount(mask[w] & bm[w]);
+        all_valid += valid;
         const float inv = 1.0f / (float(valid) + a);
         for (int k = 0; k < kNd; ++k) {
           int set = 0;
           for (int w = 0; w < kMw; ++w) set += std::popcount(bits[k * kMw + w] & bm[w]);
           x[q * kNd + k] = (float(set) + pa) * inv - m.mean_desc_[q * kNd + k];
         }
+      }
+      // Cylinders at the border of the print see only part of their neighbourhood, which another
+      // capture with a different contact area sees differently: they may count less.
+      const float wgt = gamma == 0.0f ? 1.0f : std::pow(float(all_valid) / float(m.cells_in_circle_), gamma);
+      total_weight += wgt;
+      if (linear) {  // one word: the code is linear in the cylinders, so project their sum once
+        for (int k = 0; k < d; ++k) xsum[k] += wgt * x[k];
+        continue;
       }
       for (int r = 0; r < p; ++r) y[r] = 0.0f;
       for (int k = 0; k < d; ++k) {
@@ -326,20 +344,31 @@ struct FingerCodeKernels {
       }
       const float* cw = &m.centroids_[std::size_t(best) * p];
       float* aw = acc + std::size_t(best) * p;
-      for (int r = 0; r < p; ++r) aw[r] += y[r] - cw[r];
+      for (int r = 0; r < p; ++r) aw[r] += wgt * (y[r] - cw[r]);
     }
+    if (linear) {
+      for (int r = 0; r < p; ++r) acc[r] = -total_weight * m.centroids_[std::size_t(r)];
+      for (int k = 0; k < d; ++k) {
+        const float xk = xsum[k];
+        const float* row = &m.proj_t_[std::size_t(k) * p];
+        for (int r = 0; r < p; ++r) acc[r] += row[r] * xk;
+      }
+    }
+    return total_weight;
   }
 };
 
 namespace {
 
-__attribute__((target("avx2,fma,popcnt"))) void run_avx2(const FingerCodeModel& m, const PreparedTemplate& t,
-                                                         float* acc) {
-  FingerCodeKernels::run(m, t, acc);
+__attribute__((target("avx2,fma,popcnt"))) float run_avx2(const FingerCodeModel& m, const PreparedTemplate& t,
+                                                          float* acc) {
+  return FingerCodeKernels::run(m, t, acc);
 }
-void run_baseline(const FingerCodeModel& m, const PreparedTemplate& t, float* acc) { FingerCodeKernels::run(m, t, acc); }
+float run_baseline(const FingerCodeModel& m, const PreparedTemplate& t, float* acc) {
+  return FingerCodeKernels::run(m, t, acc);
+}
 
-using RunFn = void (*)(const FingerCodeModel&, const PreparedTemplate&, float*);
+using RunFn = float (*)(const FingerCodeModel&, const PreparedTemplate&, float*);
 RunFn pick_kernel() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt"))
@@ -353,11 +382,10 @@ void FingerCodeModel::encode_raw(const PreparedTemplate& t, std::span<float> out
   static const RunFn kernel = pick_kernel();
   const int dim = raw_dim_;
   std::fill(out.begin(), out.end(), 0.0f);
-  const int nc = t.cylinder_count();
-  kernel(*this, t, out.data());
+  const float nc = kernel(*this, t, out.data());
   double norm = 0;
   for (int r = 0; r < dim; ++r) {
-    float v = out[r] - float(nc) * mean_contribution_[r];
+    float v = out[r] - nc * mean_contribution_[r];
     if (opt_.signed_sqrt) v = std::copysign(std::sqrt(std::fabs(v)), v);
     out[r] = v;
     norm += double(v) * v;

@@ -1,6 +1,7 @@
 #pragma once
-// The finger-code model: pooled cylinder descriptors -> discriminant projection -> soft-assigned
-// bag of words (or VLAD) over the template's cylinders -> centring -> signed square root -> L2.
+// The finger-code model: pooled cylinder descriptors -> discriminant projection -> weighted sum
+// over the template's cylinders (VLAD with `words` words; the shipped code uses one) -> centring ->
+// signed square root -> L2.
 //
 // Why each step:
 // - Pooling: an MCC16b cylinder is 16x16 cells x 6 direction sections of bits, aligned with its
@@ -9,18 +10,19 @@
 //   each the fraction of set bits among the block's *valid* cells, shrunk towards a prior density
 //   where few cells are valid (the border of the print).
 // - Projection: linear discriminant analysis on pairs of corresponding cylinders of synthetic
-//   impressions of the same finger (what varies between two captures of one minutia) against all
+//   captures of the same finger (what varies between two captures of one minutia) against all
 //   cylinders (what varies between minutiae), keeping the most discriminant directions, scaled so
 //   that the capture noise has unit variance.
-// - Bag of words (Sivic & Zisserman 2003) with soft assignment (Philbin et al. 2008): a codebook of
-//   `dimension` words learnt by k-means; each cylinder votes for its nearest words. The inner
-//   product of two codes then counts cylinders of one template that look like cylinders of the
-//   other, the fixed-length analogue of the LSH votes of Cappelli, Ferrara, Maltoni, "Fingerprint
-//   indexing based on Minutia Cylinder-Code", TPAMI 33(5), 2011. VLAD (Jégou et al. 2010) is the
-//   alternative aggregation: residuals to a small codebook.
+// - Aggregation: VLAD (Jégou et al., CVPR 2010): per codebook word, the sum of the residuals of
+//   the cylinders assigned to it. Measured (docs/finger_codes.md): fewer words and more projected
+//   dimensions were better at every step, down to one word and 256 dimensions, where the code is
+//   the LDA-whitened sum of the pooled cylinders (computed as one projection of the sum). Bag of
+//   words (Sivic & Zisserman 2003, soft assignment) is the other aggregation, for experiments.
+//   Cylinders are weighted by (valid cells / cells in the circle)^γ: border cylinders, which see a
+//   different part of their neighbourhood in every capture, count less.
 // - Centring by the mean of synthetic cylinders removes what all fingers share, so that impostors'
 //   codes are near-orthogonal; the signed square root (Perronnin et al. 2010, "power
-//   normalisation") damps words that a template repeats.
+//   normalisation") damps what a template repeats.
 // Everything learnt comes from the built-in synthetic generator (synthetic_finger.h), with fixed
 // seeds: the model is identical in every process and on every machine.
 #include <cstdint>
@@ -39,7 +41,7 @@ struct FingerCodeOptions {
   int blocks = 8;                // spatial pooling: blocks x blocks blocks of the 16x16 cells
   float prior_density = 0.15f;   // pooled value of a block without valid cells
   float prior_weight = 2.0f;     // in cells: how fast the pooled value leaves the prior
-  int projection = 64;           // discriminant directions kept
+  int projection = 256;          // discriminant directions kept
   bool lda = true;               // false: plain PCA whitening
   CodeAggregation aggregation = CodeAggregation::kVlad;
   int words = 4;                 // VLAD/BoW codebook size when code_lda (else dimension decides)
@@ -47,6 +49,7 @@ struct FingerCodeOptions {
   int code_train_fingers = 600;  // synthetic fingers (two captures each) for that stage
   int soft_words = 3;            // BoW: words each cylinder votes for
   float soft_sigma = 1.5f;       // BoW: vote weight exp(-(d² - d²min) / 2σ²), projected units
+  float border_weight_gamma = 2;  // cylinder weight (valid cells / cells in the circle)^γ
   bool signed_sqrt = true;       // power normalisation after the sum
   int train_fingers = 160;       // synthetic fingers for the projection and the codebook
   int kmeans_iterations = 12;
@@ -76,7 +79,7 @@ class FingerCodeModel {
   friend struct FingerCodeKernels;
 
   FingerCodeOptions opt_;
-  int desc_ = 0, words_ = 0, raw_dim_ = 0;
+  int desc_ = 0, words_ = 0, raw_dim_ = 0, cells_in_circle_ = 0;
   int blocks_used_ = 0;                     // pooling blocks with cells inside the cylinder
   std::vector<std::uint64_t> block_masks_;  // per used block: kMaskWords words of cell bits
   std::vector<float> mean_desc_;            // desc_
