@@ -328,6 +328,11 @@ void print_summary(const std::string& name, const json& r) {
 
 int run(const Args& a0) {
   Args a = a0;
+  if (!a.skip_fvc && !std::filesystem::is_directory(a.fvc_dir)) {
+    std::cerr << "tunggal eval codes: FVC2002 directory " << a.fvc_dir
+              << " not found (use --fvc-dir, or --skip-fvc)\n";
+    return kExitUnavailable;
+  }
   a.model.aggregation = a.x_vlad ? matcher::detail::CodeAggregation::kVlad : matcher::detail::CodeAggregation::kBagOfWords;
   const auto t0 = std::chrono::steady_clock::now();
   const FingerCodeModel model(a.model);

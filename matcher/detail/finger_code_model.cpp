@@ -134,30 +134,41 @@ void FingerCodeModel::train() {
   const int d = desc_, p = opt_.projection;
   std::vector<float> all;    // pooled descriptors of every training cylinder
   std::vector<float> diffs;  // differences of corresponding cylinders of two captures
-  std::vector<float> da(d), db(d);
-  std::vector<int> source;
-  for (int f = 0; f < opt_.train_fingers; ++f) {
+  // Per training finger (in parallel, concatenated in order so the model does not depend on the
+  // scheduling): descriptors of both captures' cylinders and differences of corresponding ones.
+  struct Part {
+    std::vector<float> all, diffs;
+  };
+  std::vector<Part> parts(std::size_t(std::max(opt_.train_fingers, 0)));
+  tbb::parallel_for(0, opt_.train_fingers, [&](int f) {
+    std::vector<float> da(d), db(d);
+    std::vector<int> source;
+    Part& part = parts[std::size_t(f)];
     const int n = 25 + (f * 7) % 40;
     // A square frame large enough that no rotation pushes minutiae out.
     const FingerTemplate ta = synthetic_finger(opt_.seed + 1000 + std::uint64_t(f), n, 560, 560);
     const FingerTemplate tb = training_impression(ta, opt_.seed * 31 + std::uint64_t(f), source);
     auto a = matcher.prepare(ta);
     auto b = matcher.prepare(tb);
-    if (!a || !b) continue;
+    if (!a || !b) return;
     std::vector<int> cyl_of(ta.minutiae.size(), -1);
     for (int c = 0; c < a->cylinder_count(); ++c) {
       cyl_of[a->minutiae()[a->cylinder_minutia(c)].source_index] = c;
       pool(*a, c, da.data());
-      all.insert(all.end(), da.begin(), da.end());
+      part.all.insert(part.all.end(), da.begin(), da.end());
     }
     for (int c = 0; c < b->cylinder_count(); ++c) {
       pool(*b, c, db.data());
-      all.insert(all.end(), db.begin(), db.end());
+      part.all.insert(part.all.end(), db.begin(), db.end());
       const int src = source[b->minutiae()[b->cylinder_minutia(c)].source_index];
       if (src < 0 || cyl_of[src] < 0) continue;
       pool(*a, cyl_of[src], da.data());
-      for (int k = 0; k < d; ++k) diffs.push_back(da[k] - db[k]);
+      for (int k = 0; k < d; ++k) part.diffs.push_back(da[k] - db[k]);
     }
+  });
+  for (const Part& part : parts) {
+    all.insert(all.end(), part.all.begin(), part.all.end());
+    diffs.insert(diffs.end(), part.diffs.begin(), part.diffs.end());
   }
   const std::size_t na = all.size() / d;
 

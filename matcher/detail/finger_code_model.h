@@ -51,7 +51,7 @@ struct FingerCodeOptions {
   float soft_sigma = 1.5f;       // BoW: vote weight exp(-(d² - d²min) / 2σ²), projected units
   float border_weight_gamma = 2;  // cylinder weight (valid cells / cells in the circle)^γ
   bool signed_sqrt = true;       // power normalisation after the sum
-  int train_fingers = 160;       // synthetic fingers for the projection and the codebook
+  int train_fingers = 400;       // synthetic fingers for the projection and the codebook
   int kmeans_iterations = 12;
   std::uint64_t seed = 20261125;
 };

@@ -1,0 +1,68 @@
+// Runs the built `tunggal eval codes` the way a script would and checks its JSON contract and
+// that the figures it reports are consistent (rates in [0,1], monotone in K).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "matcher/finger_code.h"
+
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>/dev/null";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+TEST(EvalCodesCli, GeneratedGalleryJsonContractAndConsistentRates) {
+  const CliRun r = run("eval codes --json --skip-fvc --gallery 60 --probes 30");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["code"]["version"], tunggal::matcher::finger_code_version());
+  EXPECT_EQ(j["code"]["dimension"], tunggal::matcher::finger_code_dimension());
+  const auto& g = j["generated"];
+  EXPECT_EQ(g["gallery"], 60);
+  EXPECT_EQ(g["probes"], 30);
+  ASSERT_EQ(g["per_finger"].size(), 4u);
+  for (const auto& f : g["per_finger"]) {
+    EXPECT_GE(f["hit_at_5pct"].get<double>(), f["hit_at_1pct"].get<double>());
+    EXPECT_LE(f["hit_at_20pct"].get<double>(), 1.0);
+  }
+  // Four fingers' codes summed find most mates first among 60 (chance: 1/60).
+  EXPECT_GT(g["fused_score_sum"]["rank1"].get<double>(), 0.5) << g["fused_score_sum"].dump();
+  double last_pen = 0, last_hit = 0;
+  ASSERT_FALSE(g["four_fingers_union"].empty());
+  for (const auto& u : g["four_fingers_union"]) {
+    const double pen = u["penetration"].get<double>(), hit = u["hit_rate"].get<double>();
+    EXPECT_GE(pen, last_pen);
+    EXPECT_GE(hit, last_hit);
+    EXPECT_LE(pen, 1.0);
+    EXPECT_LE(hit, 1.0);
+    last_pen = pen;
+    last_hit = hit;
+  }
+}
+
+TEST(EvalCodesCli, MissingFvcDirectoryIsReportedAsUnavailable) {
+  const CliRun r = run("eval codes --skip-generated --fvc-dir /nonexistent/fvc2002");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+}
+
+}  // namespace
