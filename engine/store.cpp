@@ -879,6 +879,19 @@ Expected<std::optional<std::string>> Store::meta(const std::string& key) const {
   return impl_->get(kMeta, user_meta_key(key));
 }
 
+Status Store::for_each_meta(const std::string& prefix,
+                            const std::function<bool(const std::string&, const std::string&)>& fn) const {
+  const std::string start = user_meta_key(prefix);
+  const std::size_t strip = user_meta_key("").size();
+  Snapshot snap(*impl_->db);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(snap.options(), impl_->h(kMeta)));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    if (!fn(it->key().ToString().substr(strip), it->value().ToString())) return Status::ok();
+  }
+  if (!it->status().ok()) return impl_->rocks(it->status(), "scanning meta");
+  return Status::ok();
+}
+
 Status Store::checkpoint(const std::filesystem::path& dir) const {
   std::error_code ec;
   if (fs::exists(dir, ec)) {

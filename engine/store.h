@@ -118,6 +118,10 @@ class Store {
   std::uint64_t last_audit_seq() const;
 
   Expected<std::optional<std::string>> meta(const std::string& key) const;
+  // Every meta key (as given to put_meta) starting with `prefix`, in key order, over a consistent
+  // snapshot: record sets kept in meta, e.g. reprocessing's review cases.
+  Status for_each_meta(const std::string& prefix,
+                       const std::function<bool(const std::string& key, const std::string& value)>& fn) const;
   // A consistent online copy into `dir` (which must not exist), openable as a store.
   Status checkpoint(const std::filesystem::path& dir) const;
   // Reads every table file and checks its block checksums: kCorruption names what is damaged.

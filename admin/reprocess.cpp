@@ -1,0 +1,319 @@
+#include "admin/reprocess.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <tbb/parallel_for.h>
+
+namespace tunggal::admin {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A valid NIK for probes whose stored NIK no longer parses (the NIK plays no part in matching).
+constexpr const char* kPlaceholderNik = "3273015505900002";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint32_t fnv1a(std::string_view s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+std::string with_checksum(const std::string& payload) { return fmt::format("{} *{:08x}\n", payload, fnv1a(payload)); }
+
+// The payload of a complete, intact line; nullopt for a torn or damaged one.
+std::optional<std::string> checked_payload(const std::string& line) {
+  const auto star = line.rfind(" *");
+  if (star == std::string::npos || line.size() != star + 2 + 8) return std::nullopt;
+  std::string payload = line.substr(0, star);
+  if (fmt::format("{:08x}", fnv1a(payload)) != line.substr(star + 2)) return std::nullopt;
+  return payload;
+}
+
+std::string fmt_float(float v) { return std::isnan(v) ? std::string("nan") : fmt::format("{:.9g}", v); }
+
+// The findings of one probe: "F:<probe>:<candidate>:<score>:<face>:<f1,..,f10>".
+std::string encode_finding(SubjectId probe, const Candidate& c) {
+  std::string fingers;
+  for (std::size_t i = 0; i < c.finger_scores.size(); ++i) {
+    if (i) fingers += ',';
+    fingers += fmt_float(c.finger_scores[i]);
+  }
+  return fmt::format("F:{}:{}:{}:{}:{}", probe.value, c.subject.value, fmt_float(c.score), fmt_float(c.face_score),
+                     fingers);
+}
+
+bool decode_finding(const std::string& tok, SubjectId& probe, Candidate& c) {
+  std::vector<std::string> parts;
+  std::stringstream ss(tok);
+  for (std::string p; std::getline(ss, p, ':');) parts.push_back(p);
+  if (parts.size() != 6 || parts[0] != "F") return false;
+  probe = SubjectId{std::strtoull(parts[1].c_str(), nullptr, 10)};
+  c.subject = SubjectId{std::strtoull(parts[2].c_str(), nullptr, 10)};
+  c.score = std::strtof(parts[3].c_str(), nullptr);
+  c.face_score = std::strtof(parts[4].c_str(), nullptr);
+  std::stringstream fs_(parts[5]);
+  std::size_t i = 0;
+  for (std::string f; std::getline(fs_, f, ',') && i < c.finger_scores.size(); ++i)
+    c.finger_scores[i] = std::strtof(f.c_str(), nullptr);
+  return i == c.finger_scores.size() && probe.valid() && c.subject.valid();
+}
+
+struct Journal {
+  int fd = -1;
+  fs::path path;
+  ~Journal() {
+    if (fd >= 0) ::close(fd);
+  }
+  Status append(const std::string& payload) {
+    const std::string line = with_checksum(payload);
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left) {
+      const ssize_t n = ::write(fd, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return io_error(fmt::format("cannot write the reprocessing journal {}: {}", path.string(), std::strerror(errno)));
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0)
+      return io_error(fmt::format("cannot fsync the reprocessing journal {}: {}", path.string(), std::strerror(errno)));
+    return Status::ok();
+  }
+};
+
+// What a journal must have been written for: the same gallery state, thresholds and selection.
+std::string header_for(const engine::Store& store, const Thresholds& t, const ReprocessOptions& o) {
+  return fmt::format("tunggal-reprocess 1 subjects={} change_seq={} max_subject={} dup={} rev={} range={}-{} site={:08x}",
+                     store.subject_count(), store.last_change_seq(), store.max_subject_id(), fmt_float(t.duplicate),
+                     fmt_float(t.review), o.first_subject, o.last_subject, fnv1a(o.site));
+}
+
+bool selected(const engine::SubjectRecord& r, const ReprocessOptions& o) {
+  if (o.first_subject && r.id.value < o.first_subject) return false;
+  if (o.last_subject && r.id.value > o.last_subject) return false;
+  return o.site.empty() || r.site == o.site;
+}
+
+void merge(std::map<std::pair<std::uint64_t, std::uint64_t>, ReviewCase>& found, SubjectId probe, const Candidate& c,
+           const Thresholds& t) {
+  ReviewCase rc;
+  rc.a = std::min(probe, c.subject);
+  rc.b = std::max(probe, c.subject);
+  rc.probe = probe;
+  rc.evidence = c;
+  rc.kind = c.score >= t.duplicate ? VerdictKind::kDuplicate : VerdictKind::kReview;
+  rc.duplicate_threshold = t.duplicate;
+  rc.review_threshold = t.review;
+  const auto key = std::pair{rc.a.value, rc.b.value};
+  auto it = found.find(key);
+  // Both sides of a pair may find each other with slightly different scores (the probe side is
+  // prepared differently); keep the stronger, the earlier probe on a tie: order-independent.
+  if (it == found.end()) found.emplace(key, std::move(rc));
+  else if (rc.evidence.score > it->second.evidence.score) it->second = std::move(rc);
+}
+
+}  // namespace
+
+Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& store, const ReprocessOptions& o) {
+  if (o.journal.empty()) return invalid_argument("reprocessing needs a journal path for its progress");
+  if (o.first_subject && o.last_subject && o.first_subject > o.last_subject)
+    return invalid_argument(fmt::format("--subjects {}-{}: the first id is after the last", o.first_subject, o.last_subject));
+  const std::size_t batch_size = std::max<std::size_t>(1, o.batch);
+  ReprocessResult result;
+  result.thresholds = gallery.thresholds();
+  const Thresholds& t = result.thresholds;
+
+  // How many subjects the selection holds (for progress and ETA).
+  Status counted = store.for_each_subject([&](const engine::StoredSubject& s) {
+    if (o.last_subject && s.record.id.value > o.last_subject) return false;
+    if (selected(s.record, o)) ++result.selected;
+    return true;
+  }, SubjectId{o.first_subject});
+  if (!counted) return counted;
+
+  // Replay the journal: every intact line is a completed batch.
+  const std::string header = header_for(store, t, o);
+  std::map<std::pair<std::uint64_t, std::uint64_t>, ReviewCase> found;
+  std::uint64_t resume_after = o.first_subject ? o.first_subject - 1 : 0;
+  std::error_code ec;
+  std::uint64_t keep_bytes = 0;
+  bool have_header = false;
+  if (fs::exists(o.journal, ec)) {
+    std::ifstream in(o.journal, std::ios::binary);
+    std::string line;
+    std::uint64_t offset = 0;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // no newline: torn
+      auto payload = checked_payload(line);
+      if (!payload) break;
+      if (!have_header) {
+        if (*payload != header)
+          return failed_precondition(fmt::format(
+              "journal {} belongs to another reprocessing job (other gallery, thresholds or selection: {}); "
+              "remove it (or pass --restart) to start over",
+              o.journal.string(), *payload));
+        have_header = true;
+      } else {
+        std::stringstream ss(*payload);
+        std::string tag;
+        std::uint64_t last = 0, probed = 0, unusable = 0;
+        ss >> tag >> last >> probed >> unusable;
+        if (tag != "B" || !ss) return corruption(fmt::format("journal {}: unreadable batch line", o.journal.string()));
+        for (std::string tok; ss >> tok;) {
+          if (tok.rfind("U:", 0) == 0) {
+            result.unusable_reasons.push_back(fmt::format("subject {}", tok.substr(2)));
+            continue;
+          }
+          SubjectId probe;
+          Candidate c;
+          if (!decode_finding(tok, probe, c))
+            return corruption(fmt::format("journal {}: unreadable finding '{}'", o.journal.string(), tok));
+          merge(found, probe, c, t);
+        }
+        resume_after = last;
+        result.resumed += probed;
+        result.unusable += unusable;
+      }
+      offset += line.size() + 1;
+      keep_bytes = offset;
+    }
+  }
+  result.probed = result.resumed;
+
+  Journal journal;
+  journal.path = o.journal;
+  journal.fd = ::open(o.journal.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (journal.fd < 0)
+    return io_error(fmt::format("cannot open the reprocessing journal {}: {}", o.journal.string(), std::strerror(errno)));
+  // Drop a torn tail so that new lines follow the last intact one.
+  if (::ftruncate(journal.fd, static_cast<off_t>(keep_bytes)) != 0 || ::lseek(journal.fd, 0, SEEK_END) < 0)
+    return io_error(fmt::format("cannot truncate the journal {}: {}", o.journal.string(), std::strerror(errno)));
+  if (!have_header)
+    if (Status s = journal.append(header); !s) return s;
+
+  if (o.progress) o.progress(result.probed, result.selected, found.size());
+  std::uint64_t batches = 0;
+  for (;;) {
+    if (o.stop_after_batches && batches >= o.stop_after_batches) return result;  // "interrupted"
+    std::vector<engine::StoredSubject> subjects;
+    std::uint64_t last_scanned = resume_after;
+    bool more = false;
+    Status s = store.for_each_subject([&](const engine::StoredSubject& sub) {
+      if (o.last_subject && sub.record.id.value > o.last_subject) return false;
+      if (subjects.size() == batch_size) {
+        more = true;
+        return false;
+      }
+      last_scanned = sub.record.id.value;
+      if (selected(sub.record, o)) subjects.push_back(sub);
+      return true;
+    }, SubjectId{resume_after + 1});
+    if (!s) return s;
+    if (last_scanned == resume_after) break;  // nothing left
+
+    std::vector<std::vector<Candidate>> hits(subjects.size());
+    std::vector<std::string> rejected(subjects.size());
+    tbb::parallel_for(std::size_t{0}, subjects.size(), [&](std::size_t i) {
+      const engine::StoredSubject& sub = subjects[i];
+      Enrollment probe;
+      probe.id = EnrollmentId{fmt::format("reprocess-subject-{}", sub.record.id.value)};
+      probe.site = sub.record.site.empty() ? std::string("unknown") : sub.record.site;
+      auto nik = Nik::parse(sub.record.nik);
+      probe.nik = nik ? *nik : *Nik::parse(kPlaceholderNik);
+      probe.fingers = sub.fingers;
+      probe.face = sub.face;
+      auto v = gallery.identify(probe);
+      if (!v) {
+        rejected[i] = v.error().message();
+        return;
+      }
+      for (Candidate& c : v->candidates)
+        if (c.subject != sub.record.id) hits[i].push_back(std::move(c));
+    });
+
+    std::string line = fmt::format("B {} {}", last_scanned, subjects.size());
+    std::uint64_t unusable = 0;
+    std::string tail;
+    for (std::size_t i = 0; i < subjects.size(); ++i) {
+      if (!rejected[i].empty()) {
+        ++unusable;
+        tail += fmt::format(" U:{}", subjects[i].record.id.value);
+        result.unusable_reasons.push_back(fmt::format("subject {}: {}", subjects[i].record.id.value, rejected[i]));
+      }
+      for (const Candidate& c : hits[i]) tail += " " + encode_finding(subjects[i].record.id, c);
+    }
+    line += fmt::format(" {}{}", unusable, tail);
+    if (Status js = journal.append(line); !js) return js;
+    for (std::size_t i = 0; i < subjects.size(); ++i)
+      for (const Candidate& c : hits[i]) merge(found, subjects[i].record.id, c, t);
+    result.unusable += unusable;
+    result.probed += subjects.size();
+    resume_after = last_scanned;
+    ++batches;
+    if (o.progress) o.progress(result.probed, result.selected, found.size());
+    if (!more) break;
+  }
+  const std::int64_t at = now_ms();
+  for (auto& [key, c] : found) {
+    c.found_at_ms = at;
+    result.findings.push_back(std::move(c));
+  }
+  result.complete = true;
+  return result;
+}
+
+std::string findings_csv(const std::vector<ReviewCase>& findings) {
+  std::string out = "case,subject_a,subject_b,kind,score,probe,face_score";
+  for (int f = 1; f <= 10; ++f) out += fmt::format(",finger_{}", f);
+  out += "\n";
+  for (const ReviewCase& c : findings) {
+    out += fmt::format("{},{},{},{},{:.4f},{},{}", c.id(), c.a.value, c.b.value, to_string(c.kind), c.evidence.score,
+                       c.probe.value, std::isnan(c.evidence.face_score) ? "" : fmt::format("{:.4f}", c.evidence.face_score));
+    for (float f : c.evidence.finger_scores) out += std::isnan(f) ? std::string(",") : fmt::format(",{:.4f}", f);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string result_json(const ReprocessResult& r) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const ReviewCase& c : r.findings) {
+    auto j = nlohmann::json::parse(encode_case(c));
+    j["case"] = c.id();
+    findings.push_back(std::move(j));
+  }
+  nlohmann::json j{{"selected", r.selected},
+                   {"probed", r.probed},
+                   {"resumed", r.resumed},
+                   {"unusable", r.unusable},
+                   {"unusable_subjects", r.unusable_reasons},
+                   {"complete", r.complete},
+                   {"duplicate_threshold", r.thresholds.duplicate},
+                   {"review_threshold", r.thresholds.review},
+                   {"target_fpir", r.thresholds.target_fpir},
+                   {"review_fpir", r.thresholds.review_fpir},
+                   {"gallery_size", r.thresholds.gallery_size},
+                   {"findings", findings}};
+  return j.dump(2);
+}
+
+}  // namespace tunggal::admin

@@ -1,0 +1,57 @@
+#pragma once
+// All-against-all re-deduplication of an existing gallery with the current matcher and
+// thresholds (`tunggal reprocess`): every selected active subject is rebuilt as a probe from its
+// stored biometrics and searched 1:N (Engine::identify) against the whole gallery; candidates
+// other than itself at or above the review threshold become findings, each pair once (A < B).
+//
+// Resumable: subjects are taken in id order, in batches searched in parallel; after each batch
+// one line (its last subject id, counts, and findings) is appended to a journal and fsynced. A
+// line has a checksum, so a torn last line from a kill is dropped on resume. A rerun replays the
+// journal and continues after the last completed batch; since each subject's search depends only
+// on the (read-only) gallery, the final findings equal an uninterrupted run's.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "admin/review_cases.h"
+#include "core/status.h"
+#include "engine/engine.h"
+#include "engine/store.h"
+
+namespace tunggal::admin {
+
+struct ReprocessOptions {
+  std::uint64_t first_subject = 0;  // probes only subjects in [first, last]; 0 = unbounded
+  std::uint64_t last_subject = 0;
+  std::string site;                 // probes only subjects enrolled at this site; empty = all
+  std::filesystem::path journal;    // required: progress lives here; resumed when it exists
+  std::size_t batch = 512;          // subjects per journal line
+  // Called after each batch: subjects probed so far (including resumed ones), total to probe.
+  std::function<void(std::uint64_t done, std::uint64_t total, std::uint64_t findings)> progress;
+  // Test hook: stop (as if interrupted) after this many batches in this run; 0 = never.
+  std::uint64_t stop_after_batches = 0;
+};
+
+struct ReprocessResult {
+  std::uint64_t selected = 0;  // subjects to probe
+  std::uint64_t probed = 0;    // searched (this run and resumed)
+  std::uint64_t resumed = 0;   // of which done by an earlier, interrupted run
+  std::uint64_t unusable = 0;  // stored biometrics the engine rejects as a probe (listed below)
+  std::vector<std::string> unusable_reasons;
+  bool complete = false;       // false only when stopped by stop_after_batches
+  Thresholds thresholds;
+  std::vector<ReviewCase> findings;  // one per pair, sorted by (a, b)
+};
+
+// `gallery` and `store` must be the same data (the engine opened read-only on a checkpoint, and
+// its store opened read-only). Journal errors and a journal written for another gallery or other
+// options are reported, never silently overwritten.
+Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& store, const ReprocessOptions& options);
+
+// Report writers: CSV (one row per finding, per-finger columns) or JSON (an object with a summary
+// and a "findings" array).
+std::string findings_csv(const std::vector<ReviewCase>& findings);
+std::string result_json(const ReprocessResult& result);
+
+}  // namespace tunggal::admin

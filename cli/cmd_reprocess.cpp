@@ -1,0 +1,229 @@
+// `tunggal reprocess`: re-deduplicates the enrolled gallery against itself with the current
+// matcher and thresholds (admin/reprocess.h), resumably, and turns what it finds into review
+// cases for adjudicators plus a CSV/JSON report. Past verdicts are never changed.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <fmt/format.h>
+
+#include "admin/reprocess.h"
+#include "admin/review_cases.h"
+#include "cli/command_registry.h"
+#include "engine/engine.h"
+#include "engine/store.h"
+
+namespace tunggal::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status parse_range(const std::string& text, std::uint64_t& first, std::uint64_t& last) {
+  if (text.empty()) return Status::ok();
+  const auto dash = text.find('-');
+  auto bad = invalid_argument(fmt::format("--subjects '{}': expected FIRST-LAST subject ids, e.g. 1-50000", text));
+  if (dash == std::string::npos) return bad;
+  try {
+    std::size_t used = 0;
+    first = std::stoull(text.substr(0, dash), &used);
+    if (used != dash) return bad;
+    last = std::stoull(text.substr(dash + 1), &used);
+    if (used != text.size() - dash - 1) return bad;
+  } catch (const std::exception&) {
+    return bad;
+  }
+  if (first == 0 || first > last) return bad;
+  return Status::ok();
+}
+
+// A consistent copy of a data directory (store checkpoint + index snapshots) in `to`.
+Status make_checkpoint(const fs::path& from, const fs::path& to) {
+  engine::StoreOptions so;
+  so.path = from / "store";
+  so.create_if_missing = false;
+  auto store = engine::Store::open(so);
+  if (!store) {
+    if (store.error().code() == ErrorCode::kLocked)
+      return {ErrorCode::kLocked,
+              fmt::format("{} is in use by a running engine, which must make the checkpoint: run `tunggal admin "
+                          "backup DIR` against it, then `tunggal reprocess --data-dir DIR`",
+                          from.string())};
+    return store.error();
+  }
+  std::error_code ec;
+  if (fs::exists(to / "store", ec))
+    return {ErrorCode::kAlreadyExists, fmt::format("checkpoint {} already exists; choose a new directory", to.string())};
+  fs::create_directories(to, ec);
+  if (Status s = (*store)->checkpoint(to / "store"); !s) return s;
+  // Index snapshots are replaced by rename, so a copy is always a whole snapshot; one newer than
+  // the checkpoint is distrusted by Engine::open, which then rebuilds.
+  if (fs::exists(from / "index", ec)) fs::copy(from / "index", to / "index", fs::copy_options::recursive, ec);
+  return Status::ok();
+}
+
+RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against itself; findings become review cases",
+                     [](CLI::App& cmd) {
+  struct Args {
+    std::string data_dir, checkpoint, subjects, site, report, journal;
+    bool json = false, restart = false, no_record = false;
+    std::size_t batch = 512;
+  };
+  auto a = std::make_shared<Args>();
+  cmd.add_option("--data-dir", a->data_dir, "engine data directory whose gallery is reprocessed")->required();
+  cmd.add_option("--from-checkpoint", a->checkpoint,
+                 "first copy --data-dir into this new directory (store checkpoint + index snapshots) and work on the copy");
+  cmd.add_option("--subjects", a->subjects, "probe only subject ids FIRST-LAST (the gallery searched is always whole)");
+  cmd.add_option("--site", a->site, "probe only subjects enrolled at this recording site");
+  cmd.add_option("--report", a->report, "write the findings here: .csv (one row per pair) or .json");
+  cmd.add_option("--journal", a->journal,
+                 "progress journal (default: REPORT.journal, or DATA_DIR/reprocess.journal); a rerun resumes from it");
+  cmd.add_option("--batch", a->batch, "subjects per journal line")->capture_default_str();
+  cmd.add_flag("--restart", a->restart, "discard an existing journal and start from the first subject");
+  cmd.add_flag("--no-record", a->no_record, "only report; do not store the findings as review cases");
+  cmd.add_flag("--json", a->json, "print a JSON summary with every finding on stdout");
+  cmd.footer(R"(
+Every selected active subject is searched 1:N against the whole gallery with the current matcher and
+thresholds; another subject scoring at or above the review threshold is a finding, each pair once.
+Findings are stored as review cases (`tunggal admin review list`), never as changes to past verdicts.
+
+Interrupt it at any time (Ctrl-C, kill -9): running the same command again continues after the last
+completed batch and ends with the same findings as an uninterrupted run.
+
+Exit codes: 0 done; 1 failed; 2 bad options; 3 data directory missing or in use (findings still in
+the report when it got that far).
+
+Examples:
+  tunggal reprocess --data-dir /srv/tunggal --report findings.csv
+  tunggal reprocess --data-dir /srv/tunggal --from-checkpoint /srv/cp-2026-11-25 --report f.json
+  tunggal reprocess --data-dir /srv/tunggal --site 3273-KEC-SUKAJADI-01 --report sukajadi.csv
+  tunggal reprocess --data-dir /srv/tunggal --subjects 1-500000 --json > part1.json)");
+  return [a]() {
+    admin::ReprocessOptions o;
+    if (Status s = parse_range(a->subjects, o.first_subject, o.last_subject); !s) throw StatusError(s);
+    o.site = a->site;
+    o.batch = a->batch;
+    const fs::path data_dir = a->data_dir;
+    if (!fs::exists(data_dir / "store")) {
+      std::cerr << fmt::format("tunggal: {} holds no gallery (no store/ inside); check --data-dir\n", data_dir.string());
+      return kExitUnavailable;
+    }
+    fs::path source = data_dir;
+    if (!a->checkpoint.empty()) {
+      if (Status s = make_checkpoint(data_dir, a->checkpoint); !s) {
+        std::cerr << "tunggal: " << s.to_string() << "\n";
+        return s.code() == ErrorCode::kLocked ? kExitUnavailable : kExitFailure;
+      }
+      source = a->checkpoint;
+    }
+    o.journal = !a->journal.empty() ? fs::path(a->journal)
+                : !a->report.empty() ? fs::path(a->report + ".journal")
+                                     : data_dir / "reprocess.journal";
+    if (a->restart) fs::remove(o.journal);
+
+    // The store first: it knows the gallery's fixed config (shards, face dimension) the engine must be opened with.
+    engine::StoreOptions so;
+    so.path = source / "store";
+    so.create_if_missing = false;
+    so.read_only = true;
+    auto store = engine::Store::open(so);
+    if (!store) throw StatusError(store.error());
+    EngineOptions eo;
+    eo.data_dir = source;
+    eo.create_if_missing = false;
+    eo.read_only = true;
+    eo.shards = (*store)->gallery_config().shard_count;
+    eo.face_dimension = (*store)->gallery_config().face_dimension;
+    auto engine = Engine::open(eo);
+    if (!engine) throw StatusError(engine.error());
+
+    const auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t start_done = 0;
+    bool first = true;
+    const bool bar = !a->json;
+    o.progress = [&](std::uint64_t done, std::uint64_t total, std::uint64_t findings) {
+      if (first) {
+        start_done = done;
+        first = false;
+      }
+      if (!bar) return;
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double rate = s > 0 ? static_cast<double>(done - start_done) / s : 0;
+      const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+      const int pct = total ? static_cast<int>(100 * done / total) : 100;
+      std::string b(static_cast<std::size_t>(pct * 30 / 100), '#');
+      b.append(30 - b.size(), '.');
+      std::fprintf(stderr, "\rreprocess [%s] %3d%%  %llu/%llu  %.0f/s  ETA %02d:%02d:%02d  findings %llu ", b.c_str(), pct,
+                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate,
+                   static_cast<int>(eta / 3600), static_cast<int>(eta / 60) % 60, static_cast<int>(eta) % 60,
+                   static_cast<unsigned long long>(findings));
+      std::fflush(stderr);
+    };
+    auto r = admin::reprocess(**engine, **store, o);
+    if (bar) std::fputc('\n', stderr);
+    if (!r) throw StatusError(r.error());
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    store->reset();
+    engine->reset();
+
+    if (!a->report.empty()) {
+      const bool as_json = a->report.size() >= 5 && a->report.substr(a->report.size() - 5) == ".json";
+      const std::string tmp = a->report + ".tmp";
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << (as_json ? admin::result_json(*r) + "\n" : admin::findings_csv(r->findings));
+        if (!out) throw StatusError(io_error("cannot write the report " + tmp));
+      }
+      fs::rename(tmp, a->report);
+    }
+
+    int code = kExitOk;
+    std::uint64_t recorded = 0;
+    std::string record_note;
+    if (!a->no_record && !r->findings.empty()) {
+      engine::StoreOptions live;
+      live.path = data_dir / "store";
+      live.create_if_missing = false;
+      auto ls = engine::Store::open(live);
+      if (!ls) {
+        record_note = fmt::format("findings NOT stored as review cases: {}", ls.error().message());
+        code = ls.error().code() == ErrorCode::kLocked ? kExitUnavailable : kExitFailure;
+      } else {
+        auto added = admin::add_cases(**ls, r->findings);
+        if (!added) throw StatusError(added.error());
+        recorded = *added;
+      }
+    }
+    if (code == kExitOk) fs::remove(o.journal);  // the job is done; a rerun starts afresh
+
+    const double rate = secs > 0 ? static_cast<double>(r->probed - r->resumed) / secs : 0;
+    if (a->json) {
+      auto j = nlohmann::json::parse(admin::result_json(*r));
+      j["seconds"] = secs;
+      j["identities_per_second"] = rate;
+      j["review_cases_added"] = recorded;
+      if (!record_note.empty()) j["note"] = record_note;
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << fmt::format("reprocessed {} subjects ({} resumed from an earlier run, {} unusable) in {:.1f} s: "
+                               "{:.0f} identities/s\n",
+                               r->probed, r->resumed, r->unusable, secs, rate);
+      std::cout << fmt::format("thresholds: duplicate {:.2f}, review {:.2f} (gallery {})\n", r->thresholds.duplicate,
+                               r->thresholds.review, r->thresholds.gallery_size);
+      std::cout << fmt::format("{} pairs found ({} new review cases)\n", r->findings.size(), recorded);
+      for (std::size_t i = 0; i < std::min<std::size_t>(r->findings.size(), 20); ++i) {
+        const auto& c = r->findings[i];
+        std::cout << fmt::format("  {}  {}  score {:.2f}\n", c.id(), to_string(c.kind), c.evidence.score);
+      }
+      if (r->findings.size() > 20) std::cout << "  … (all of them in --report)\n";
+      if (!a->report.empty()) std::cout << "report: " << a->report << "\n";
+      if (!record_note.empty()) std::cout << record_note << "\n";
+    }
+    return code;
+  };
+}}};
+
+}  // namespace
+}  // namespace tunggal::cli

@@ -1,0 +1,314 @@
+// Batch reprocessing (issue 7): planted duplicates inside an imported gallery are found once per
+// pair, the findings become review cases without touching verdicts, and a run killed with
+// SIGKILL at a random moment and started again ends with the same findings as an uninterrupted run.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/reprocess.h"
+#include "admin/review_cases.h"
+#include "engine/store.h"
+#include "tests/engine_fixture.h"
+
+namespace tunggal {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kIdentities = 60;
+// Identities enrolled a second time under another NIK (the import path does no 1:N search, so
+// they slipped in): their second capture is imported as subject kIdentities + 1 + k.
+constexpr std::uint64_t kPlanted[] = {3, 41, 58};
+
+// A gallery of kIdentities identities plus the planted second enrollments.
+fs::path make_gallery(const std::string& tag) {
+  const fs::path dir = testing::make_temp_dir(tag);
+  auto engine = Engine::open(testing::test_engine_options(dir / "data"), testing::test_fusion_model());
+  if (!engine) ADD_FAILURE() << engine.error().to_string();
+  datasets::Population pop(datasets::PopulationConfig{.seed = 4242});
+  std::vector<Enrollment> all;
+  for (std::uint64_t i = 0; i < kIdentities; ++i) all.push_back(pop.capture(i, 0));
+  for (std::uint64_t i : kPlanted) all.push_back(testing::capture_as(pop, i, 1, "again-" + std::to_string(i)));
+  auto r = (*engine)->import(all);
+  EXPECT_TRUE(r && r->skipped.empty());
+  EXPECT_TRUE((*engine)->finish_import());
+  return dir;
+}
+
+struct Opened {
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<engine::Store> store;
+};
+
+Opened open_read_only(const fs::path& data) {
+  EngineOptions eo = testing::test_engine_options(data);
+  eo.read_only = true;
+  eo.create_if_missing = false;
+  auto e = Engine::open(eo);
+  EXPECT_TRUE(e) << e.error().to_string();
+  engine::StoreOptions so;
+  so.path = data / "store";
+  so.read_only = true;
+  auto s = engine::Store::open(so);
+  EXPECT_TRUE(s) << s.error().to_string();
+  return {std::move(*e), std::move(*s)};
+}
+
+std::set<std::pair<std::uint64_t, std::uint64_t>> pairs_of(const std::vector<admin::ReviewCase>& f) {
+  std::set<std::pair<std::uint64_t, std::uint64_t>> out;
+  for (const auto& c : f) out.insert({c.a.value, c.b.value});
+  return out;
+}
+
+// One gallery and one uninterrupted run for the whole suite (the runs are what costs time).
+class Reprocess : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(make_gallery("reprocess"));
+    Opened o = open_read_only(*dir_ / "data");
+    admin::ReprocessOptions opt;
+    opt.journal = *dir_ / "whole.journal";
+    opt.batch = 16;
+    auto r = admin::reprocess(*o.engine, *o.store, opt);
+    if (!r) ADD_FAILURE() << r.error().to_string();
+    else whole_ = new admin::ReprocessResult(std::move(*r));
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(*dir_, ec);
+    delete dir_;
+    delete whole_;
+  }
+  void SetUp() override { ASSERT_TRUE(whole_) << "the uninterrupted run failed"; }
+  static inline fs::path* dir_ = nullptr;
+  static inline admin::ReprocessResult* whole_ = nullptr;
+};
+
+TEST_F(Reprocess, FindsEveryPlantedDuplicateOncePerPair) {
+  const admin::ReprocessResult* r = whole_;
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(r->selected, kIdentities + std::size(kPlanted));
+  EXPECT_EQ(r->probed, r->selected);
+  const auto pairs = pairs_of(r->findings);
+  EXPECT_EQ(pairs.size(), r->findings.size()) << "a pair reported twice";
+  for (std::size_t k = 0; k < std::size(kPlanted); ++k) {
+    const std::pair<std::uint64_t, std::uint64_t> p{kPlanted[k] + 1, kIdentities + 1 + k};
+    EXPECT_TRUE(pairs.count(p)) << "planted duplicate " << p.first << "-" << p.second << " not found";
+  }
+  for (const auto& c : r->findings) {
+    EXPECT_LT(c.a, c.b);
+    EXPECT_GE(c.evidence.score, r->thresholds.review);
+  }
+}
+
+TEST_F(Reprocess, SubjectRangeAndSiteSelectProbesNotTheGallery) {
+  const fs::path dir = *dir_;
+  Opened o = open_read_only(dir / "data");
+  admin::ReprocessOptions opt;
+  opt.journal = dir / "range";
+  opt.first_subject = kIdentities + 1;  // only the planted second enrollments probe
+  opt.last_subject = kIdentities + std::size(kPlanted);
+  auto r = admin::reprocess(*o.engine, *o.store, opt);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->probed, std::size(kPlanted));
+  EXPECT_TRUE(pairs_of(r->findings).count({kPlanted[0] + 1, kIdentities + 1}));
+
+  admin::ReprocessOptions none;
+  none.journal = dir / "site";
+  none.site = "no-such-site";
+  auto n = admin::reprocess(*o.engine, *o.store, none);
+  ASSERT_TRUE(n) << n.error().to_string();
+  EXPECT_EQ(n->probed, 0u);
+  EXPECT_TRUE(n->findings.empty());
+}
+
+TEST_F(Reprocess, StoppedRunResumesToTheSameFindings) {
+  const fs::path dir = *dir_;
+  Opened o = open_read_only(dir / "data");
+  const admin::ReprocessResult* whole = whole_;
+  admin::ReprocessOptions part;
+  part.batch = 8;
+  part.journal = dir / "part";
+  part.stop_after_batches = 5;
+  auto first = admin::reprocess(*o.engine, *o.store, part);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->complete);
+  // A torn line, as a kill in the middle of a write leaves it, is dropped on resume.
+  { std::ofstream(part.journal, std::ios::app) << "B 99999 3 0 F:1:2:3"; }
+  part.stop_after_batches = 0;
+  part.batch = 5;  // batch size may change between runs
+  auto rest = admin::reprocess(*o.engine, *o.store, part);
+  ASSERT_TRUE(rest) << rest.error().to_string();
+  EXPECT_EQ(rest->resumed, 5u * 8u);
+  EXPECT_EQ(rest->probed, whole->probed);
+  ASSERT_EQ(rest->findings.size(), whole->findings.size());
+  for (std::size_t i = 0; i < whole->findings.size(); ++i) {
+    EXPECT_EQ(rest->findings[i].a, whole->findings[i].a);
+    EXPECT_EQ(rest->findings[i].b, whole->findings[i].b);
+    EXPECT_EQ(rest->findings[i].evidence.score, whole->findings[i].evidence.score);
+    EXPECT_EQ(rest->findings[i].kind, whole->findings[i].kind);
+  }
+}
+
+TEST_F(Reprocess, JournalOfAnotherJobIsRefused) {
+  const fs::path dir = *dir_;
+  Opened o = open_read_only(dir / "data");
+  admin::ReprocessOptions a;
+  a.journal = dir / "other";
+  a.stop_after_batches = 1;
+  a.batch = 4;
+  ASSERT_TRUE(admin::reprocess(*o.engine, *o.store, a));
+  admin::ReprocessOptions b = a;
+  b.site = "another-site";
+  auto r = admin::reprocess(*o.engine, *o.store, b);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(r.error().message().find("another reprocessing job"), std::string::npos);
+}
+
+std::string tunggal_bin() { return std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal"; }
+
+int run_cli(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    const std::string bin = tunggal_bin();
+    argv.push_back(const_cast<char*>(bin.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stderr);
+    freopen("/dev/null", "w", stdout);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+nlohmann::json findings_in(const fs::path& report) {
+  std::ifstream in(report);
+  auto j = nlohmann::json::parse(in);
+  for (auto& f : j["findings"]) f.erase("found_at_ms");
+  return j;
+}
+
+std::size_t lines_in(const fs::path& p) {
+  std::ifstream in(p);
+  std::size_t n = 0;
+  for (std::string l; std::getline(in, l);) ++n;
+  return n;
+}
+
+TEST_F(Reprocess, KillNineThenRerunEqualsUninterruptedRunAndRecordsCases) {
+  // A copy: this run stores review cases.
+  const fs::path dir = testing::make_temp_dir("reprocess-kill");
+  fs::copy(*dir_ / "data", dir / "data", fs::copy_options::recursive);
+  const std::string data = (dir / "data").string();
+  auto whole = nlohmann::json::parse(admin::result_json(*whole_));
+  for (auto& f : whole["findings"]) f.erase("found_at_ms");
+  ASSERT_GE(whole["findings"].size(), std::size(kPlanted));
+
+  // Batches of one subject, each fsynced: the kill lands mid-job.
+  const fs::path report = dir / "killed.json";
+  const fs::path journal = dir / "killed.json.journal";
+  std::mt19937 rng(std::random_device{}());
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stderr);
+    freopen("/dev/null", "w", stdout);
+    execl(tunggal_bin().c_str(), tunggal_bin().c_str(), "reprocess", "--data-dir", data.c_str(), "--report",
+          report.c_str(), "--batch", "1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lines_in(journal) < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(rng)));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "reprocess finished before it could be killed (status " << status << ")";
+  ASSERT_TRUE(fs::exists(journal));
+  EXPECT_FALSE(fs::exists(report));
+
+  ASSERT_EQ(run_cli({"reprocess", "--data-dir", data, "--report", report.string(), "--batch", "7"}), 0);
+  auto resumed = findings_in(report);
+  EXPECT_GT(resumed["resumed"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(resumed["probed"], whole["probed"]);
+  EXPECT_EQ(resumed["findings"], whole["findings"]);
+  EXPECT_FALSE(fs::exists(journal)) << "a finished job leaves no journal behind";
+
+  // The findings are review cases now (add_cases keeps existing ones: see ReviewCases); past
+  // verdicts are untouched.
+  engine::StoreOptions so;
+  so.path = dir / "data" / "store";
+  so.read_only = true;
+  {
+    auto store = engine::Store::open(so);
+    ASSERT_TRUE(store);
+    auto cases = admin::list_cases(**store);
+    ASSERT_TRUE(cases);
+    EXPECT_EQ(cases->size(), whole["findings"].size());
+    std::uint64_t verdicts = 0;
+    ASSERT_TRUE((*store)->for_each_verdict([&](const Verdict&) { return ++verdicts, true; }));
+    EXPECT_EQ(verdicts, 0u);
+  }
+}
+
+TEST(ReviewCases, AdjudicationIsRecordedOnceAndAudited) {
+  const fs::path dir = testing::make_temp_dir("cases");
+  engine::StoreOptions so;
+  so.path = dir / "store";
+  so.gallery = engine::GalleryConfig{};
+  auto store = engine::Store::open(so);
+  ASSERT_TRUE(store);
+  admin::ReviewCase c;
+  c.a = SubjectId{4};
+  c.b = SubjectId{9};
+  c.probe = c.b;
+  c.evidence.subject = c.a;
+  c.evidence.score = 7.5f;
+  c.evidence.finger_scores[1] = 0.8f;
+  c.kind = VerdictKind::kDuplicate;
+  ASSERT_EQ(*admin::add_cases(**store, {c}), 1u);
+  ASSERT_EQ(*admin::add_cases(**store, {c}), 0u);
+  auto back = admin::load_case(**store, c.a, c.b);
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->evidence.score, 7.5f);
+  EXPECT_EQ((*back)->evidence.subject, c.a);
+  EXPECT_EQ((*back)->evidence.finger_scores[1], 0.8f);
+  EXPECT_TRUE(std::isnan((*back)->evidence.finger_scores[0]));
+
+  EXPECT_EQ(admin::adjudicate_case(**store, c.a, c.b, Decision::kDistinct, "", "twins", 1).code(),
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(admin::adjudicate_case(**store, c.a, c.b, Decision::kDistinct, "budi", "twins, checked KK", 1000));
+  EXPECT_EQ(admin::adjudicate_case(**store, c.a, c.b, Decision::kConfirmedDuplicate, "budi", "x", 2).code(),
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(admin::adjudicate_case(**store, SubjectId{1}, SubjectId{2}, Decision::kDistinct, "budi", "x", 2).code(),
+            ErrorCode::kNotFound);
+  std::vector<engine::AuditEntry> audit;
+  ASSERT_TRUE((*store)->for_each_audit([&](const engine::AuditEntry& e) { return audit.push_back(e), true; }));
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].target, "RC-4-9");
+  EXPECT_EQ(audit[0].actor, "budi");
+
+  EXPECT_TRUE(admin::parse_case_id("RC-4-9"));
+  EXPECT_FALSE(admin::parse_case_id("RC-9-4"));
+  EXPECT_FALSE(admin::parse_case_id("4"));
+  EXPECT_FALSE(admin::parse_case_id("RC-x-9"));
+}
+
+}  // namespace
+}  // namespace tunggal
