@@ -1,0 +1,86 @@
+// `tunggal admin audit [--since T]`: the append-only log of who changed what, and why.
+#include <ctime>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/admin_cli.h"
+#include "cli/command_registry.h"
+
+namespace tunggal::cli {
+namespace {
+
+// "2026-11-25", "2026-11-25T08:00", "2026-11-25 08:00:00" (UTC), "24h"/"7d"/"30m" ago, or epoch ms.
+Expected<std::int64_t> parse_since(const std::string& t, std::int64_t now) {
+  auto bad = invalid_argument(fmt::format(
+      "--since '{}': use a UTC date/time (2026-11-25, 2026-11-25T08:00), an age (30m, 24h, 7d) or epoch ms", t));
+  if (t.empty()) return bad;
+  const char unit = t.back();
+  const std::string digits = t.substr(0, t.size() - 1);
+  if ((unit == 'm' || unit == 'h' || unit == 'd') && !digits.empty() &&
+      digits.find_first_not_of("0123456789") == std::string::npos) {
+    const std::int64_t n = std::stoll(digits);
+    return now - n * (unit == 'm' ? 60000LL : unit == 'h' ? 3600000LL : 86400000LL);
+  }
+  if (t.find_first_not_of("0123456789") == std::string::npos && t.size() >= 10) return std::stoll(t);
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const int n = std::sscanf(t.c_str(), "%d-%d-%d%*[T ]%d:%d:%d", &y, &mo, &d, &h, &mi, &s);
+  if (n != 3 && n < 5) return bad;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) return bad;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+RegisterCommand reg{{"admin audit", "the append-only audit log: adjudications, deletions, with who and why",
+                     [](CLI::App& cmd) {
+  auto a = std::make_shared<AdminArgs>();
+  auto since = std::make_shared<std::string>();
+  auto after = std::make_shared<std::uint64_t>(0);
+  add_admin_options(cmd, *a);
+  cmd.add_option("--since", *since, "only entries at or after: 2026-11-25, 2026-11-25T08:00 (UTC), 24h, 7d, or epoch ms");
+  cmd.add_option("--after-seq", *after, "only entries after this sequence number (to follow the log)");
+  cmd.footer(R"(
+One line per entry: sequence number, time (UTC), admin, action, target, and the state before and
+after, with the reason. Entries are never changed or removed.
+
+Examples:
+  tunggal admin audit --data-dir /srv/tunggal --since 24h
+  tunggal admin audit --data-dir /srv/tunggal --since 2026-11-01 --json)");
+  return [a, since, after]() {
+    std::int64_t from = 0;
+    if (!since->empty()) {
+      auto t = parse_since(*since, now_ms());
+      if (!t) return admin_failure("audit", t.error());
+      from = *t;
+    }
+    auto store = open_admin_store(a->data_dir, false);
+    if (!store) return admin_failure("audit", store.error());
+    nlohmann::json arr = nlohmann::json::array();
+    std::uint64_t shown = 0;
+    Status s = (*store)->for_each_audit([&](const engine::AuditEntry& e) {
+      if (e.at_ms < from) return true;
+      ++shown;
+      if (a->json)
+        arr.push_back({{"seq", e.seq}, {"at_ms", e.at_ms}, {"actor", e.actor}, {"action", e.action}, {"target", e.target},
+                       {"reason", e.reason}, {"before", e.before}, {"after", e.after}});
+      else
+        std::cout << fmt::format("#{:<6} {}  {:<16} {:<16} {}\n        {} -> {}\n        reason: {}\n", e.seq,
+                                 format_utc(e.at_ms), e.actor, e.action, e.target, e.before, e.after, e.reason);
+      return true;
+    }, *after);
+    if (!s) return admin_failure("audit", s);
+    if (a->json) std::cout << arr.dump() << "\n";
+    else if (shown == 0) std::cout << "no audit entries" << (since->empty() ? "" : " since " + *since) << "\n";
+    return kExitOk;
+  };
+}}};
+
+}  // namespace
+}  // namespace tunggal::cli

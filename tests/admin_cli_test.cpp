@@ -1,0 +1,243 @@
+// `tunggal admin …` against a real temporary data directory, run as an admin's script would:
+// exit codes, --json output, and the effect on the store (verdicts, review cases, audit log).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/review_cases.h"
+#include "engine/store.h"
+#include "tests/engine_fixture.h"
+
+namespace tunggal {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  nlohmann::json json() const { return nlohmann::json::parse(out, nullptr, false); }
+};
+
+CliRun run(const std::string& args) {
+  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>/dev/null";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+// 30 imported identities (subjects 1..30); then through the real submit/process path: a second
+// capture of identity 2 (subject 3) and of identity 5 (subject 6) under new ids, and a newcomer.
+// Plus one reprocessing case RC-8-9.
+class AdminCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(testing::make_temp_dir("admin-cli"));
+    const fs::path data = *root_ / "data";
+    {
+      auto engine = Engine::open(testing::test_engine_options(data), testing::test_fusion_model());
+      ASSERT_TRUE(engine) << engine.error().to_string();
+      datasets::Population pop(datasets::PopulationConfig{.seed = 99});
+      std::vector<Enrollment> gallery;
+      for (std::uint64_t i = 0; i < 30; ++i) gallery.push_back(pop.capture(i, 0));
+      ASSERT_TRUE((*engine)->import(gallery));
+      ASSERT_TRUE((*engine)->finish_import());
+      std::vector<Enrollment> batch{testing::capture_as(pop, 2, 1, "dup-1"), testing::capture_as(pop, 500, 0, "new-1"),
+                                    testing::capture_as(pop, 5, 1, "dup-2")};
+      ASSERT_TRUE((*engine)->submit(batch));
+      ASSERT_TRUE((*engine)->process_all());
+    }
+    engine::StoreOptions so;
+    so.path = data / "store";
+    auto store = engine::Store::open(so);
+    ASSERT_TRUE(store);
+    admin::ReviewCase c;
+    c.a = SubjectId{8};
+    c.b = SubjectId{9};
+    c.probe = c.a;
+    c.evidence.subject = c.b;
+    c.evidence.score = 6.0f;
+    c.kind = VerdictKind::kDuplicate;
+    c.found_at_ms = 1;  // oldest of all
+    ASSERT_TRUE(admin::add_cases(**store, {c}));
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(*root_, ec);
+    delete root_;
+  }
+  // A private copy for tests that change the data directory.
+  static fs::path copy(const std::string& name) {
+    const fs::path to = *root_ / name;
+    fs::copy(*root_ / "data", to, fs::copy_options::recursive);
+    return to;
+  }
+  static std::string dd(const fs::path& p) { return " --data-dir '" + p.string() + "'"; }
+  static std::string data() { return dd(*root_ / "data"); }
+  static inline fs::path* root_ = nullptr;
+};
+
+TEST_F(AdminCli, StatusCountsGalleryShardsVerdictsAndCases) {
+  auto r = run("admin status --json" + data());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto j = r.json();
+  EXPECT_EQ(j["gallery_size"], 31);  // the newcomer became a subject
+  std::uint64_t sum = 0;
+  for (auto& s : j["gallery_per_shard"]) sum += s.get<std::uint64_t>();
+  EXPECT_EQ(sum, 31u);
+  EXPECT_EQ(j["gallery_per_shard"].size(), 2u);
+  EXPECT_EQ(j["queue_pending"], 0);
+  EXPECT_EQ(j["verdicts"]["UNIQUE"], 1);
+  EXPECT_EQ(j["verdicts"].value("DUPLICATE", 0) + j["verdicts"].value("REVIEW", 0), 2);
+  EXPECT_EQ(j["awaiting_adjudication"], 2);
+  EXPECT_EQ(j["review_cases_open"], 1);
+  EXPECT_GT(j["thresholds"]["duplicate"].get<double>(), j["thresholds"]["review"].get<double>());
+  auto text = run("admin status" + data());
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("shard 1"), std::string::npos) << text.out;
+  EXPECT_EQ(run("admin status --data-dir /nonexistent/tunggal").exit_code, 3);
+}
+
+TEST_F(AdminCli, ShowSubjectAndEnrollmentWithCandidateScores) {
+  auto s = run("admin show subject 3 --json" + data());
+  ASSERT_EQ(s.exit_code, 0) << s.out;
+  EXPECT_EQ(s.json()["state"], "ACTIVE");
+  EXPECT_GT(s.json()["fingers"].size(), 0u);
+  auto e = run("admin show enrollment dup-1 --json" + data());
+  ASSERT_EQ(e.exit_code, 0) << e.out;
+  const auto v = e.json()["verdict"];
+  EXPECT_EQ(v["candidates"][0]["subject"], 3);
+  EXPECT_GT(v["candidates"][0]["finger_scores"].size(), 0u);
+  EXPECT_EQ(e.json()["state"], "DECIDED");
+  EXPECT_EQ(run("admin show subject 999" + data()).exit_code, 4);
+  EXPECT_EQ(run("admin show enrollment nope" + data()).exit_code, 4);
+  EXPECT_EQ(run("admin show subject abc" + data()).exit_code, 2);
+  auto text = run("admin show enrollment dup-1" + data());
+  EXPECT_NE(text.out.find("candidate"), std::string::npos) << text.out;
+}
+
+TEST_F(AdminCli, ReviewListIsOldestFirstWithBothKindsOfCases) {
+  auto r = run("admin review list --json" + data());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto cases = r.json()["cases"];
+  ASSERT_EQ(cases.size(), 3u) << r.out;
+  EXPECT_EQ(cases[0]["id"], "RC-8-9");  // found_at 1: the oldest
+  for (std::size_t i = 1; i < cases.size(); ++i)
+    EXPECT_LE(cases[i - 1]["since_ms"].get<std::int64_t>(), cases[i]["since_ms"].get<std::int64_t>());
+  auto show = run("admin review show RC-8-9 --json" + data());
+  ASSERT_EQ(show.exit_code, 0);
+  EXPECT_EQ(show.json()["score"], 6.0);
+  EXPECT_EQ(run("admin review show RC-1-2" + data()).exit_code, 4);
+  EXPECT_EQ(run("admin review show dup-2 --json" + data()).exit_code, 0);
+}
+
+TEST_F(AdminCli, AdjudicateIsFinalAuditedAndLeavesTheQueue) {
+  const fs::path d = copy("adjudicate");
+  EXPECT_EQ(run("admin adjudicate dup-1 --decision duplicate --admin budi --reason 'same person, two NIKs'" + dd(d)).exit_code, 0);
+  EXPECT_EQ(run("admin adjudicate dup-1 --decision distinct --admin budi --reason x" + dd(d)).exit_code, 1);
+  EXPECT_EQ(run("admin adjudicate dup-2 --decision duplicate --admin budi" + dd(d)).exit_code, 2) << "--reason is required";
+  EXPECT_EQ(run("admin adjudicate new-1 --decision duplicate --admin budi --reason x" + dd(d)).exit_code, 1)
+      << "a UNIQUE verdict is not adjudicated";
+  EXPECT_EQ(run("admin adjudicate nope --decision duplicate --admin budi --reason x" + dd(d)).exit_code, 4);
+  EXPECT_EQ(run("admin adjudicate RC-8-9 --decision distinct --admin sari --reason 'twins'" + dd(d)).exit_code, 0);
+  auto list = run("admin review list --json" + dd(d)).json();
+  ASSERT_EQ(list["cases"].size(), 1u);
+  EXPECT_EQ(list["cases"][0]["id"], "dup-2");
+  auto v = run("admin show enrollment dup-1 --json" + dd(d)).json()["verdict"];
+  EXPECT_EQ(v["decision"], "CONFIRMED_DUPLICATE");
+  EXPECT_EQ(v["linked_subject"], 3);
+  auto audit = run("admin audit --json" + dd(d)).json();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0]["target"], "dup-1");
+  EXPECT_EQ(audit[0]["actor"], "budi");
+  EXPECT_EQ(audit[1]["target"], "RC-8-9");
+  EXPECT_EQ(audit[1]["reason"], "twins");
+}
+
+TEST_F(AdminCli, DeleteRemovesFromGalleryAndAuditSinceFilters) {
+  const fs::path d = copy("delete");
+  EXPECT_EQ(run("admin delete 4 --admin budi --reason 'death certificate 12/2026'" + dd(d)).exit_code, 0);
+  EXPECT_EQ(run("admin delete 4 --admin budi --reason again" + dd(d)).exit_code, 1);
+  EXPECT_EQ(run("admin delete 777 --admin budi --reason x" + dd(d)).exit_code, 4);
+  EXPECT_EQ(run("admin show subject 4 --json" + dd(d)).json()["state"], "REVOKED");
+  EXPECT_EQ(run("admin status --json" + dd(d)).json()["gallery_size"], 30);
+  EXPECT_EQ(run("admin audit --since 1h --json" + dd(d)).json().size(), 1u);
+  EXPECT_EQ(run("admin audit --since 2999-01-01 --json" + dd(d)).json().size(), 0u);
+  EXPECT_EQ(run("admin audit --since yesterday" + dd(d)).exit_code, 2);
+}
+
+TEST_F(AdminCli, BackupRestoreRoundTrip) {
+  const fs::path b = *root_ / "backup";
+  auto r = run("admin backup '" + b.string() + "' --json" + data());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.json()["subjects"], 31);
+  EXPECT_TRUE(fs::exists(b / "index"));
+  EXPECT_EQ(run("admin backup '" + b.string() + "'" + data()).exit_code, 1) << "an existing directory is not overwritten";
+  const fs::path restored = *root_ / "restored";
+  ASSERT_EQ(run("admin restore '" + b.string() + "'" + dd(restored)).exit_code, 0);
+  auto before = run("admin status --json" + data()).json();
+  auto after = run("admin status --json" + dd(restored)).json();
+  before.erase("data_dir");
+  after.erase("data_dir");
+  EXPECT_EQ(before, after);
+  EXPECT_EQ(run("admin restore '" + b.string() + "'" + dd(restored)).exit_code, 1) << "restore never overwrites a gallery";
+  EXPECT_EQ(run("admin show enrollment dup-1 --json" + dd(restored)).exit_code, 0);
+}
+
+TEST_F(AdminCli, ThresholdsWhatIfReplaysStoredScores) {
+  auto same = run("admin thresholds --target-fpir 1e-3 --json" + data());
+  ASSERT_EQ(same.exit_code, 0) << same.out;
+  EXPECT_EQ(same.json()["verdicts_changed"], 0);
+  EXPECT_EQ(same.json()["review_load_before"], same.json()["review_load_after"]);
+
+  // A strict target: compare with the stored best scores directly.
+  auto strict = run("admin thresholds --target-fpir 1e-12 --review-fpir 1e-11 --json" + data());
+  ASSERT_EQ(strict.exit_code, 0) << strict.out;
+  const auto j = strict.json();
+  const double review = j["what_if"]["review"].get<double>();
+  engine::StoreOptions so;
+  so.path = *root_ / "data" / "store";
+  so.read_only = true;
+  auto store = engine::Store::open(so);
+  ASSERT_TRUE(store);
+  std::uint64_t flagged_after = 0;
+  ASSERT_TRUE((*store)->for_each_verdict([&](const Verdict& v) {
+    if (!v.candidates.empty() && v.candidates.front().score >= review) ++flagged_after;
+    return true;
+  }));
+  EXPECT_EQ(j["review_load_after"], flagged_after);
+  EXPECT_EQ(j["review_load_before"], 2);
+  EXPECT_EQ(j["verdicts_changed"], 2 - flagged_after);
+  EXPECT_EQ(run("admin thresholds --target-fpir 0.1 --review-fpir 0.01" + data()).exit_code, 2);
+}
+
+TEST_F(AdminCli, ChangesNeedTheDataDirectoryToThemselvesReadsDoNot) {
+  const fs::path d = copy("locked");
+  auto engine = Engine::open(testing::test_engine_options(d));
+  ASSERT_TRUE(engine) << engine.error().to_string();
+  EXPECT_EQ(run("admin adjudicate dup-1 --decision duplicate --admin budi --reason x" + dd(d)).exit_code, 3);
+  EXPECT_EQ(run("admin delete 4 --admin budi --reason x" + dd(d)).exit_code, 3);
+  EXPECT_EQ(run("admin status" + dd(d)).exit_code, 0);
+}
+
+TEST_F(AdminCli, EveryCommandHasHelpWithExamples) {
+  for (const char* c : {"status", "show", "review", "adjudicate", "delete", "audit", "backup", "restore", "thresholds"}) {
+    auto r = run(std::string("admin ") + c + " --help");
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_NE(r.out.find("Example"), std::string::npos) << c << ":\n" << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace tunggal
