@@ -34,7 +34,7 @@ struct EngineOptions {
   // Cascade: candidates per probe from the face index, and per finger position from the finger
   // code indexes (index fingers and thumbs), before full minutiae matching.
   int face_candidates = 20;
-  int finger_candidates = 20;
+  int finger_candidates = 200;
   // Candidates kept in a verdict (those above the review threshold, best first).
   int max_reported_candidates = 10;
   // Of the retrieved candidates, at most this many (best pre-score first: face LLR and how many
