@@ -1,6 +1,8 @@
 // Runs the built `tunggal eval codes` the way a script would and checks its JSON contract and
 // that the figures it reports are consistent (rates in [0,1], monotone in K).
 #include <gtest/gtest.h>
+
+#include "tests/cli_run.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -13,22 +15,8 @@
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>/dev/null";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using tunggal::testing::CliRun;
+CliRun run(const std::string& args) { return tunggal::testing::run_tunggal(args); }
 
 TEST(EvalCodesCli, GeneratedGalleryJsonContractAndConsistentRates) {
   const CliRun r = run("eval codes --json --skip-fvc --gallery 60 --probes 30");

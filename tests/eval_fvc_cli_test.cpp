@@ -1,5 +1,7 @@
 // Runs the built `tunggal eval fvc` the way a script would and checks its JSON contract.
 #include <gtest/gtest.h>
+
+#include "tests/cli_run.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -14,22 +16,8 @@
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>/dev/null";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using tunggal::testing::CliRun;
+CliRun run(const std::string& args) { return tunggal::testing::run_tunggal(args); }
 
 TEST(EvalFvcCli, JsonIsExactlyOneObjectWithTheContractFields) {
   const auto dir = tunggal::testing::fvc_data_dir();
