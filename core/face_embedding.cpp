@@ -5,7 +5,10 @@
 
 namespace tunggal {
 
-Expected<FaceEmbedding> FaceEmbedding::make(std::span<const float> values) {
+namespace {
+
+// The checks both constructors apply, returning the squared norm of an acceptable vector.
+Expected<double> checked_norm2(std::span<const float> values) {
   if (values.empty()) return invalid_argument("face embedding is empty");
   if (values.size() > 4096) {
     return invalid_argument("face embedding has " + std::to_string(values.size()) +
@@ -18,6 +21,15 @@ Expected<FaceEmbedding> FaceEmbedding::make(std::span<const float> values) {
     }
     norm2 += static_cast<double>(values[i]) * values[i];
   }
+  return norm2;
+}
+
+}  // namespace
+
+Expected<FaceEmbedding> FaceEmbedding::make(std::span<const float> values) {
+  auto checked = checked_norm2(values);
+  if (!checked) return checked.error();
+  const double norm2 = *checked;
   if (norm2 < 1e-12) return invalid_argument("face embedding is a zero vector");
   FaceEmbedding e;
   const double inv = 1.0 / std::sqrt(norm2);
@@ -27,18 +39,9 @@ Expected<FaceEmbedding> FaceEmbedding::make(std::span<const float> values) {
 }
 
 Expected<FaceEmbedding> FaceEmbedding::from_unit(std::span<const float> values) {
-  if (values.empty()) return invalid_argument("face embedding is empty");
-  if (values.size() > 4096) {
-    return invalid_argument("face embedding has " + std::to_string(values.size()) +
-                            " dimensions; at most 4096 are accepted");
-  }
-  double norm2 = 0.0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!std::isfinite(values[i])) {
-      return invalid_argument("face embedding component " + std::to_string(i) + " is NaN or infinite");
-    }
-    norm2 += static_cast<double>(values[i]) * values[i];
-  }
+  auto checked = checked_norm2(values);
+  if (!checked) return checked.error();
+  const double norm2 = *checked;
   if (std::abs(norm2 - 1.0) > 1e-3) {
     return invalid_argument("face embedding is not unit length (squared norm " + std::to_string(norm2) + ")");
   }
