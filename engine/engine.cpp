@@ -154,12 +154,10 @@ struct Engine::Impl {
         auto fe = FaceEmbedding::make(v);
         if (fe) faces[i] = std::move(*fe);
       }
-      for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
-        auto f = gallery.finger(ids[i], kIndexedFingers[k]);
-        if (!f) continue;
-        auto prepared = matcher.prepare(*f);
-        if (prepared) rows[i].codes[k] = matcher::make_finger_code(*prepared);
-      }
+      std::vector<FingerTemplate> fingers;
+      for (FingerPosition p : kIndexedFingers)
+        if (auto f = gallery.finger(ids[i], p)) fingers.push_back(std::move(*f));
+      rows[i].codes = codes_for(fingers);
     });
     for (std::size_t i = 0; i < ids.size(); ++i) rows[i].face = faces[i] ? &*faces[i] : nullptr;
     return rows;
@@ -212,8 +210,9 @@ struct Engine::Impl {
       if (is_added && gallery.contains(SubjectId{id})) added.push_back(SubjectId{id});
       else remove_from_indexes(id);
     }
+    // The snapshot holds exactly the changes up to `covered` (snapshots and index adds both run
+    // under the decide lock, after the commit), so the added subjects are not in it yet.
     std::vector<std::optional<FaceEmbedding>> faces;
-    for (const SubjectId& id : added) remove_from_indexes(id.value);  // idempotent replay
     return add_to_indexes(rows_from_gallery(added, faces)).is_ok();
   }
 
