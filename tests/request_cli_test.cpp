@@ -9,26 +9,15 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "tests/cli_run.h"
 #include <nlohmann/json.hpp>
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;  // stdout, then stderr
-};
-
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>&1";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using tunggal::testing::CliRun;
+// stdout, then stderr
+CliRun run(const std::string& args) { return tunggal::testing::run_tunggal(args, true); }
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
