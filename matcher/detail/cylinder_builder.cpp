@@ -271,6 +271,29 @@ void CylinderBuilder::build(PreparedTemplate& t) const {
     if (inside_r < opt_.min_neighbours) continue;
 
     const float cs = std::cos(mm.angle), sn = std::sin(mm.angle);
+    // Cell validity first (eq. 3): an invalid cylinder (too few valid cells) needs no sums.
+    std::array<std::uint64_t, PreparedTemplate::kMaskWords> mask{};
+    int valid = 0;
+    // A cell centre lies within R of the minutia, so it is at most R - depth outside the hull:
+    // for minutiae deeper than R - Ω every cell is valid and the per-cell hull test is skipped.
+    // More generally, the disk of radius depth around the minutia lies inside the hull, so a cell
+    // at distance r from the minutia is within max(0, r - depth) of the hull: valid when that is
+    // at most Ω, without a hull test (about half the cells of a minutia on the hull's border).
+    const float depth = std::max(0.0f, depth_inside_hull(hull, {mm.x, mm.y}));
+    const bool all_cells_valid = depth >= opt_.radius - opt_.omega;
+    const float surely_valid_r2 = (opt_.omega + depth) * (opt_.omega + depth);
+    for (int c = 0; c < kNs * kNs; ++c) {
+      if (!in_circle[c]) continue;
+      if (!all_cells_valid && offs[c].x * offs[c].x + offs[c].y * offs[c].y > surely_valid_r2) {
+        // Cell centre in image coordinates (eq. 2): rotate the offset by the minutia direction.
+        const Pt p{mm.x + cs * offs[c].x - sn * offs[c].y, mm.y + sn * offs[c].x + cs * offs[c].y};
+        if (!hull_edges.within(p, opt_.omega)) continue;
+      }
+      ++valid;
+      mask[c / 64] |= std::uint64_t{1} << (c % 64);
+    }
+    if (valid < min_vc) continue;
+
     // Contributions are scattered neighbour by neighbour into the few cells within 3σS of it
     // (about 40 of the ~200 cells in the circle), in the minutia's own frame where the cell grid
     // is axis-aligned; gathering over every (cell, neighbour) pair cost 3x more. Each cell still
@@ -287,7 +310,7 @@ void CylinderBuilder::build(PreparedTemplate& t) const {
       for (int i = i0; i <= i1; ++i)
         for (int j = j0; j <= j1; ++j) {
           const int c = i * kNs + j;
-          if (!in_circle[c]) continue;
+          if (!(mask[c / 64] >> (c % 64) & 1)) continue;  // outside the circle or invalid: unused
           const float du = u - offs[c].x, dv = v - offs[c].y;
           const float d2 = du * du + dv * dv;
           if (d2 > reach * reach) continue;
@@ -296,30 +319,13 @@ void CylinderBuilder::build(PreparedTemplate& t) const {
         }
     }
     std::array<std::uint64_t, PreparedTemplate::kCylWords> bits{};
-    std::array<std::uint64_t, PreparedTemplate::kMaskWords> mask{};
-    int valid = 0;
-    // A cell centre lies within R of the minutia, so it is at most R - depth outside the hull:
-    // for minutiae deeper than R - Ω every cell is valid and the per-cell hull test is skipped.
-    // More generally, the disk of radius depth around the minutia lies inside the hull, so a cell
-    // at distance r from the minutia is within max(0, r - depth) of the hull: valid when that is
-    // at most Ω, without a hull test (about half the cells of a minutia on the hull's border).
-    const float depth = std::max(0.0f, depth_inside_hull(hull, {mm.x, mm.y}));
-    const bool all_cells_valid = depth >= opt_.radius - opt_.omega;
-    const float surely_valid_r2 = (opt_.omega + depth) * (opt_.omega + depth);
+    const Lanes mu = Lanes{} + opt_.mu_psi;
     for (int c = 0; c < kNs * kNs; ++c) {
-      if (!in_circle[c]) continue;
-      // Cell centre in image coordinates (eq. 2): rotate the offset by the minutia direction.
-      const Pt p{mm.x + cs * offs[c].x - sn * offs[c].y, mm.y + sn * offs[c].x + cs * offs[c].y};
-      if (!all_cells_valid && offs[c].x * offs[c].x + offs[c].y * offs[c].y > surely_valid_r2 &&
-          !hull_edges.within(p, opt_.omega))
-        continue;
-      ++valid;
-      mask[c / 64] |= std::uint64_t{1} << (c % 64);
-      const Lanes& cell = sums[static_cast<std::size_t>(c)];
+      if (!(mask[c / 64] >> (c % 64) & 1)) continue;
+      const auto above = sums[static_cast<std::size_t>(c)] > mu;  // lanes of all ones where set
       for (int k = 0; k < kNd; ++k)
-        if (cell[k] > opt_.mu_psi) bits[k * PreparedTemplate::kMaskWords + c / 64] |= std::uint64_t{1} << (c % 64);
+        bits[k * PreparedTemplate::kMaskWords + c / 64] |= std::uint64_t(above[k] & 1) << (c % 64);
     }
-    if (valid < min_vc) continue;
     t.cyl_bits_.insert(t.cyl_bits_.end(), bits.begin(), bits.end());
     t.cyl_mask_.insert(t.cyl_mask_.end(), mask.begin(), mask.end());
     t.cyl_minutia_.push_back(static_cast<std::uint16_t>(m));
