@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "core/process_usage.h"
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
 #include "engine/engine.h"
@@ -24,20 +24,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// User + system CPU seconds of this process so far, all threads.
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-std::size_t peak_rss() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<std::size_t>(u.ru_maxrss) * 1024;
-}
 
 // Calibration uses its own population (another seed): the evaluation never fits on what it measures.
 constexpr std::uint64_t kCalibrationSeedOffset = 0x5eed0ca1;
@@ -140,7 +126,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   pop_config.seed = config.seed;
   datasets::Population population(pop_config);
   t0 = Clock::now();
-  double cpu0 = cpu_seconds();
+  double cpu0 = process_cpu_seconds();
   constexpr std::uint64_t kChunk = 4096;
   std::vector<Enrollment> chunk;
   for (std::uint64_t b = 0; b < config.gallery; b += kChunk) {
@@ -159,7 +145,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (Status s = (*engine)->finish_import(); !s) return s;
   report.import_seconds = seconds_since(t0);
   report.import_per_second = static_cast<double>(config.gallery) / std::max(report.import_seconds, 1e-9);
-  report.import_cpu_seconds = cpu_seconds() - cpu0;
+  report.import_cpu_seconds = process_cpu_seconds() - cpu0;
   report.import_per_cpu_second = static_cast<double>(config.gallery) / std::max(report.import_cpu_seconds, 1e-9);
   const EngineStats after_import = (*engine)->stats();
   report.gallery = after_import.gallery_size;
@@ -175,7 +161,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   report.outcomes.resize(probes.size());
   std::vector<double> latencies;
   t0 = Clock::now();
-  cpu0 = cpu_seconds();
+  cpu0 = process_cpu_seconds();
   const std::uint64_t batch = static_cast<std::uint64_t>(std::max(1, config.batch));
   for (std::uint64_t b = 0; b < probes.size(); b += batch) {
     const std::uint64_t e = std::min(probes.size(), b + batch);
@@ -215,9 +201,9 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   }
   report.enroll_seconds = seconds_since(t0);
   report.enrollments_per_second = static_cast<double>(probes.size()) / std::max(report.enroll_seconds, 1e-9);
-  report.enroll_cpu_seconds = cpu_seconds() - cpu0;
+  report.enroll_cpu_seconds = process_cpu_seconds() - cpu0;
   report.enrollments_per_cpu_second = static_cast<double>(probes.size()) / std::max(report.enroll_cpu_seconds, 1e-9);
-  report.peak_rss_bytes = peak_rss();
+  report.peak_rss_bytes = process_peak_rss_bytes();
   report.latency_p50_ms = percentile(latencies, 0.50);
   report.latency_p99_ms = percentile(latencies, 0.99);
 

@@ -5,28 +5,10 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/svg_text.h"
+
 namespace tunggal::datasets {
 namespace {
-
-std::string escape_xml(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    switch (c) {
-      case '&': r += "&amp;"; break;
-      case '<': r += "&lt;"; break;
-      case '>': r += "&gt;"; break;
-      case '"': r += "&quot;"; break;
-      default: r += c;
-    }
-  }
-  return r;
-}
-
-std::string fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f", v);
-  return b;
-}
 
 std::string percent_label(double rate) {
   char b[32];
@@ -53,23 +35,23 @@ std::string det_plot_svg(const std::vector<DetCurve>& curves, const DetPlotOptio
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << o.height
     << "\" viewBox=\"0 0 " << o.width << ' ' << o.height << "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << o.width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << escape_xml(o.title)
+  s << "<text x=\"" << o.width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << xml_escape(o.title)
     << "</text>\n";
   // Decade grid and tick labels.
   for (int e = static_cast<int>(std::floor(lx0)); e <= 0; ++e) {
     const double v = std::pow(10.0, e);
     if (v < o.min_fmr * 0.999) continue;
-    s << "<line x1=\"" << fmt(px(v)) << "\" y1=\"" << top << "\" x2=\"" << fmt(px(v)) << "\" y2=\"" << top + ph
+    s << "<line x1=\"" << svg_number(px(v)) << "\" y1=\"" << top << "\" x2=\"" << svg_number(px(v)) << "\" y2=\"" << top + ph
       << "\" stroke=\"#ddd\"/>\n";
-    s << "<text x=\"" << fmt(px(v)) << "\" y=\"" << top + ph + 16 << "\" text-anchor=\"middle\">" << percent_label(v)
+    s << "<text x=\"" << svg_number(px(v)) << "\" y=\"" << top + ph + 16 << "\" text-anchor=\"middle\">" << percent_label(v)
       << "</text>\n";
   }
   for (int e = static_cast<int>(std::floor(ly0)); e <= 0; ++e) {
     const double v = std::pow(10.0, e);
     if (v < o.min_fnmr * 0.999) continue;
-    s << "<line x1=\"" << left << "\" y1=\"" << fmt(py(v)) << "\" x2=\"" << left + pw << "\" y2=\"" << fmt(py(v))
+    s << "<line x1=\"" << left << "\" y1=\"" << svg_number(py(v)) << "\" x2=\"" << left + pw << "\" y2=\"" << svg_number(py(v))
       << "\" stroke=\"#ddd\"/>\n";
-    s << "<text x=\"" << left - 6 << "\" y=\"" << fmt(py(v) + 4) << "\" text-anchor=\"end\">" << percent_label(v)
+    s << "<text x=\"" << left - 6 << "\" y=\"" << svg_number(py(v) + 4) << "\" text-anchor=\"end\">" << percent_label(v)
       << "</text>\n";
   }
   s << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\"" << ph
@@ -80,8 +62,8 @@ std::string det_plot_svg(const std::vector<DetCurve>& curves, const DetPlotOptio
     << "non-match rate; 0 drawn at " << percent_label(o.min_fnmr) << ")</text>\n";
   // EER diagonal, for orientation.
   const double dlo = std::max(o.min_fmr, o.min_fnmr);
-  s << "<line x1=\"" << fmt(px(dlo)) << "\" y1=\"" << fmt(py(dlo)) << "\" x2=\"" << fmt(px(1)) << "\" y2=\""
-    << fmt(py(1)) << "\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n";
+  s << "<line x1=\"" << svg_number(px(dlo)) << "\" y1=\"" << svg_number(py(dlo)) << "\" x2=\"" << svg_number(px(1)) << "\" y2=\""
+    << svg_number(py(1)) << "\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n";
 
   for (std::size_t c = 0; c < curves.size(); ++c) {
     const char* col = kColours[c % (sizeof kColours / sizeof *kColours)];
@@ -91,8 +73,8 @@ std::string det_plot_svg(const std::vector<DetCurve>& curves, const DetPlotOptio
     double prev_y = 0;
     for (const auto& p : curves[c].points) {
       const double x = px(p.fmr), y = py(p.fnmr);
-      if (first) d << "M" << fmt(x) << ' ' << fmt(y);
-      else d << " L" << fmt(x) << ' ' << fmt(prev_y) << " L" << fmt(x) << ' ' << fmt(y);
+      if (first) d << "M" << svg_number(x) << ' ' << svg_number(y);
+      else d << " L" << svg_number(x) << ' ' << svg_number(prev_y) << " L" << svg_number(x) << ' ' << svg_number(y);
       prev_y = y;
       first = false;
     }
@@ -100,7 +82,7 @@ std::string det_plot_svg(const std::vector<DetCurve>& curves, const DetPlotOptio
     const double ly = top + 18 + 18 * double(c);
     s << "<line x1=\"" << left + pw - 190 << "\" y1=\"" << ly - 4 << "\" x2=\"" << left + pw - 165 << "\" y2=\""
       << ly - 4 << "\" stroke=\"" << col << "\" stroke-width=\"2.5\"/>\n";
-    s << "<text x=\"" << left + pw - 160 << "\" y=\"" << ly << "\">" << escape_xml(curves[c].label) << "</text>\n";
+    s << "<text x=\"" << left + pw - 160 << "\" y=\"" << ly << "\">" << xml_escape(curves[c].label) << "</text>\n";
   }
   s << "</svg>\n";
   return s.str();

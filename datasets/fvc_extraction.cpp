@@ -1,22 +1,13 @@
 #include "datasets/fvc_extraction.h"
 
-#include <sys/resource.h>
 #include <tbb/parallel_for.h>
 
 #include <chrono>
 #include <optional>
 
+#include "core/process_usage.h"
+
 namespace tunggal::datasets {
-namespace {
-
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-}  // namespace
-
 Expected<FvcExtraction> extract_fvc_set(const FvcSet& set, const ingest::MinutiaeExtractor& extractor) {
   FvcExtraction r;
   r.set = set;

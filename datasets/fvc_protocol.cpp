@@ -3,23 +3,13 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
-#include <sys/resource.h>
-
 #include <chrono>
 #include <numeric>
 #include <optional>
 
+#include "core/process_usage.h"
+
 namespace tunggal::datasets {
-namespace {
-
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-}  // namespace
-
 FvcPairs fvc_pairs(const FvcSet& set, ImpostorPairs impostors) {
   FvcPairs p;
   const auto& im = set.impressions;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/svg_text.h"
+
 namespace tunggal::matcher {
 namespace {
 
@@ -35,32 +37,12 @@ std::string base64(const std::vector<std::uint8_t>& in) {
   return out;
 }
 
-std::string esc(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    switch (c) {
-      case '&': r += "&amp;"; break;
-      case '<': r += "&lt;"; break;
-      case '>': r += "&gt;"; break;
-      case '"': r += "&quot;"; break;
-      default: r += c;
-    }
-  }
-  return r;
-}
-
-std::string f1(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f", v);
-  return b;
-}
-
 constexpr double kGap = 40, kTop = 50, kBottom = 40, kMargin = 10, kTick = 12;
 
 void draw_side(std::ostringstream& s, const PictureSide& side, double ox, const std::vector<char>& paired) {
   const FingerTemplate& f = *side.finger;
-  s << "<g transform=\"translate(" << f1(ox) << ',' << f1(kTop) << ")\">\n";
-  s << "<text x=\"0\" y=\"-8\">" << esc(side.label) << " (" << f.minutiae.size() << " minutiae, " << f.width << 'x'
+  s << "<g transform=\"translate(" << svg_number(ox) << ',' << svg_number(kTop) << ")\">\n";
+  s << "<text x=\"0\" y=\"-8\">" << xml_escape(side.label) << " (" << f.minutiae.size() << " minutiae, " << f.width << 'x'
     << f.height << ")</text>\n";
   if (!side.png.empty())
     s << "<image x=\"0\" y=\"0\" width=\"" << f.width << "\" height=\"" << f.height
@@ -72,16 +54,16 @@ void draw_side(std::ostringstream& s, const PictureSide& side, double ox, const 
     // ISO angles run counter-clockwise with y up; SVG's y runs down.
     const double x = m.x, y = m.y, tx = x + kTick * std::cos(m.angle), ty = y - kTick * std::sin(m.angle);
     const char* col = m.type == MinutiaType::kBifurcation ? "#0050d0" : m.type == MinutiaType::kRidgeEnding ? "#d02000" : "#808000";
-    s << "<line x1=\"" << f1(x) << "\" y1=\"" << f1(y) << "\" x2=\"" << f1(tx) << "\" y2=\"" << f1(ty)
+    s << "<line x1=\"" << svg_number(x) << "\" y1=\"" << svg_number(y) << "\" x2=\"" << svg_number(tx) << "\" y2=\"" << svg_number(ty)
       << "\" stroke=\"" << col << "\" stroke-width=\"1.5\"/>";
     if (m.type == MinutiaType::kBifurcation)
-      s << "<rect x=\"" << f1(x - 3) << "\" y=\"" << f1(y - 3) << "\" width=\"6\" height=\"6\" fill=\"" << col << "\"/>";
+      s << "<rect x=\"" << svg_number(x - 3) << "\" y=\"" << svg_number(y - 3) << "\" width=\"6\" height=\"6\" fill=\"" << col << "\"/>";
     else if (m.type == MinutiaType::kRidgeEnding)
-      s << "<circle cx=\"" << f1(x) << "\" cy=\"" << f1(y) << "\" r=\"3.2\" fill=\"" << col << "\"/>";
+      s << "<circle cx=\"" << svg_number(x) << "\" cy=\"" << svg_number(y) << "\" r=\"3.2\" fill=\"" << col << "\"/>";
     else
-      s << "<path d=\"M" << f1(x) << ' ' << f1(y - 4) << " L" << f1(x + 4) << ' ' << f1(y) << " L" << f1(x) << ' '
-        << f1(y + 4) << " L" << f1(x - 4) << ' ' << f1(y) << "Z\" fill=\"" << col << "\"/>";
-    if (paired[i]) s << "<circle cx=\"" << f1(x) << "\" cy=\"" << f1(y) << "\" r=\"7\" fill=\"none\" stroke=\"#00a040\" stroke-width=\"2\"/>";
+      s << "<path d=\"M" << svg_number(x) << ' ' << svg_number(y - 4) << " L" << svg_number(x + 4) << ' ' << svg_number(y) << " L" << svg_number(x) << ' '
+        << svg_number(y + 4) << " L" << svg_number(x - 4) << ' ' << svg_number(y) << "Z\" fill=\"" << col << "\"/>";
+    if (paired[i]) s << "<circle cx=\"" << svg_number(x) << "\" cy=\"" << svg_number(y) << "\" r=\"7\" fill=\"none\" stroke=\"#00a040\" stroke-width=\"2\"/>";
     s << '\n';
   }
   s << "</g>\n";
@@ -108,7 +90,7 @@ std::string match_picture_svg(const PictureSide& a, const PictureSide& b, const 
     }
 
   std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << f1(std::max(w, 420.0)) << "\" height=\"" << f1(h)
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << svg_number(std::max(w, 420.0)) << "\" height=\"" << svg_number(h)
     << "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   s << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   char title[160];
@@ -124,9 +106,9 @@ std::string match_picture_svg(const PictureSide& a, const PictureSide& b, const 
     const Minutia& ma = fa.minutiae[p.a];
     const Minutia& mb = fb.minutiae[p.b];
     const double op = 0.35 + 0.65 * std::clamp(double(p.similarity), 0.0, 1.0);
-    s << "<line x1=\"" << f1(kMargin + ma.x) << "\" y1=\"" << f1(kTop + ma.y) << "\" x2=\"" << f1(ox_b + mb.x)
-      << "\" y2=\"" << f1(kTop + mb.y) << "\" stroke-opacity=\"" << f1(op) << "\"><title>pair " << p.a << " - "
-      << p.b << ", similarity " << f1(p.similarity * 100) << "%</title></line>\n";
+    s << "<line x1=\"" << svg_number(kMargin + ma.x) << "\" y1=\"" << svg_number(kTop + ma.y) << "\" x2=\"" << svg_number(ox_b + mb.x)
+      << "\" y2=\"" << svg_number(kTop + mb.y) << "\" stroke-opacity=\"" << svg_number(op) << "\"><title>pair " << p.a << " - "
+      << p.b << ", similarity " << svg_number(p.similarity * 100) << "%</title></line>\n";
   }
   s << "</g>\n";
   const double ly = h - 14;

@@ -2,16 +2,14 @@
 // exit codes, --json output, and the effect on the store (verdicts, review cases, audit log).
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
 #include "admin/review_cases.h"
 #include "engine/store.h"
+#include "tests/cli_run.h"
 #include "tests/engine_fixture.h"
 
 namespace tunggal {
@@ -19,23 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
+// The shared runner, plus the parsed JSON the admin commands print with --json.
+struct CliRun : testing::CliRun {
   nlohmann::json json() const { return nlohmann::json::parse(out, nullptr, false); }
 };
-
-CliRun run(const std::string& args) {
-  const std::string cmd = std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal " + args + " 2>/dev/null";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CliRun run(const std::string& args) { return {testing::run_tunggal(args)}; }
 
 // 30 imported identities (subjects 1..30); then through the real submit/process path: a second
 // capture of identity 2 (subject 3) and of identity 5 (subject 6) under new ids, and a newcomer.
