@@ -14,6 +14,8 @@
 
 #include "datasets/fvc_protocol.h"
 #include "datasets/fvc_set.h"
+#include "matcher/detail/local_similarity.h"
+#include "matcher/detail/lss_r.h"
 #include "matcher/detail/synthetic_finger.h"
 #include "matcher/finger_matcher.h"
 #include "tests/fvc_data_dir.h"
@@ -95,6 +97,41 @@ void BM_Score(benchmark::State& state) {
   state.SetLabel(std::string(state.range(0) == 0 ? "genuine, " : "impostor, ") + c.source);
 }
 BENCHMARK(BM_Score)->Arg(0)->Arg(1);
+
+// The local-similarity matrix Γ alone (impostor pairs): BM_Score minus this is LSS-R.
+void BM_Gamma(benchmark::State& state) {
+  const Corpus& c = corpus();
+  const MatcherOptions o;
+  std::vector<float> gamma;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto& p = c.impostor[i++ % c.impostor.size()];
+    detail::local_similarity_matrix(c.prepared[p.a], c.prepared[p.b], o, gamma);
+    benchmark::DoNotOptimize(gamma.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetLabel(std::string(detail::local_similarity_kernel()) + ", impostor, " + c.source);
+}
+BENCHMARK(BM_Gamma);
+
+// LSS-R alone on precomputed Γ of 512 impostor pairs.
+void BM_LssR(benchmark::State& state) {
+  const Corpus& c = corpus();
+  const MatcherOptions o;
+  const std::size_t n = std::min<std::size_t>(512, c.impostor.size());
+  std::vector<std::vector<float>> gammas(n);
+  for (std::size_t k = 0; k < n; ++k)
+    detail::local_similarity_matrix(c.prepared[c.impostor[k].a], c.prepared[c.impostor[k].b], o, gammas[k]);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t k = i++ % n;
+    benchmark::DoNotOptimize(
+        detail::lss_r(c.prepared[c.impostor[k].a], c.prepared[c.impostor[k].b], gammas[k], o, nullptr));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetLabel("impostor, " + c.source);
+}
+BENCHMARK(BM_LssR);
 
 // 1:N on all cores (TBB): one probe against a gallery of N templates. arg 1 = 1 gives the gallery
 // N distinct copies of the FVC templates (real memory traffic: N x bytes/template); arg 1 = 0

@@ -34,86 +34,56 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   const int np = opt.min_np +
                  static_cast<int>(std::lround(sigmoid(float(n_min), opt.mu_p, opt.tau_p) * (opt.max_np - opt.min_np)));
 
-  // 1. LSS pre-selection: a greedy walk over Γ in decreasing order accepts a pair when neither of
-  // its minutiae is taken yet, until nR pairs. Keys pack (Γ bits, ~index) into one integer:
-  // positive floats order like their bit patterns, and ~index puts the lower index first among
-  // equal Γ. The walk rarely goes deep, so Γ is not sorted whole: a 256-bucket histogram finds a
-  // cut leaving at least 6 nR entries above it; those are sorted and walked first (each ranks
-  // above every entry below the cut), the rest only if the walk runs out.
-  auto bucket = [](float g) { return static_cast<int>(g * 255.99f); };  // Γ in [0, 1]: 0..255
-  // Four interleaved histograms: consecutive Γ entries often fall in the same bucket, and one
-  // array would serialise on its own increments.
-  std::array<std::array<int, 256>, 4> h4{};
-  const int total = na * nb;
-  {
-    int i = 0;
-    for (; i + 4 <= total; i += 4)
-      for (int l = 0; l < 4; ++l)
-        if (gamma[i + l] > 0.0f) ++h4[l][bucket(gamma[i + l])];
-    for (; i < total; ++i)
-      if (gamma[i] > 0.0f) ++h4[0][bucket(gamma[i])];
-  }
-  std::array<int, 256> hist{};
-  for (int b = 0; b < 256; ++b) hist[b] = h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
-  const int want = std::max(16, 6 * n_sel);
-  int cut = 255;
-  for (int acc = hist[255]; cut > 0 && acc < want;) acc += hist[--cut];
-  thread_local std::vector<std::uint64_t> keys;
-  keys.clear();
-  // Low half: ~(row << 16 | column), which orders like ~index and decodes without a division.
-  auto key = [&](int i, int j) {
-    return (std::uint64_t{std::bit_cast<std::uint32_t>(gamma[std::size_t(i) * nb + j])} << 32) |
-           std::uint32_t(~((std::uint32_t(i) << 16) | std::uint32_t(j)));
-  };
-  for (int i = 0; i < na; ++i)
-    for (int j = 0; j < nb; ++j) {
-      const float g = gamma[std::size_t(i) * nb + j];
-      if (g > 0.0f && bucket(g) >= cut) keys.push_back(key(i, j));
-    }
-  thread_local std::vector<char> used_a, used_b;
-  used_a.assign(na, 0);
+  // 1. LSS pre-selection: a greedy walk over Γ in decreasing order (ties: lower row, then lower
+  // column first) accepts a pair when neither of its minutiae is taken yet, until nR pairs. The
+  // walk is done lazily instead of sorting Γ: every row keeps its best entry among the columns not
+  // taken; the row with the largest such entry gives the next pair, and a row whose best column was
+  // taken meanwhile is rescanned only when it comes up. Row maxima of stale rows are upper bounds
+  // of their true maxima, so this accepts exactly the pairs, in exactly the order, of the sorted
+  // walk, for ~na + nR row scans instead of a pass over Γ and a sort.
+  thread_local std::vector<char> used_b;
   used_b.assign(nb, 0);
+  thread_local std::vector<float> row_max;
+  thread_local std::vector<int> row_arg;
+  row_max.resize(na);
+  row_arg.resize(na);
+  const auto rescan = [&](int i, bool check_used) {
+    const float* row = &gamma[std::size_t(i) * nb];
+    float best = 0.0f;  // only Γ > 0 is ever selected
+    int arg = -1;
+    for (int j = 0; j < nb; ++j) {
+      const float g = row[j];
+      const bool better = g > best && !(check_used && used_b[j]);
+      best = better ? g : best;
+      arg = better ? j : arg;
+    }
+    row_max[i] = arg < 0 ? -1.0f : best;
+    row_arg[i] = arg;
+  };
+  for (int i = 0; i < na; ++i) rescan(i, false);
   struct Sel {
     int a, b;
     float l0;
   };
   thread_local std::vector<Sel> sel;
   sel.clear();
-  const auto greedy = [&](auto first, auto last) {
-    for (auto it = first; it != last && static_cast<int>(sel.size()) < n_sel; ++it) {
-      const std::uint32_t rc = ~std::uint32_t(*it);
-      const int i = static_cast<int>(rc >> 16), j = static_cast<int>(rc & 0xffff);
-      if (used_a[i] || used_b[j]) continue;
-      used_a[i] = used_b[j] = 1;
-      sel.push_back({i, j, gamma[std::size_t(i) * nb + j]});
+  while (static_cast<int>(sel.size()) < n_sel) {
+    int bi = 0;
+    float bm = row_max[0];
+    for (int i = 1; i < na; ++i) {
+      const bool better = row_max[i] > bm;
+      bm = better ? row_max[i] : bm;
+      bi = better ? i : bi;
     }
-  };
-  std::sort(keys.begin(), keys.end(), std::greater<>());
-  greedy(keys.begin(), keys.end());
-  if (static_cast<int>(sel.size()) < n_sel && cut > 0) {
-    // Below the cut, in rounds: drop the entries whose row or column is taken (the walk would skip
-    // them), then sort only the next chunk.
-    keys.clear();
-    for (int i = 0; i < na; ++i) {
-      if (used_a[i]) continue;
-      for (int j = 0; j < nb; ++j) {
-        const float g = gamma[std::size_t(i) * nb + j];
-        if (!used_b[j] && g > 0.0f && bucket(g) < cut) keys.push_back(key(i, j));
-      }
+    if (bm <= 0.0f) break;  // no positive entry left in a free row and column
+    const int j = row_arg[bi];
+    if (used_b[j]) {
+      rescan(bi, true);
+      continue;
     }
-    auto first = keys.begin(), last = keys.end();
-    while (static_cast<int>(sel.size()) < n_sel && first != last) {
-      last = std::remove_if(first, last, [&](std::uint64_t k) {
-        const std::uint32_t rc = ~std::uint32_t(k);
-        return used_a[rc >> 16] || used_b[rc & 0xffff];
-      });
-      const auto chunk = std::min<std::ptrdiff_t>(last - first, std::max(16, 4 * (n_sel - static_cast<int>(sel.size()))));
-      const auto mid = first + chunk;
-      if (mid != last) std::nth_element(first, mid, last, std::greater<>());
-      std::sort(first, mid, std::greater<>());
-      greedy(first, mid);
-      first = mid;
-    }
+    used_b[j] = 1;
+    row_max[bi] = -1.0f;  // row taken
+    sel.push_back({bi, j, bm});
   }
   const int nr = static_cast<int>(sel.size());
   if (nr == 0) return 0.0f;
