@@ -65,12 +65,15 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void compatibility_
   for (int t = 0; t < n; ++t) {
     const float atx = ax[t], aty = ay[t], ata = aa[t], btx = bx[t], bty = by[t], bta = ba[t];
     float* __restrict row = rho + std::size_t(t) * stride;
-    // Whole blocks of kCompatibilityLanes: no scalar remainder loop, which with nR ~ 20 used to
-    // cost as much as the vector part.
-    for (int k0 = 0; k0 < stride; k0 += kCompatibilityLanes) {
+    // Only k > t is needed (the mirror below fills k < t), in whole blocks of kCompatibilityLanes
+    // starting at t + 1: no scalar remainder loop, which with nR ~ 20 used to cost as much as the
+    // vector part, and about half the blocks of full rows. A block that would run past the padded
+    // row is moved back to end at `stride`; the k <= t it then also covers are overwritten below.
+    for (int k0 = t + 1; k0 < n; k0 += kCompatibilityLanes) {
+      const int kb = std::min(k0, stride - kCompatibilityLanes);
 #pragma GCC ivdep
       for (int l = 0; l < kCompatibilityLanes; ++l) {
-        const int k = k0 + l;
+        const int k = kb + l;
         const float dxa = ax[k] - atx, dya = ay[k] - aty, dxb = bx[k] - btx, dyb = by[k] - bty;
         const float d1 = std::fabs(std::sqrt(dxa * dxa + dya * dya) - std::sqrt(dxb * dxb + dyb * dyb));
         const float d2 = std::fabs(fold(fold(ata - aa[k]) - fold(bta - ba[k])));

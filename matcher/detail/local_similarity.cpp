@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -71,42 +72,67 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) Counts counts_avx512(const st
           static_cast<int>(_mm512_reduce_add_epi64(sx))};
 }
 
-// One row of Γ at a time with AVX-512: the row cylinder's 1536 bits stay in three registers, and
-// per column only the column's bits, the 256-bit common mask and the three popcounts are computed.
-// sqrt_table[k] = sqrt(k) for every possible popcount (0..1536) replaces three square roots.
-__attribute__((target("avx512f,avx512vl,avx512vpopcntdq,popcnt"))) void row_avx512(
+// One row of Γ at a time with AVX-512, eight columns per step. The row cylinder's 1536 bits stay
+// in three registers; per column the kernel computes the common spatial mask and four popcounts
+// (cells in common, ||c_a|b||, ||c_b|a||, ||XOR||) as one vector of 64-bit lanes with the four
+// counts in 16-bit fields (each count is at most 1536). The lane sums of eight such vectors come
+// out of one transposing add tree (21 shuffles and adds instead of eight horizontal reductions),
+// and λ is computed for the eight columns at once: vsqrtps on the exact integer counts gives the
+// same floats as sqrtf, and the same operations in the same order give the same λ bit for bit as
+// the one-column kernels. Columns below minME (or outside δθ) are left at 0 without a branch.
+__attribute__((target("avx512f,avx512vl,avx512dq,avx512vpopcntdq,popcnt"))) void row_avx512(
     const std::uint64_t* ca, const std::uint64_t* ma, const std::uint64_t* bits_b, const std::uint64_t* masks_b,
-    int nb, const std::uint8_t* allowed, int min_me, const float* sqrt_table, float* out) {
+    int nb, const std::uint8_t* allowed, int min_me, float* out) {
   const __m512i a0 = _mm512_loadu_si512(ca), a1 = _mm512_loadu_si512(ca + 8), a2 = _mm512_loadu_si512(ca + 16);
-  const __m256i mav = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ma));
-  for (int j = 0; j < nb; ++j) {
-    if (allowed && !allowed[j]) continue;
-    const __m256i m = _mm256_and_si256(mav, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks_b + 4 * j)));
-    const __m256i pc = _mm256_popcnt_epi64(m);
-    const int common = static_cast<int>(_mm256_extract_epi64(pc, 0) + _mm256_extract_epi64(pc, 1) +
-                                        _mm256_extract_epi64(pc, 2) + _mm256_extract_epi64(pc, 3));
-    if (common < min_me) continue;
-    const __m512i mm = _mm512_broadcast_i64x4(m);
-    const std::uint64_t* cb = bits_b + std::size_t(kW) * j;
-    const __m512i x0 = _mm512_and_si512(a0, mm), x1 = _mm512_and_si512(a1, mm), x2 = _mm512_and_si512(a2, mm);
-    const __m512i y0 = _mm512_and_si512(_mm512_loadu_si512(cb), mm);
-    const __m512i y1 = _mm512_and_si512(_mm512_loadu_si512(cb + 8), mm);
-    const __m512i y2 = _mm512_and_si512(_mm512_loadu_si512(cb + 16), mm);
-    const __m512i sa = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(x0), _mm512_popcnt_epi64(x1)),
-                                        _mm512_popcnt_epi64(x2));
-    const __m512i sb = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(y0), _mm512_popcnt_epi64(y1)),
-                                        _mm512_popcnt_epi64(y2));
-    const __m512i sx = _mm512_add_epi64(
-        _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, y0)), _mm512_popcnt_epi64(_mm512_xor_si512(x1, y1))),
-        _mm512_popcnt_epi64(_mm512_xor_si512(x2, y2)));
-    // One horizontal sum instead of three: each count is at most 1536 < 2^21, so the three fit
-    // side by side in a 64-bit lane.
-    const std::uint64_t packed = static_cast<std::uint64_t>(_mm512_reduce_add_epi64(
-        _mm512_add_epi64(sa, _mm512_add_epi64(_mm512_slli_epi64(sb, 21), _mm512_slli_epi64(sx, 42)))));
-    const int na_ = static_cast<int>(packed & 0x1fffff), nb_ = static_cast<int>((packed >> 21) & 0x1fffff);
-    if (na_ + nb_ == 0) continue;
-    const int nx = static_cast<int>(packed >> 42);
-    out[j] = 1.0f - sqrt_table[nx] / (sqrt_table[na_] + sqrt_table[nb_]);
+  const __m512i mav = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ma)));
+  const __m512i field = _mm512_set1_epi64(0xffff);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256i min_me2 = _mm256_set1_epi32(2 * min_me);  // the broadcast mask counts every cell twice
+  for (int j0 = 0; j0 < nb; j0 += 8) {
+    const int cnt = std::min(8, nb - j0);
+    __m512i p[8];
+    for (int c = 0; c < 8; ++c) {
+      const int j = j0 + std::min(c, cnt - 1);  // a short last step repeats its last column
+      const __m512i mm = _mm512_and_si512(
+          mav, _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks_b + 4 * j))));
+      const std::uint64_t* cb = bits_b + std::size_t(kW) * j;
+      const __m512i x0 = _mm512_and_si512(a0, mm), x1 = _mm512_and_si512(a1, mm), x2 = _mm512_and_si512(a2, mm);
+      const __m512i y0 = _mm512_and_si512(_mm512_loadu_si512(cb), mm);
+      const __m512i y1 = _mm512_and_si512(_mm512_loadu_si512(cb + 8), mm);
+      const __m512i y2 = _mm512_and_si512(_mm512_loadu_si512(cb + 16), mm);
+      const __m512i sa = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(x0), _mm512_popcnt_epi64(x1)),
+                                          _mm512_popcnt_epi64(x2));
+      const __m512i sb = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(y0), _mm512_popcnt_epi64(y1)),
+                                          _mm512_popcnt_epi64(y2));
+      const __m512i sx = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, y0)),
+                                                           _mm512_popcnt_epi64(_mm512_xor_si512(x1, y1))),
+                                          _mm512_popcnt_epi64(_mm512_xor_si512(x2, y2)));
+      p[c] = _mm512_add_epi64(_mm512_add_epi64(sa, _mm512_slli_epi64(sb, 16)),
+                              _mm512_add_epi64(_mm512_slli_epi64(sx, 32),
+                                               _mm512_slli_epi64(_mm512_popcnt_epi64(mm), 48)));
+    }
+    // Lane c of r = sum of the lanes of p[c].
+    __m512i t[4];
+    for (int q = 0; q < 4; ++q)
+      t[q] = _mm512_add_epi64(_mm512_unpacklo_epi64(p[2 * q], p[2 * q + 1]),
+                              _mm512_unpackhi_epi64(p[2 * q], p[2 * q + 1]));
+    const __m512i u0 = _mm512_add_epi64(_mm512_shuffle_i64x2(t[0], t[1], 0x88), _mm512_shuffle_i64x2(t[0], t[1], 0xDD));
+    const __m512i u1 = _mm512_add_epi64(_mm512_shuffle_i64x2(t[2], t[3], 0x88), _mm512_shuffle_i64x2(t[2], t[3], 0xDD));
+    const __m512i r = _mm512_add_epi64(_mm512_shuffle_i64x2(u0, u1, 0x88), _mm512_shuffle_i64x2(u0, u1, 0xDD));
+    const __m256i na = _mm512_cvtepi64_epi32(_mm512_and_si512(r, field));
+    const __m256i nbv = _mm512_cvtepi64_epi32(_mm512_and_si512(_mm512_srli_epi64(r, 16), field));
+    const __m256i nx = _mm512_cvtepi64_epi32(_mm512_and_si512(_mm512_srli_epi64(r, 32), field));
+    const __m256i common2 = _mm512_cvtepi64_epi32(_mm512_srli_epi64(r, 48));
+    const __m256 ra = _mm256_sqrt_ps(_mm256_cvtepi32_ps(na)), rb = _mm256_sqrt_ps(_mm256_cvtepi32_ps(nbv));
+    const __m256 rx = _mm256_sqrt_ps(_mm256_cvtepi32_ps(nx));
+    const __m256 lambda = _mm256_sub_ps(one, _mm256_div_ps(rx, _mm256_add_ps(ra, rb)));
+    __mmask8 keep = _mm256_cmpge_epi32_mask(common2, min_me2) &
+                    _mm256_cmpgt_epi32_mask(_mm256_add_epi32(na, nbv), _mm256_setzero_si256()) &
+                    static_cast<__mmask8>((1u << cnt) - 1);
+    if (allowed)
+      for (int c = 0; c < cnt; ++c)
+        if (!allowed[j0 + c]) keep = static_cast<__mmask8>(keep & ~(1u << c));
+    _mm256_mask_storeu_ps(out + j0, keep, lambda);
   }
 }
 
@@ -121,7 +147,8 @@ struct Kernel {
 Kernel pick_kernel() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
-    return {counts_avx512, "avx512-vpopcntdq", __builtin_cpu_supports("avx512vl") != 0};
+    return {counts_avx512, "avx512-vpopcntdq",
+            __builtin_cpu_supports("avx512vl") != 0 && __builtin_cpu_supports("avx512dq") != 0};
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return {counts_avx2, "avx2"};
   return {counts_scalar, "scalar"};
 }
@@ -174,7 +201,7 @@ void local_similarity_matrix(const PreparedTemplate& a, const PreparedTemplate& 
     float* row = &gamma[std::size_t(i) * nb];
     if (use_row && nb > 0) {
       row_avx512(ca, ma, b.cylinder_bits(0), b.cylinder_mask(0), nb, check_direction ? allowed.data() : nullptr,
-                 min_me, sqrt_table.data(), row);
+                 min_me, row);
       continue;
     }
     for (int j = 0; j < nb; ++j) {
