@@ -6,21 +6,15 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <map>
 #include <optional>
 
+#include "core/process_usage.h"
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
 
 namespace tunggal::datasets {
 namespace {
-
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
 
 using Fingers = std::array<std::optional<matcher::PreparedTemplate>, kFingerCount>;
 
