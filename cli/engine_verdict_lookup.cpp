@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/store.h"
+#include "workflow/verdict_status.h"
 
 namespace tunggal::cli {
 
@@ -16,32 +17,15 @@ class StoreVerdictLookup final : public workflow::VerdictLookup {
   explicit StoreVerdictLookup(std::unique_ptr<engine::Store> store) : store_(std::move(store)) {}
 
   workflow::IdentityStatus status(const std::string& enrollment_id) const override {
-    using K = workflow::IdentityStatus;
     const EnrollmentId id{enrollment_id};
     auto v = store_->verdict(id);
-    if (!v) return {K::kUnknown, "engine store unreadable: " + v.error().message()};
-    if (!*v) {
+    if (!v) return {workflow::IdentityStatus::kUnknown, "engine store unreadable: " + v.error().message()};
+    bool received = v->has_value();
+    if (!received) {
       auto e = store_->enrollment(id);
-      if (e && *e) return {K::kPending, "awaiting penunggalan"};
-      return {K::kUnknown, "the engine has no enrollment " + enrollment_id};
+      received = e && *e;
     }
-    const Verdict& verdict = **v;
-    if (verdict.decision == Decision::kDistinct)
-      return {K::kDistinct, fmt::format("adjudicated DISTINCT by {}; subject {}", verdict.decided_by,
-                                        verdict.subject.value)};
-    if (verdict.decision == Decision::kConfirmedDuplicate)
-      return {K::kConfirmedDuplicate, fmt::format("same person as subject {} (adjudicated by {})",
-                                                  verdict.linked_subject.value, verdict.decided_by)};
-    switch (verdict.kind) {
-      case VerdictKind::kUnique: return {K::kUnique, fmt::format("subject {}", verdict.subject.value)};
-      case VerdictKind::kDuplicate:
-        return {K::kDuplicate, verdict.candidates.empty()
-                                   ? std::string("duplicate")
-                                   : fmt::format("resembles subject {}", verdict.candidates.front().subject.value)};
-      case VerdictKind::kReview: return {K::kReview, "awaiting adjudication"};
-      case VerdictKind::kRejected: return {K::kRejected, verdict.reject_reason};
-    }
-    return {K::kUnknown, "unknown verdict kind"};
+    return workflow::identity_status(*v, received, enrollment_id);
   }
 
  private:

@@ -377,6 +377,13 @@ Expected<std::vector<PushedVerdict>> Client::take_pushes(std::chrono::millisecon
   return out;
 }
 
+Status Client::call(wire::Request& req, wire::Response& out) {
+  auto r = impl_->call(req);
+  if (!r) return r.error();
+  out = std::move(*r);
+  return Status::ok();
+}
+
 Status Client::send_raw(std::string_view bytes) { return impl_->write(bytes); }
 
 Expected<std::string> Client::read_frame(std::chrono::milliseconds timeout) { return impl_->read_frame(timeout); }

@@ -17,6 +17,11 @@
 #include "core/verdict.h"
 #include "server/server.h"
 
+namespace tunggal::wire {
+class Request;
+class Response;
+}  // namespace tunggal::wire
+
 namespace tunggal::server {
 
 struct ClientOptions {
@@ -114,6 +119,10 @@ class Client {
 
   // Pushed verdicts received so far; waits up to max_wait for at least one when none is buffered.
   Expected<std::vector<PushedVerdict>> take_pushes(std::chrono::milliseconds max_wait);
+
+  // One request and its answer, for the protocol's additional blocks that have their own typed
+  // client (server/request_client.h): sets req's request_id; a server error is the Status.
+  Status call(wire::Request& req, wire::Response& out);
 
   // For tests and tools: raw bytes out, one raw frame payload in (kIoError on close or timeout).
   Status send_raw(std::string_view bytes);

@@ -169,6 +169,8 @@ struct Server::Impl {
   std::unique_ptr<asio::thread_pool> blocking_pool;
   std::uint16_t port = 0;
 
+  RequestService* requests = nullptr;  // the KTP-el request workflow, when served
+
   Impl(const ServerOptions& o, Backend& b) : opt(o), backend(b) {}
 
   // Runs fn on the blocking pool (engine reads, identify, admin operations) and resumes the
@@ -659,7 +661,25 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         s->set_connections(static_cast<std::uint32_t>(std::max<std::int64_t>(0, srv_.metrics.connections_open.load())));
         break;
       }
+      case wire::Request::kKtp: co_await ktp(req.ktp(), r); break;
       default: set_error(r, wire::INVALID_ARGUMENT, "unknown operation");
+    }
+  }
+
+  // KTP-el request operations: the workflow (and its store) is called on the blocking pool.
+  asio::awaitable<void> ktp(const wire::KtpOp& op, wire::Response& r) {
+    RequestService* service = srv_.requests;
+    if (!service) {
+      set_error(r, wire::FAILED_PRECONDITION, "this server does not serve the KTP-el request workflow");
+      co_return;
+    }
+    const RequestCaller caller{peer_.site, peer_.admin};
+    wire::KtpReply* reply = r.mutable_ktp();
+    Status s = co_await srv_.blocking([service, &caller, &op, reply] { return service->handle(caller, op, reply); });
+    if (!s) {
+      if (s.code() == ErrorCode::kPermissionDenied) srv_.metrics.permission_denied++;
+      r.clear_body();
+      set_error(r, wire_code(s.code()), s.message());
     }
   }
 
@@ -1061,8 +1081,10 @@ void Server::Impl::stop() {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 
-Expected<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Backend& backend) {
+Expected<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Backend& backend,
+                                                RequestService* requests) {
   auto impl = std::make_unique<Impl>(options, backend);
+  impl->requests = requests;
   if (Status s = impl->start(); !s) return s;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "server/backend.h"
 #include "server/frame.h"
+#include "server/request_service.h"
 
 namespace tunggal::server {
 
@@ -59,8 +60,11 @@ struct ServerOptions {
 
 class Server {
  public:
-  // Binds, listens and starts serving on background threads. The backend must outlive the server.
-  static Expected<std::unique_ptr<Server>> start(const ServerOptions& options, Backend& backend);
+  // Binds, listens and starts serving on background threads. The backend (and `requests`, the
+  // KTP-el request workflow, when given; without it request operations are refused) must outlive
+  // the server.
+  static Expected<std::unique_ptr<Server>> start(const ServerOptions& options, Backend& backend,
+                                                 RequestService* requests = nullptr);
   ~Server();  // stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -544,3 +544,35 @@ TEST_F(WorkflowTest, ConcurrentSubmissionsGetDistinctNumbers) {
   EXPECT_EQ(registers.size(), all->size());
   EXPECT_EQ(flow_->outbox()->size(), all->size());  // one registration message each
 }
+
+TEST_F(WorkflowTest, EachOfficeSendsOnlyItsOwnOldCardsAndTakesOnlyItsOwnMessages) {
+  NewRequest damaged = wni_new(Channel::kDaring);
+  damaged.service = Service::kWniReissue;
+  damaged.reason = Reason::kDamage;
+  damaged.documents = {Document::kOldCard};
+  damaged.site = "kec-a";
+  Request a = submit(damaged);
+  damaged.site = "kec-b";
+  Request b = submit(damaged);
+  ASSERT_TRUE(flow_->verify_documents(a.id, {}, kT0 + 1));
+  ASSERT_TRUE(flow_->verify_documents(b.id, {}, kT0 + 1));
+  EXPECT_EQ(*flow_->request_ids_of_site("kec-a"), std::vector<std::string>{a.id});
+
+  auto sent = flow_->send_old_cards_to_dinas(kT0 + kDay, std::string("kec-a"));
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ((*sent)[0].request_id, a.id);
+  auto taken = flow_->take_outbox(kT0 + kDay, std::string("kec-b"));
+  ASSERT_TRUE(taken);
+  ASSERT_FALSE(taken->empty());
+  for (const auto& n : *taken) EXPECT_EQ(n.request_id, b.id);
+  auto waiting = flow_->outbox();  // named: a range-for over *temporary() would dangle
+  ASSERT_TRUE(waiting);
+  ASSERT_FALSE(waiting->empty());
+  for (const auto& n : *waiting) EXPECT_EQ(n.request_id, a.id) << "kec-a's messages still wait";
+
+  // The office is part of the stored record.
+  reopen();
+  EXPECT_EQ(flow_->get(a.id)->site, "kec-a");
+  EXPECT_EQ(flow_->send_old_cards_to_dinas(kT0 + 2 * kDay)->size(), 1u) << "kec-b's card, sent by an admin";
+}

@@ -98,6 +98,10 @@ struct StateChange {
 struct Request {
   std::string id;               // "REQ-000001"
   std::string register_number;  // daring only: "REG-20261125-000001"
+  // The office (recording station / district office, by its protocol site id) that registered
+  // the request; only it and admins may operate it over the protocol. Empty when registered
+  // offline with `tunggal request new --data-dir`.
+  std::string site;
   Service service = Service::kWniNew;
   Reason reason = Reason::kNone;
   Channel channel = Channel::kLuring;

@@ -104,6 +104,7 @@ Expected<Request> RequestWorkflow::submit(const NewRequest& req, std::int64_t no
   r.channel = req.channel;
   r.applicant = req.applicant;
   r.documents = req.documents;
+  r.site = req.site;
   r.submitted_at_ms = now_ms;
   r.request_date = Date::from_epoch_ms_wib(now_ms);
   r.fee_rupiah = 0;
@@ -322,7 +323,14 @@ Expected<Request> RequestWorkflow::print(const std::string& id, const VerdictLoo
   auto r = store_.request(id);
   if (!r) return r.error();
   if (Status s = check_transition(r->state, RequestState::kPrinted); !s) {
-    return Status(s.code(), "printing refused for request " + id + ": " + s.message());
+    // Say what the engine answers now too: the operator's next step depends on it.
+    std::string engine;
+    if (!r->enrollment_id.empty()) {
+      const IdentityStatus st = verdicts.status(r->enrollment_id);
+      engine = "; penunggalan for enrollment " + r->enrollment_id + " is " + std::string(to_string(st.kind)) +
+               (st.detail.empty() ? "" : " (" + st.detail + ")");
+    }
+    return Status(s.code(), "printing refused for request " + id + ": " + s.message() + engine);
   }
   // The gate of the whole system: ask the engine now, not what refresh saw earlier.
   const IdentityStatus st = verdicts.status(r->enrollment_id);
@@ -416,10 +424,33 @@ Expected<std::vector<Notification>> RequestWorkflow::outbox() const {
   return all;
 }
 
-Expected<std::vector<Notification>> RequestWorkflow::take_outbox(std::int64_t now_ms) {
+Expected<std::vector<std::string>> RequestWorkflow::request_ids_of_site(const std::string& site) const {
+  auto all = store_.requests();
+  if (!all) return all.error();
+  std::vector<std::string> ids;
+  for (const auto& r : *all) {
+    if (r.site == site) ids.push_back(r.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+namespace {
+bool among(const std::vector<std::string>& sorted_ids, const std::string& id) {
+  return std::binary_search(sorted_ids.begin(), sorted_ids.end(), id);
+}
+}  // namespace
+
+Expected<std::vector<Notification>> RequestWorkflow::take_outbox(std::int64_t now_ms,
+                                                                 const std::optional<std::string>& site) {
   std::lock_guard lock(mu_);
   auto waiting = outbox();
   if (!waiting) return waiting.error();
+  if (site) {
+    auto own = request_ids_of_site(*site);
+    if (!own) return own.error();
+    std::erase_if(*waiting, [&](const Notification& n) { return !among(*own, n.request_id); });
+  }
   StoreChanges changes;
   for (const auto& n : *waiting) {
     Notification taken = n;
@@ -433,13 +464,21 @@ Expected<std::vector<Notification>> RequestWorkflow::take_outbox(std::int64_t no
 
 Expected<std::vector<OldCardRecord>> RequestWorkflow::old_cards() const { return store_.old_cards(); }
 
-Expected<std::vector<OldCardRecord>> RequestWorkflow::send_old_cards_to_dinas(std::int64_t now_ms) {
+Expected<std::vector<OldCardRecord>> RequestWorkflow::send_old_cards_to_dinas(std::int64_t now_ms,
+                                                                            const std::optional<std::string>& site) {
   std::lock_guard lock(mu_);
   auto all = store_.old_cards();
   if (!all) return all.error();
+  std::vector<std::string> own;
+  if (site) {
+    auto ids = request_ids_of_site(*site);
+    if (!ids) return ids.error();
+    own = std::move(*ids);
+  }
   StoreChanges changes;
   for (auto& c : *all) {
     if (c.sent_to_dinas_at_ms != 0) continue;
+    if (site && !among(own, c.request_id)) continue;
     c.sent_to_dinas_at_ms = now_ms;
     changes.old_cards.push_back(c);
   }

@@ -30,6 +30,7 @@ struct NewRequest {
   Channel channel = Channel::kLuring;
   Applicant applicant;
   std::vector<Document> documents;  // presented or uploaded with the request; more may follow
+  std::string site;                 // the registering office (Request::site); empty offline
 };
 
 struct OverdueRequest {
@@ -90,11 +91,18 @@ class RequestWorkflow {
   Expected<std::vector<Notification>> outbox() const;
   // Hands the waiting messages over (with their PINs) and marks them taken; the PINs are erased
   // from the store, so a message's secret can be read exactly once.
-  Expected<std::vector<Notification>> take_outbox(std::int64_t now_ms);
+  // With `site`, only the messages of that office's requests.
+  Expected<std::vector<Notification>> take_outbox(std::int64_t now_ms,
+                                                  const std::optional<std::string>& site = std::nullopt);
 
   Expected<std::vector<OldCardRecord>> old_cards() const;
   // Marks every old card still at the office as sent to the Dinas; returns those.
-  Expected<std::vector<OldCardRecord>> send_old_cards_to_dinas(std::int64_t now_ms);
+  // With `site`, only the cards handed in at that office.
+  Expected<std::vector<OldCardRecord>> send_old_cards_to_dinas(std::int64_t now_ms,
+                                                               const std::optional<std::string>& site = std::nullopt);
+
+  // The ids of the requests registered by `site` (to narrow outbox, old-card and overdue lists).
+  Expected<std::vector<std::string>> request_ids_of_site(const std::string& site) const;
 
   const WorkflowOptions& options() const { return options_; }
 

@@ -46,6 +46,7 @@ json to_json(const Request& r) {
   return {
       {"id", r.id},
       {"register_number", r.register_number},
+      {"site", r.site},
       {"service", to_string(r.service)},
       {"reason", to_string(r.reason)},
       {"channel", to_string(r.channel)},
@@ -71,6 +72,7 @@ Expected<Request> request_from_json(const json& j) {
     Request r;
     r.id = j.at("id").get<std::string>();
     r.register_number = j.at("register_number").get<std::string>();
+    r.site = j.value("site", std::string());  // absent in records written before sites existed
     r.service = decode_enum<Service>(j, "service", parse_service);
     r.reason = decode_enum<Reason>(j, "reason", parse_reason);
     r.channel = decode_enum<Channel>(j, "channel", parse_channel);
