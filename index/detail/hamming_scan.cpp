@@ -37,27 +37,34 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) inline std::size_t emit(std::
   return n;
 }
 
+// Distances of the 8 rows of one block: W query words held in registers, W loads, no horizontal
+// sums. Two accumulators halve the add chain.
+template <int W>
+__attribute__((target("avx512f,avx512vpopcntdq"))) inline __m512i block_distances(const std::uint64_t* p, const __m512i* qw) {
+  __m512i a0 = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p), qw[0]));
+  __m512i a1 = _mm512_setzero_si512();
+#pragma GCC unroll 8
+  for (int w = 1; w < W; ++w) {
+    const __m512i c = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + w * 8), qw[w]));
+    if (w % 2) a1 = _mm512_add_epi64(a1, c);
+    else a0 = _mm512_add_epi64(a0, c);
+  }
+  return _mm512_add_epi64(a0, a1);
+}
+
+// W > 0: the word count is a compile-time constant (512-bit face hashes: 8, 256-bit finger codes: 4)
+// and the query stays in registers; W == 0: any word count.
+template <int W>
 __attribute__((target("avx512f,avx512vpopcntdq"))) std::size_t scan_vpopcnt(const std::uint64_t* blocked, std::size_t rows,
                                                                            int words, const std::uint64_t* q, std::uint32_t thresh,
                                                                            std::uint32_t base, HammingHit* out) {
   std::size_t n = 0;
   const __m512i t = _mm512_set1_epi64(thresh);
   const std::size_t blocks = (rows + kHashBlock - 1) / kHashBlock;
-  if (words == 8) {  // 512 bits: the query words stay in registers
-    __m512i qw[8];
-    for (int w = 0; w < 8; ++w) qw[w] = _mm512_set1_epi64(static_cast<long long>(q[w]));
-    for (std::size_t b = 0; b < blocks; ++b) {
-      const std::uint64_t* p = blocked + b * 64;
-      __m512i a0 = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p), qw[0]));
-      __m512i a1 = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 8), qw[1]));
-      a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 16), qw[2])));
-      a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 24), qw[3])));
-      a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 32), qw[4])));
-      a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 40), qw[5])));
-      a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 48), qw[6])));
-      a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(p + 56), qw[7])));
-      n = emit(b, _mm512_add_epi64(a0, a1), t, rows, base, out, n);
-    }
+  if constexpr (W > 0) {
+    __m512i qw[W];
+    for (int w = 0; w < W; ++w) qw[w] = _mm512_set1_epi64(static_cast<long long>(q[w]));
+    for (std::size_t b = 0; b < blocks; ++b) n = emit(b, block_distances<W>(blocked + b * kHashBlock * W, qw), t, rows, base, out, n);
     return n;
   }
   for (std::size_t b = 0; b < blocks; ++b) {
@@ -82,8 +89,12 @@ const bool kVpopcnt = have_vpopcnt();
 
 std::size_t hamming_below(const std::uint64_t* blocked, std::size_t rows, int words, const std::uint64_t* query,
                           std::uint32_t thresh, std::uint32_t row_base, HammingHit* out) {
-  return kVpopcnt ? scan_vpopcnt(blocked, rows, words, query, thresh, row_base, out)
-                  : scan_popcnt(blocked, rows, words, query, thresh, row_base, out);
+  if (!kVpopcnt) return scan_popcnt(blocked, rows, words, query, thresh, row_base, out);
+  switch (words) {
+    case 8: return scan_vpopcnt<8>(blocked, rows, words, query, thresh, row_base, out);
+    case 4: return scan_vpopcnt<4>(blocked, rows, words, query, thresh, row_base, out);
+    default: return scan_vpopcnt<0>(blocked, rows, words, query, thresh, row_base, out);
+  }
 }
 
 const char* hamming_kernel_name() { return kVpopcnt ? "avx512-vpopcntdq" : "popcnt"; }

@@ -4,11 +4,15 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <memory>
+#include <new>
 #include <unordered_set>
 
 #include <tbb/parallel_for.h>
 
+#include "index/detail/exact_dot.h"
 #include "index/detail/hamming_scan.h"
+#include "index/detail/hamming_shortlist.h"
 #include "index/detail/random_rotation.h"
 #include "index/detail/snapshot_format.h"
 #include "index/detail/sq8_scan.h"
@@ -17,10 +21,27 @@ namespace tunggal::index::detail {
 namespace {
 
 constexpr std::size_t kPageRows = 4096;
+// Stage 1 walks the rows in tiles of this many bytes of sign bits (a multiple of a block of 8
+// rows) and runs every query of the batch over a tile before moving on: the tile stays in L1
+// (48 KB on this machine), where a whole page (256 KB at 512 bits) would be re-read from L2 by
+// each query. L2 bandwidth, not the popcounts, bounded the page-at-a-time loop (docs/index.md).
+constexpr std::size_t kTileBytes = 32 * 1024;
+
+// 64-byte aligned, zeroed: a 512-bit load then never straddles two cache lines, and an 8-bit
+// code of 512 bytes is exactly 8 lines (malloc's 16-byte alignment made both pay a split load).
+struct AlignedFree {
+  void operator()(void* p) const { ::operator delete[](p, std::align_val_t{64}); }
+};
+template <typename T>
+using AlignedArray = std::unique_ptr<T[], AlignedFree>;
+template <typename T>
+AlignedArray<T> aligned_array(std::size_t n) {
+  return AlignedArray<T>(new (std::align_val_t{64}) T[n]());
+}
 
 struct Page {
-  std::unique_ptr<std::uint64_t[]> bits;
-  std::unique_ptr<std::uint8_t[]> codes;
+  AlignedArray<std::uint64_t> bits;
+  AlignedArray<std::uint8_t> codes;
   std::unique_ptr<std::uint64_t[]> ids;
 };
 
@@ -54,8 +75,7 @@ class HashSq8Shard final : public Shard {
     std::vector<std::uint64_t> bits(words_);
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (size_ == pages_.size() * kPageRows) {
-        pages_.push_back({std::make_unique<std::uint64_t[]>(kPageRows * words_), std::make_unique<std::uint8_t[]>(kPageRows * dp_),
-                          std::make_unique<std::uint64_t[]>(kPageRows)});
+        pages_.push_back(new_page());
       }
       rot_.apply(unit.subspan(i * dim_, dim_), r);
       Page& pg = pages_[size_ / kPageRows];
@@ -110,31 +130,29 @@ class HashSq8Shard final : public Shard {
     }
     const std::size_t depth = std::min(size_, std::max<std::size_t>(k, shortlist()));
 
-    // Stage 1: Hamming over all rows. Tasks split the pages; a page (256 KB of bits at 512-d)
-    // is reused from cache by every query of the batch. Each query keeps the rows below a
-    // threshold that tightens whenever 2 x depth have piled up (exact top-depth, ties arbitrary).
+    // Stage 1: Hamming over all rows. Tasks split the pages; within a page, each tile of rows
+    // (kTileBytes of bits) is scanned by every query of the batch while it sits in L1. Each query
+    // keeps the rows below a threshold that tightens as hits accumulate (hamming_shortlist.h:
+    // every row closer than the depth-th nearest, ties arbitrary).
     const std::size_t npages = pages_.size();
     const std::size_t tasks = std::clamp<std::size_t>(p_.tasks, 1, npages);
-    struct Candidates {
-      std::vector<HammingHit> hits;
-      std::uint32_t thresh = std::numeric_limits<std::uint32_t>::max();
-    };
+    const std::size_t tile_rows = std::max<std::size_t>(kHashBlock, kTileBytes / (words_ * 8) / kHashBlock * kHashBlock);
     const auto closer = [](const HammingHit& a, const HammingHit& b) { return a.dist < b.dist; };
-    std::vector<std::vector<Candidates>> found(tasks, std::vector<Candidates>(n));
+    std::vector<std::vector<HammingShortlist>> found(tasks);
     tbb::parallel_for(std::size_t{0}, tasks, [&](std::size_t t) {
-      std::vector<HammingHit> page_hits(kPageRows);
+      std::vector<HammingHit> tile_hits(tile_rows);
       auto& mine = found[t];
+      mine.assign(n, HammingShortlist(depth, dp_));
       for (std::size_t p = t * npages / tasks; p < (t + 1) * npages / tasks; ++p) {
         const std::size_t rows = std::min(kPageRows, size_ - p * kPageRows);
-        for (std::size_t q = 0; q < n; ++q) {
-          Candidates& c = mine[q];
-          const std::size_t m = hamming_below(pages_[p].bits.get(), rows, words_, pq[q].bits.data(), c.thresh,
-                                              static_cast<std::uint32_t>(p * kPageRows), page_hits.data());
-          c.hits.insert(c.hits.end(), page_hits.begin(), page_hits.begin() + m);
-          if (c.hits.size() >= 2 * depth) {
-            std::nth_element(c.hits.begin(), c.hits.begin() + (depth - 1), c.hits.end(), closer);
-            c.thresh = c.hits[depth - 1].dist;
-            c.hits.resize(depth);
+        for (std::size_t t0 = 0; t0 < rows; t0 += tile_rows) {
+          const std::size_t tr = std::min(tile_rows, rows - t0);
+          const std::uint64_t* tile = pages_[p].bits.get() + t0 * words_;  // t0 is a multiple of the 8-row block
+          for (std::size_t q = 0; q < n; ++q) {
+            HammingShortlist& c = mine[q];
+            const std::size_t m = hamming_below(tile, tr, words_, pq[q].bits.data(), c.threshold(),
+                                                static_cast<std::uint32_t>(p * kPageRows + t0), tile_hits.data());
+            c.add(tile_hits.data(), m);
           }
         }
       }
@@ -143,7 +161,10 @@ class HashSq8Shard final : public Shard {
     // Stages 2 and 3, per query.
     tbb::parallel_for(std::size_t{0}, n, [&](std::size_t q) {
       std::vector<HammingHit> cand;
-      for (std::size_t t = 0; t < tasks; ++t) cand.insert(cand.end(), found[t][q].hits.begin(), found[t][q].hits.end());
+      for (std::size_t t = 0; t < tasks; ++t) {
+        const auto& hits = found[t][q].hits();
+        cand.insert(cand.end(), hits.begin(), hits.end());
+      }
       if (cand.size() > depth) {
         std::nth_element(cand.begin(), cand.begin() + depth, cand.end(), closer);
         cand.resize(depth);
@@ -243,8 +264,7 @@ class HashSq8Shard final : public Shard {
       if (rows == 0 || rows > kPageRows || bits.size() != blocked_words(rows) || codes.size() != rows * dp_ || size_ + rows > n) {
         return corruption("hash shard page is damaged");
       }
-      pages_.push_back({std::make_unique<std::uint64_t[]>(kPageRows * words_), std::make_unique<std::uint8_t[]>(kPageRows * dp_),
-                        std::make_unique<std::uint64_t[]>(kPageRows)});
+      pages_.push_back(new_page());
       std::copy(ids.begin(), ids.end(), pages_.back().ids.get());
       std::copy(bits.begin(), bits.end(), pages_.back().bits.get());
       std::copy(codes.begin(), codes.end(), pages_.back().codes.get());
@@ -254,6 +274,10 @@ class HashSq8Shard final : public Shard {
   }
 
  private:
+  Page new_page() const {
+    return {aligned_array<std::uint64_t>(kPageRows * words_), aligned_array<std::uint8_t>(kPageRows * dp_),
+            std::make_unique<std::uint64_t[]>(kPageRows)};
+  }
   template <typename F>
   void for_each_row(F&& f) const {
     for (std::size_t row = 0; row < size_; ++row) f(row, pages_[row / kPageRows].ids[row % kPageRows]);
@@ -268,12 +292,7 @@ class HashSq8Shard final : public Shard {
     }
   }
   static float cosine(std::span<const float> unit_query, std::span<const float> v) {
-    double d = 0, n2 = 0;
-    for (std::size_t j = 0; j < v.size(); ++j) {
-      d += static_cast<double>(unit_query[j]) * v[j];
-      n2 += static_cast<double>(v[j]) * v[j];
-    }
-    return n2 > 0 ? static_cast<float>(d / std::sqrt(n2)) : 0.0f;
+    return cosine_to_unit(unit_query.data(), v.data(), v.size());
   }
 
   int dim_;

@@ -14,6 +14,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include "index/detail/exact_dot.h"
 #include "index/detail/snapshot_format.h"
 #include "index/detail/sq8_scan.h"
 
@@ -263,12 +264,7 @@ class IvfSq8Shard final : public Shard {
     for (float& x : v) x *= inv;
   }
   static float cosine(std::span<const float> unit_query, std::span<const float> v) {
-    double d = 0, n2 = 0;
-    for (std::size_t j = 0; j < v.size(); ++j) {
-      d += static_cast<double>(unit_query[j]) * v[j];
-      n2 += static_cast<double>(v[j]) * v[j];
-    }
-    return n2 > 0 ? static_cast<float>(d / std::sqrt(n2)) : 0.0f;
+    return cosine_to_unit(unit_query.data(), v.data(), v.size());
   }
 
   int dim_, dim_pad_;
