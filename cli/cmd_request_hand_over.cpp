@@ -21,11 +21,11 @@ struct HandOverArgs {
 int run(const HandOverArgs& a) {
   auto docs = parse_documents(a.docs);
   if (!docs) return report_failure("hand-over", docs.error());
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("hand-over", session.error());
-  auto r = session->flow->hand_over(a.id, *docs, session->now_ms);
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("hand-over", desk.error());
+  auto r = (*desk)->hand_over(a.id, *docs);
   if (!r) return report_failure("hand-over", r.error());
-  print_request(*r, session->flow->options(), a.common.json);
+  print_request(*r, **desk, a.common.json);
   return kExitOk;
 }
 

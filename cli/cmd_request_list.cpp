@@ -28,14 +28,12 @@ int run(const ListArgs& a) {
     if (!s) return report_failure("list", s.error());
     only = *s;
   }
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("list", session.error());
-  auto all = session->flow->list();
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("list", desk.error());
+  auto all = (*desk)->list(only, a.open_only);
   if (!all) return report_failure("list", all.error());
   nlohmann::json out = nlohmann::json::array();
   for (const auto& r : *all) {
-    if (only && r.state != *only) continue;
-    if (a.open_only && workflow::is_terminal(r.state)) continue;
     if (a.common.json) {
       out.push_back(workflow::detail::to_json(r));
     } else {

@@ -40,11 +40,11 @@ int run(const NewArgs& a) {
   req.applicant = {*nik, a.name, *birth, *marital, a.email};
   req.documents = *docs;
 
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("new", session.error());
-  auto r = session->flow->submit(req, session->now_ms);
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("new", desk.error());
+  auto r = (*desk)->submit(req);
   if (!r) return report_failure("new", r.error());
-  print_request(*r, session->flow->options(), a.common.json);
+  print_request(*r, **desk, a.common.json);
   return kExitOk;
 }
 

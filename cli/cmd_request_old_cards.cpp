@@ -19,9 +19,9 @@ struct OldCardArgs {
 };
 
 int run(const OldCardArgs& a) {
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("old-cards", session.error());
-  auto cards = a.send ? session->flow->send_old_cards_to_dinas(session->now_ms) : session->flow->old_cards();
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("old-cards", desk.error());
+  auto cards = (*desk)->old_cards(a.send);
   if (!cards) return report_failure("old-cards", cards.error());
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : *cards) {

@@ -19,9 +19,9 @@ struct OutboxArgs {
 };
 
 int run(const OutboxArgs& a) {
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("outbox", session.error());
-  auto msgs = a.take ? session->flow->take_outbox(session->now_ms) : session->flow->outbox();
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("outbox", desk.error());
+  auto msgs = (*desk)->outbox(a.take);
   if (!msgs) return report_failure("outbox", msgs.error());
   nlohmann::json out = nlohmann::json::array();
   for (auto n : *msgs) {

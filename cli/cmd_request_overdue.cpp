@@ -13,9 +13,9 @@ namespace tunggal::cli {
 namespace {
 
 int run(const RequestArgs& a) {
-  auto session = open_request_session(a);
-  if (!session) return report_failure("overdue", session.error());
-  auto late = session->flow->overdue(session->now_ms);
+  auto desk = open_request_desk(a);
+  if (!desk) return report_failure("overdue", desk.error());
+  auto late = (*desk)->overdue();
   if (!late) return report_failure("overdue", late.error());
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();

@@ -7,7 +7,6 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command_registry.h"
-#include "cli/engine_verdict_lookup.h"
 #include "cli/request_cli.h"
 
 namespace tunggal::cli {
@@ -19,17 +18,16 @@ struct PrintArgs {
 };
 
 int run(const PrintArgs& a) {
-  auto verdicts = make_engine_verdict_lookup(a.common.data_dir);
-  if (!verdicts) {
-    report_failure("print", verdicts.error());
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("print", desk.error());
+  if (Status s = (*desk)->need_verdicts(); !s) {
+    report_failure("print", s);
     return kExitUnavailable;
   }
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("print", session.error());
   const std::optional<std::string> pin = a.pin.empty() ? std::nullopt : std::optional<std::string>(a.pin);
-  auto r = session->flow->print(a.id, **verdicts, pin, session->now_ms);
+  auto r = (*desk)->print(a.id, pin);
   if (!r) return report_failure("print", r.error());
-  print_request(*r, session->flow->options(), a.common.json);
+  print_request(*r, **desk, a.common.json);
   return kExitOk;
 }
 

@@ -24,11 +24,11 @@ RegisterCommand reg{{"request record-biometrics", "link the biometric enrollment
                        cmd.add_option("--enrollment", a->enrollment, "the enrollment id the station submitted")
                            ->required();
                        return [a]() {
-                         auto session = open_request_session(a->common);
-                         if (!session) return report_failure("record-biometrics", session.error());
-                         auto r = session->flow->record_biometrics(a->id, a->enrollment, session->now_ms);
+                         auto desk = open_request_desk(a->common);
+                         if (!desk) return report_failure("record-biometrics", desk.error());
+                         auto r = (*desk)->record_biometrics(a->id, a->enrollment);
                          if (!r) return report_failure("record-biometrics", r.error());
-                         print_request(*r, session->flow->options(), a->common.json);
+                         print_request(*r, **desk, a->common.json);
                          return kExitOk;
                        };
                      }}};

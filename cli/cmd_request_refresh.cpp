@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
-#include "cli/engine_verdict_lookup.h"
 #include "cli/request_cli.h"
 #include "workflow/detail/record_json.h"
 
@@ -21,20 +20,19 @@ struct RefreshArgs {
 };
 
 int run(const RefreshArgs& a) {
-  auto verdicts = make_engine_verdict_lookup(a.common.data_dir);
-  if (!verdicts) {
-    report_failure("refresh", verdicts.error());
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("refresh", desk.error());
+  if (Status s = (*desk)->need_verdicts(); !s) {
+    report_failure("refresh", s);
     return kExitUnavailable;
   }
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("refresh", session.error());
   if (!a.id.empty()) {
-    auto r = session->flow->refresh(a.id, **verdicts, session->now_ms);
+    auto r = (*desk)->refresh(a.id);
     if (!r) return report_failure("refresh", r.error());
-    print_request(*r, session->flow->options(), a.common.json);
+    print_request(*r, **desk, a.common.json);
     return kExitOk;
   }
-  auto changed = session->flow->refresh_all(**verdicts, session->now_ms);
+  auto changed = (*desk)->refresh_all();
   if (!changed) return report_failure("refresh", changed.error());
   if (a.common.json) {
     nlohmann::json out = nlohmann::json::array();

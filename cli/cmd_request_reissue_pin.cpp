@@ -22,11 +22,11 @@ RegisterCommand reg{{"request reissue-pin", "issue a new one-time print PIN for 
                        add_request_options(cmd, a->common);
                        cmd.add_option("--id", a->id, "request id")->required();
                        return [a]() {
-                         auto session = open_request_session(a->common);
-                         if (!session) return report_failure("reissue-pin", session.error());
-                         auto r = session->flow->reissue_pin(a->id, session->now_ms);
+                         auto desk = open_request_desk(a->common);
+                         if (!desk) return report_failure("reissue-pin", desk.error());
+                         auto r = (*desk)->reissue_pin(a->id);
                          if (!r) return report_failure("reissue-pin", r.error());
-                         print_request(*r, session->flow->options(), a->common.json);
+                         print_request(*r, **desk, a->common.json);
                          return kExitOk;
                        };
                      }}};

@@ -22,11 +22,11 @@ RegisterCommand reg{{"request reject", "close a request that cannot proceed (not
                        cmd.add_option("--id", a->id, "request id")->required();
                        cmd.add_option("--reason", a->reason, "why, in words the applicant can act on")->required();
                        return [a]() {
-                         auto session = open_request_session(a->common);
-                         if (!session) return report_failure("reject", session.error());
-                         auto r = session->flow->reject(a->id, a->reason, session->now_ms);
+                         auto desk = open_request_desk(a->common);
+                         if (!desk) return report_failure("reject", desk.error());
+                         auto r = (*desk)->reject(a->id, a->reason);
                          if (!r) return report_failure("reject", r.error());
-                         print_request(*r, session->flow->options(), a->common.json);
+                         print_request(*r, **desk, a->common.json);
                          return kExitOk;
                        };
                      }}};

@@ -21,11 +21,11 @@ RegisterCommand reg{{"request show", "show one request: documents, state, SLA de
                        add_request_options(cmd, a->common);
                        cmd.add_option("--id", a->id, "request id, e.g. REQ-00000001")->required();
                        return [a]() {
-                         auto session = open_request_session(a->common);
-                         if (!session) return report_failure("show", session.error());
-                         auto r = session->flow->get(a->id);
+                         auto desk = open_request_desk(a->common);
+                         if (!desk) return report_failure("show", desk.error());
+                         auto r = (*desk)->show(a->id);
                          if (!r) return report_failure("show", r.error());
-                         print_request(*r, session->flow->options(), a->common.json);
+                         print_request(*r, **desk, a->common.json);
                          return kExitOk;
                        };
                      }}};

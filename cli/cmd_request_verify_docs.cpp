@@ -21,11 +21,11 @@ struct VerifyArgs {
 int run(const VerifyArgs& a) {
   auto docs = parse_documents(a.docs);
   if (!docs) return report_failure("verify-docs", docs.error());
-  auto session = open_request_session(a.common);
-  if (!session) return report_failure("verify-docs", session.error());
-  auto r = session->flow->verify_documents(a.id, *docs, session->now_ms);
+  auto desk = open_request_desk(a.common);
+  if (!desk) return report_failure("verify-docs", desk.error());
+  auto r = (*desk)->verify_documents(a.id, *docs);
   if (!r) return report_failure("verify-docs", r.error());
-  print_request(*r, session->flow->options(), a.common.json);
+  print_request(*r, **desk, a.common.json);
   return kExitOk;
 }
 

@@ -12,7 +12,10 @@
 #include "datasets/population_calibration.h"
 #include "engine/engine.h"
 #include "matcher/finger_matcher.h"
+#include "server/request_service.h"
 #include "server/server.h"
+#include "workflow/request_workflow.h"
+#include "workflow/workflow_store.h"
 
 namespace tunggal::cli {
 namespace {
@@ -71,6 +74,10 @@ RegisterCommand reg{{"serve", "serve recording stations and admins over the stat
 
     std::unique_ptr<Engine> engine;
     std::unique_ptr<server::Backend> backend;
+    // The KTP-el request workflow in DIR/workflow, operated over the protocol (docs/workflow.md).
+    std::unique_ptr<workflow::WorkflowStore> workflow_store;
+    std::unique_ptr<workflow::RequestWorkflow> workflow;
+    std::unique_ptr<server::RequestService> requests;
     if (*zero_cost) {
       std::cerr << "tunggal serve: ZERO-COST POLICY: no matching, nothing stored (protocol benchmark only)\n";
       backend = server::zero_cost_backend();
@@ -94,8 +101,16 @@ RegisterCommand reg{{"serve", "serve recording stations and admins over the stat
       }
       engine = std::move(*e);
       backend = server::engine_backend(*engine);
+      auto ws = workflow::WorkflowStore::open(*data_dir);
+      if (!ws) {
+        std::cerr << "tunggal serve: request workflow: " << ws.error().to_string() << "\n";
+        return kExitUnavailable;
+      }
+      workflow_store = std::move(*ws);
+      workflow = std::make_unique<workflow::RequestWorkflow>(*workflow_store);
+      requests = std::make_unique<server::RequestService>(*workflow, *backend);
     }
-    auto srv = server::Server::start(*o, *backend);
+    auto srv = server::Server::start(*o, *backend, requests.get());
     if (!srv) {
       std::cerr << "tunggal serve: " << srv.error().to_string() << "\n";
       return kExitUnavailable;

@@ -13,23 +13,16 @@
 namespace tunggal::cli {
 
 void add_request_options(CLI::App& cmd, RequestArgs& args) {
-  cmd.add_option("--data-dir", args.data_dir, "data directory; the workflow keeps its records in DIR/workflow")
-      ->required();
+  cmd.add_option("--data-dir", args.data_dir, "data directory; the workflow keeps its records in DIR/workflow");
   cmd.add_flag("--json", args.json, "print JSON instead of text");
-  cmd.add_option("--now-ms", args.now_ms, "act as if the time were this Unix epoch millisecond (default: now)");
-}
-
-Expected<RequestSession> open_request_session(const RequestArgs& args) {
-  auto store = workflow::WorkflowStore::open(args.data_dir);
-  if (!store) return store.error();
-  RequestSession s;
-  s.store = std::move(*store);
-  s.flow = std::make_unique<workflow::RequestWorkflow>(*s.store);
-  s.now_ms = args.now_ms != 0 ? args.now_ms
-                              : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
-  return s;
+  cmd.add_option("--now-ms", args.now_ms, "act as if the time were this Unix epoch millisecond (default: now; offline)");
+  cmd.add_option("--connect", args.connect, "HOST:PORT of `tunggal serve`: operate the server's requests instead");
+  cmd.add_option("--ca", args.ca, "with --connect: the CA certificate (PEM)");
+  cmd.add_option("--cert", args.cert, "with --connect: this office's certificate (PEM; its CN is the site)");
+  cmd.add_option("--key", args.key, "with --connect: this office's private key (PEM)");
+  cmd.add_flag("--plain", args.plain, "with --connect: no TLS (a server run with --insecure-plaintext)");
+  cmd.add_option("--site", args.site, "with --connect: the site claimed (required with --plain)");
+  cmd.add_flag("--admin", args.admin, "with --connect --plain: claim the admin role");
 }
 
 int report_failure(const std::string& verb, const Status& s) {
@@ -75,8 +68,8 @@ std::string request_line(const workflow::Request& r) {
   return buf;
 }
 
-void print_request(const workflow::Request& r, const workflow::WorkflowOptions& options, bool json) {
-  const std::int64_t deadline = workflow::sla_deadline_ms(r, options.sla);
+void print_request(const workflow::Request& r, const RequestDesk& desk, bool json) {
+  const std::int64_t deadline = desk.deadline_ms(r);
   if (json) {
     nlohmann::json j = workflow::detail::to_json(r);
     j["sla_deadline_ms"] = deadline;
@@ -89,6 +82,7 @@ void print_request(const workflow::Request& r, const workflow::WorkflowOptions& 
             << (r.reason == workflow::Reason::kNone ? "" : " (" + std::string(workflow::to_string(r.reason)) + ")")
             << "  " << workflow::to_string(r.channel) << "  " << workflow::to_string(r.state) << "\n";
   if (!r.register_number.empty()) std::cout << "  register    " << r.register_number << "\n";
+  if (!r.site.empty()) std::cout << "  office      " << r.site << "\n";
   std::cout << "  applicant   " << r.applicant.name << ", NIK " << r.applicant.nik.str() << ", born "
             << r.applicant.birth_date.str() << " (" << workflow::to_string(r.applicant.marital_status) << ")"
             << (r.applicant.email.empty() ? "" : ", " + r.applicant.email) << "\n";
