@@ -147,5 +147,23 @@ TEST_F(RequestCliRemote, WrongOptionCombinationsAreUsageErrorsAndNoServerIsUnava
   EXPECT_EQ(gone.exit_code, 3) << gone.out;
 }
 
+TEST_F(RequestCliRemote, PlainDevelopmentServerTrustsTheClaimedSite) {
+  server_.reset();
+  ServerOptions o;
+  o.port = 0;  // no TLS: --insecure-plaintext
+  auto s = Server::start(o, *backend_, service_.get());
+  ASSERT_TRUE(s) << s.error().to_string();
+  server_ = std::move(*s);
+  const std::string plain = " --connect " + endpoint() + " --plain";
+  CliRun created = run_json("request new" + plain + " --site kec-b --service wni-new --json" + std::string(kSiti));
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  EXPECT_EQ(nlohmann::json::parse(created.out)["site"], "kec-b");
+  EXPECT_EQ(nlohmann::json::parse(run_json("request list" + plain + " --site kec-a --json").out).size(), 0u);
+  EXPECT_EQ(nlohmann::json::parse(run_json("request list" + plain + " --site alice --admin --json").out).size(), 1u);
+  CliRun no_site = run("request list" + plain);
+  EXPECT_EQ(no_site.exit_code, 2);
+  EXPECT_TRUE(contains(no_site.out, "--plain needs --site")) << no_site.out;
+}
+
 }  // namespace
 }  // namespace tunggal::server
