@@ -87,6 +87,8 @@ Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool ear
     if (early_exit && compared >= options_.early_exit_after_fingers &&
         finger_llr + face_llr < options_.early_exit_llr)
       break;
+    if (early_exit && compared == 1 && !std::isnan(c.face_score) && finger_llr + face_llr < options_.face_early_exit_llr)
+      break;
   }
   c.score = fusion_.fuse(c.finger_scores, c.face_score).score;
   return c;

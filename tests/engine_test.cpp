@@ -259,5 +259,39 @@ TEST_F(EngineTest, CascadeFindsWhatExhaustiveSearchFinds) {
   }
 }
 
+// Candidate preparation is most of an enrollment's cost: with the face compared, a clear impostor
+// is ruled out after one finger (face_early_exit_llr), without a face only after two; the mate is
+// still found either way.
+TEST_F(EngineTest, WithAFaceOneFingerRulesOutAnImpostor) {
+  auto per_candidate = [&](float face_early_exit_llr, const Enrollment& probe) {
+    const auto dir = make_temp_dir("engine-exit");
+    EngineOptions o = test_engine_options(dir);
+    o.face_early_exit_llr = face_early_exit_llr;
+    auto e = Engine::open(o, test_fusion_model());
+    EXPECT_TRUE(e);
+    std::vector<Enrollment> gallery;
+    for (std::uint64_t i = 0; i < kGallery; ++i) gallery.push_back(pop_->capture(i, 0));
+    EXPECT_TRUE((*e)->import(gallery));
+    EXPECT_TRUE((*e)->submit(std::vector<Enrollment>{probe}));
+    auto v = (*e)->process_all();
+    EXPECT_TRUE(v && v->size() == 1u);
+    const EngineStats st = (*e)->stats();
+    e->reset();
+    std::filesystem::remove_all(dir);
+    EXPECT_GT(st.fully_matched, 10u);
+    return std::pair{double(st.finger_comparisons) / double(st.fully_matched), v ? v->front().kind : VerdictKind::kRejected};
+  };
+  const Enrollment newcomer = capture_as(*pop_, 5000, 0, "newcomer");
+  auto [with_rule, kind1] = per_candidate(-3.0f, newcomer);
+  auto [without_rule, kind2] = per_candidate(-1e9f, newcomer);
+  EXPECT_LT(with_rule, 1.3);
+  EXPECT_GE(without_rule, 2.0);
+  EXPECT_EQ(kind1, VerdictKind::kUnique);
+  EXPECT_EQ(kind2, VerdictKind::kUnique);
+  auto [mate_cost, mate_kind] = per_candidate(-3.0f, capture_as(*pop_, 7, 1, "mate"));
+  EXPECT_EQ(mate_kind, VerdictKind::kDuplicate);
+  (void)mate_cost;
+}
+
 }  // namespace
 }  // namespace tunggal
