@@ -17,6 +17,10 @@ RegisterCommand reg{{"certs", "create a development CA and server/site/admin cer
   cmd.add_option("--out", *out, "directory for ca.pem, server.pem/.key, <site>.pem/.key, <admin>.pem/.key")->required();
   cmd.add_option("--sites", req->sites, "recording site ids (certificate CN)")->delimiter(',');
   cmd.add_option("--admin", req->admins, "admin names (CN, with OU=admin); repeat or comma-separate")->delimiter(',');
+  cmd.add_option("--server-hosts", req->server_hosts,
+                 "DNS names and IP addresses the server certificate carries (clients check the name they dial)")
+      ->delimiter(',')
+      ->capture_default_str();
   cmd.add_option("--days", req->days, "validity")->capture_default_str();
   cmd.footer("Example: tunggal certs --out tls --sites 3273-KEC-SUKAJADI-01,3273-KEC-COBLONG-02 --admin alice");
   return [=]() {

@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 struct StationConfig {
   std::string connect = "127.0.0.1:7700";
-  std::string tls_dir, site;
+  std::string tls_dir, site, server_name;
   bool insecure = false;
   std::uint64_t enrollments = 1000, gallery = 0, seed = 1;
   int batch = 50, connections = 2;
@@ -93,6 +93,7 @@ int run_station(const StationConfig& c) {
     o.port = ep->port;
     o.site = c.insecure ? c.site : "";
     if (!c.insecure) o.tls = server::TlsFiles::in_dir(c.tls_dir, c.site);
+    o.server_name = c.server_name;
     o.client_name = "tunggal station";
     auto client = server::Client::connect(o);
     if (!client) {
@@ -247,6 +248,8 @@ RegisterCommand reg{{"station", "recording-station simulator and load generator 
   auto c = std::make_shared<StationConfig>();
   cmd.add_option("--connect", c->connect, "server HOST:PORT")->capture_default_str();
   cmd.add_option("--tls-dir", c->tls_dir, "directory with ca.pem and <site>.pem/.key (tunggal certs)");
+  cmd.add_option("--server-name", c->server_name,
+                 "name the server certificate must carry (default: the --connect host)");
   cmd.add_flag("--insecure-plaintext", c->insecure, "plaintext, site claimed in hello (development servers)");
   cmd.add_option("--site", c->site, "site id (certificate name)")->required();
   cmd.add_option("--enrollments", c->enrollments, "enrollments to submit")->capture_default_str();

@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev libtbb-dev libeigen3-dev libopencv-dev libboost-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   libprotobuf-dev protobuf-compiler libssl-dev
-  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libxxhash-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libtomlplusplus-dev
   openssl
 )
 

@@ -4,6 +4,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <openssl/x509_vfy.h>
 #include <fmt/format.h>
 
 #include "server/wire_codec.h"
@@ -93,10 +94,21 @@ struct Client::Impl {
         return invalid_argument(fmt::format("TLS files (ca {}, cert {}, key {}): {}", opt.tls->ca.string(),
                                             opt.tls->cert.string(), opt.tls->key.string(), e.what()));
       }
-      // The deployment's private CA signs only its own server and stations: verifying the chain
-      // against it authenticates the server.
+      // The chain must lead to the deployment's CA, and the certificate must name the host we
+      // dialled (subjectAltName DNS or IP): a station certificate, or the server certificate of
+      // another deployment's host signed by the same CA, cannot pose as this server.
       ctx->set_verify_mode(asio::ssl::verify_peer);
+      const std::string& name = opt.server_name.empty() ? opt.host : opt.server_name;
       tls = std::make_unique<TlsStream>(ioc, *ctx);
+      // OpenSSL checks the name during chain verification, so a mismatch has its own verify
+      // result (reported below). SNI only carries DNS names, never addresses.
+      X509_VERIFY_PARAM* param = SSL_get0_param(tls->native_handle());
+      boost::system::error_code addr_ec;
+      asio::ip::make_address(name, addr_ec);
+      const int set = addr_ec ? X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size())
+                              : X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      if (set != 1) return invalid_argument(fmt::format("'{}' is not a usable server name", name));
+      if (addr_ec) SSL_set_tlsext_host_name(tls->native_handle(), name.c_str());
     } else {
       plain = std::make_unique<tcp::socket>(ioc);
     }
@@ -109,7 +121,15 @@ struct Client::Impl {
       ec = run([&](auto h) {
         tls->async_handshake(asio::ssl::stream_base::client, [h](boost::system::error_code e) mutable { h(e, 0); });
       }, opt.timeout);
-      if (ec) return io_error(fmt::format("TLS handshake with {}:{} failed: {}", opt.host, opt.port, ec.message()));
+      if (ec) {
+        const long verify = SSL_get_verify_result(tls->native_handle());
+        if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH)
+          return Status(ErrorCode::kPermissionDenied,
+                        fmt::format("the server at {}:{} presented a certificate that does not name '{}' (its "
+                                    "subjectAltName must list the host you connect to; see tunggal certs --server-hosts)",
+                                    opt.host, opt.port, opt.server_name.empty() ? opt.host : opt.server_name));
+        return io_error(fmt::format("TLS handshake with {}:{} failed: {}", opt.host, opt.port, ec.message()));
+      }
     }
     return Status::ok();
   }

@@ -28,6 +28,8 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7700;
   std::optional<TlsFiles> tls;  // nullopt: plaintext (the server must run --insecure-plaintext)
+  // The name the server's certificate must carry (subjectAltName DNS or IP); empty: `host`.
+  std::string server_name;
   std::chrono::milliseconds timeout{30'000};  // connect, and each answer
   // The identity claimed in hello: must match the certificate over TLS (or be empty); trusted as
   // is by a plaintext server.

@@ -111,5 +111,47 @@ TEST_F(ServerTlsTest, CertificateFromAnotherCaNeverGetsIn) {
   EXPECT_TRUE((*ok)->ping());
 }
 
+
+TEST_F(ServerTlsTest, TheServerMustCarryTheNameTheClientDials) {
+  // The dev server certificate names localhost and 127.0.0.1: both pass.
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    ClientOptions o = options("tls", "site-a");
+    o.host = host;
+    auto c = Client::connect(o);
+    ASSERT_TRUE(c) << host << ": " << c.error().to_string();
+    EXPECT_TRUE((*c)->ping());
+  }
+  // Same CA, same address, but the client expects another host: refused before hello.
+  ClientOptions wrong = options("tls", "site-a");
+  wrong.server_name = "abis.example.go.id";
+  auto c = Client::connect(wrong);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ErrorCode::kPermissionDenied) << c.error().to_string();
+  EXPECT_NE(c.error().message().find("abis.example.go.id"), std::string::npos) << c.error().message();
+}
+
+TEST_F(ServerTlsTest, AServerCertificateForAnotherHostIsRefused) {
+  // A certificate signed by the deployment's CA but issued for another host (here: a server
+  // certificate that names only abis.example.go.id) cannot pose as the server at 127.0.0.1.
+  ASSERT_TRUE(make_dev_certs({.out = dir_ / "elsewhere", .sites = {"site-a"}, .server_hosts = {"abis.example.go.id"}}));
+  auto backend = zero_cost_backend();
+  ServerOptions so;
+  so.port = 0;
+  so.tls = TlsFiles::in_dir(dir_ / "elsewhere", "server");
+  auto s = Server::start(so, *backend);
+  ASSERT_TRUE(s) << s.error().to_string();
+  ClientOptions o;
+  o.port = (*s)->port();
+  o.tls = TlsFiles::in_dir(dir_ / "elsewhere", "site-a");
+  o.timeout = 10s;
+  auto c = Client::connect(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ErrorCode::kPermissionDenied) << c.error().to_string();
+  o.server_name = "abis.example.go.id";  // the name it does carry
+  auto ok = Client::connect(o);
+  ASSERT_TRUE(ok) << ok.error().to_string();
+  EXPECT_TRUE((*ok)->ping());
+}
+
 }  // namespace
 }  // namespace tunggal::server
