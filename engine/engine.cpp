@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -449,6 +450,66 @@ Expected<std::vector<Verdict>> Engine::process_all() {
 }
 
 Expected<std::optional<Verdict>> Engine::verdict(const EnrollmentId& id) const { return impl_->store->verdict(id); }
+
+Expected<VerdictLogPage> Engine::verdicts_since(std::uint64_t after_seq, std::size_t max_items,
+                                                std::string_view id_prefix, std::size_t max_scan) const {
+  const Store& st = *impl_->store;
+  VerdictLogPage page;
+  page.next = after_seq;
+  std::size_t scanned = 0;
+  Status failed = Status::ok();
+  Status s = st.for_each_verdict_log(
+      [&](std::uint64_t seq, const std::string& id) {
+        if (scanned >= max_scan) {
+          page.more = true;
+          return false;
+        }
+        if (id.starts_with(id_prefix)) {
+          if (page.verdicts.size() >= max_items) {
+            page.more = true;
+            return false;
+          }
+          auto v = st.verdict(EnrollmentId{id});
+          if (!v) {
+            failed = v.error();
+            return false;
+          }
+          // The entry names the enrollment; the verdict read is its current state (an adjudicated
+          // verdict shows its final form at both of its entries).
+          if (*v) page.verdicts.push_back({seq, std::move(**v)});
+        }
+        ++scanned;
+        page.next = seq;
+        return true;
+      },
+      after_seq);
+  if (!s) return s;
+  if (!failed) return failed;
+  return page;
+}
+
+std::uint64_t Engine::last_verdict_seq() const { return impl_->store->last_verdict_seq(); }
+
+Expected<std::uint64_t> Engine::verdict_log_epoch() {
+  Impl& m = *impl_;
+  static constexpr const char* kKey = "verdict_log.epoch";
+  std::lock_guard lock(m.decide_mu);
+  auto have = m.store->meta(kKey);
+  if (!have) return have.error();
+  if (*have) {
+    try {
+      return std::stoull(**have);
+    } catch (const std::exception&) {
+      return corruption(fmt::format("meta {} is not a number: '{}'", kKey, **have));
+    }
+  }
+  std::random_device rd;
+  const std::uint64_t epoch = ((std::uint64_t{rd()} << 32) | rd()) | 1;
+  auto b = m.store->batch();
+  b.put_meta(kKey, std::to_string(epoch));
+  if (Status s = m.store->commit(std::move(b), Durability::kSynced); !s) return s;
+  return epoch;
+}
 
 Expected<bool> Engine::received(const EnrollmentId& id) const {
   auto r = impl_->store->enrollment(id);

@@ -20,6 +20,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/enrollment.h"
@@ -61,6 +63,13 @@ struct ImportResult {
   std::vector<std::string> skipped;  // "id: reason" for enrollments that could not be imported
 };
 
+// A page of the verdict log (see Engine::verdicts_since).
+struct VerdictLogPage {
+  std::vector<std::pair<std::uint64_t, Verdict>> verdicts;  // (log seq, current verdict), oldest first
+  std::uint64_t next = 0;  // the last log seq looked at: the next page starts after it
+  bool more = false;       // the page stopped at max_items or max_scan, not at the log's end
+};
+
 class Engine {
  public:
   // Opens the data directory, creating it when options.create_if_missing. A new gallery needs a
@@ -83,6 +92,16 @@ class Engine {
   // Whether this enrollment id was ever accepted (pending or decided): tells a pending job from an
   // unknown id, which verdict() cannot.
   Expected<bool> received(const EnrollmentId& id) const;
+
+  // The durable verdict log (every decision and adjudication, in commit order; survives
+  // restarts): entries after `after_seq` whose enrollment id starts with `id_prefix` ("site/" for
+  // one site's), at most max_items of them, looking at most at max_scan entries.
+  Expected<VerdictLogPage> verdicts_since(std::uint64_t after_seq, std::size_t max_items,
+                                          std::string_view id_prefix = {}, std::size_t max_scan = SIZE_MAX) const;
+  std::uint64_t last_verdict_seq() const;
+  // A random id of this data directory's verdict log, created on first use and kept in the store:
+  // log positions are only comparable under the same epoch.
+  Expected<std::uint64_t> verdict_log_epoch();
 
   // 1:N search without inserting (MOSIP "identify"): scored candidates best first, those at or
   // above the review threshold, at most max_reported_candidates. REJECTED probes: error.

@@ -44,6 +44,11 @@ constexpr const char* kMaxSubjectKey = "max.subject_id";
 constexpr const char* kAuditSeqKey = "seq.audit";
 constexpr const char* kChangeSeqKey = "seq.change";
 constexpr const char* kQueueSeqKey = "seq.queue";
+// The verdict log (see Store::for_each_verdict_log): "vlog/" + big-endian seq -> enrollment id, in
+// meta so that stores written before it need no new column family; its counter is absent (0) there.
+constexpr const char* kVerdictSeqKey = "seq.verdict";
+constexpr const char* kVerdictLogPrefix = "vlog/";
+std::string verdict_log_key(std::uint64_t seq) { return kVerdictLogPrefix + u64_key(seq); }
 std::string user_meta_key(std::string_view k) { return "user/" + std::string(k); }
 
 // Converts a RocksDB status into ours, with what we were doing and where.
@@ -152,6 +157,7 @@ std::size_t Store::Batch::size() const { return ops_ ? ops_->ops.size() : 0; }
 
 struct Counters {
   std::uint64_t subjects = 0, pending = 0, max_subject = 0, audit_seq = 0, change_seq = 0, queue_seq = 0;
+  std::uint64_t verdict_seq = 0;
 };
 
 struct Store::Impl {
@@ -164,6 +170,7 @@ struct Store::Impl {
 
   std::mutex commit_mu;  // one commit at a time: counters and read-modify-write checks
   std::atomic<std::uint64_t> subjects{0}, pending{0}, max_subject{0}, audit_seq{0}, change_seq{0}, queue_seq{0};
+  std::atomic<std::uint64_t> verdict_seq{0};
 
   ~Impl() {
     if (!db) return;
@@ -187,11 +194,13 @@ struct Store::Impl {
   }
 
   Counters load_counters_snapshot() const {
-    return {subjects.load(), pending.load(), max_subject.load(), audit_seq.load(), change_seq.load(), queue_seq.load()};
+    return {subjects.load(), pending.load(),    max_subject.load(), audit_seq.load(),
+            change_seq.load(), queue_seq.load(), verdict_seq.load()};
   }
   void publish(const Counters& c) {
     subjects = c.subjects, pending = c.pending, max_subject = c.max_subject;
     audit_seq = c.audit_seq, change_seq = c.change_seq, queue_seq = c.queue_seq;
+    verdict_seq = c.verdict_seq;
   }
   static void write_counters(rocksdb::WriteBatch& wb, rocksdb::ColumnFamilyHandle* meta, const Counters& c) {
     wb.Put(meta, kSubjectsKey, std::to_string(c.subjects));
@@ -200,6 +209,7 @@ struct Store::Impl {
     wb.Put(meta, kAuditSeqKey, std::to_string(c.audit_seq));
     wb.Put(meta, kChangeSeqKey, std::to_string(c.change_seq));
     wb.Put(meta, kQueueSeqKey, std::to_string(c.queue_seq));
+    wb.Put(meta, kVerdictSeqKey, std::to_string(c.verdict_seq));
   }
   Status read_counters() {
     Counters c;
@@ -213,6 +223,14 @@ struct Store::Impl {
       auto n = parse_number(**v, key);
       if (!n) return n.error();
       *out = *n;
+    }
+    // Optional: stores from before the verdict log have none (their log starts empty).
+    auto vs = get(kMeta, kVerdictSeqKey);
+    if (!vs) return vs.error();
+    if (*vs) {
+      auto n = parse_number(**vs, kVerdictSeqKey);
+      if (!n) return n.error();
+      c.verdict_seq = *n;
     }
     publish(c);
     return Status::ok();
@@ -596,6 +614,9 @@ class Committer {
     const std::string& id = o.verdict.enrollment.value;
     if (id.empty()) return invalid_argument("record_verdict: the verdict's enrollment id is empty");
     put(kVerdicts, id, [&](std::string& v) { detail::encode(o.verdict, v); });
+    // Every recorded verdict (a decision, or its update by adjudication) gets the next log seq in
+    // the same WriteBatch: readers of the log never miss one, across restarts.
+    wb_.Put(im_.h(kMeta), verdict_log_key(++c_.verdict_seq), id);
     auto job = view_.job(id);
     if (!job) return job.error();
     if (!*job) return Status::ok();  // a verdict without a stored job (e.g. rejected at the door)
@@ -874,6 +895,24 @@ Status Store::for_each_change(const std::function<bool(const ChangeEntry&)>& fn,
   if (after_seq == UINT64_MAX) return Status::ok();
   return scan<ChangeEntry>(*impl_, kChanges, u64_key(after_seq + 1), &detail::decode_change, fn);
 }
+
+Status Store::for_each_verdict_log(const std::function<bool(std::uint64_t, const std::string&)>& fn,
+                                   std::uint64_t after_seq) const {
+  if (after_seq == UINT64_MAX) return Status::ok();
+  Snapshot snap(*impl_->db);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(snap.options(), impl_->h(kMeta)));
+  const std::string prefix = kVerdictLogPrefix;
+  for (it->Seek(verdict_log_key(after_seq + 1)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const auto key = view(it->key()).substr(prefix.size());
+    auto seq = detail::parse_u64_key(key, "verdict log");
+    if (!seq) return seq.error();
+    if (!fn(*seq, it->value().ToString())) return Status::ok();
+  }
+  if (!it->status().ok()) return impl_->rocks(it->status(), "scanning the verdict log");
+  return Status::ok();
+}
+
+std::uint64_t Store::last_verdict_seq() const { return impl_->verdict_seq.load(); }
 
 Expected<std::optional<std::string>> Store::meta(const std::string& key) const {
   return impl_->get(kMeta, user_meta_key(key));

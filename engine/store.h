@@ -115,6 +115,12 @@ class Store {
   Status for_each_audit(const std::function<bool(const AuditEntry&)>& fn, std::uint64_t after_seq = 0) const;
   Status for_each_change(const std::function<bool(const ChangeEntry&)>& fn, std::uint64_t after_seq = 0) const;
   std::uint64_t last_change_seq() const;  // what an index snapshot records as "covered"
+  // The verdict log: every record_verdict ever committed, in commit order, as (seq, enrollment id),
+  // seq counting from 1 with no gaps (a store from before the log starts it empty). Readers
+  // resume "after seq" across restarts: the station protocol's verdict cursors.
+  Status for_each_verdict_log(const std::function<bool(std::uint64_t seq, const std::string& id)>& fn,
+                              std::uint64_t after_seq = 0) const;
+  std::uint64_t last_verdict_seq() const;
   std::uint64_t last_audit_seq() const;
 
   Expected<std::optional<std::string>> meta(const std::string& key) const;

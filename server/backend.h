@@ -30,6 +30,13 @@ class Backend {
                             const std::string& reason, SubjectId linked) = 0;
   virtual Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason) = 0;
   virtual EngineStats stats() const = 0;
+
+  // The verdict log behind "verdicts since a cursor" and pushes (see Engine::verdicts_since): the
+  // engine's is durable, so cursors survive a server restart. The epoch names the log.
+  virtual Expected<std::uint64_t> verdict_log_epoch() = 0;
+  virtual Expected<VerdictLogPage> verdicts_since(std::uint64_t after_seq, std::size_t max_items,
+                                                  std::string_view id_prefix, std::size_t max_scan) const = 0;
+  virtual std::uint64_t last_verdict_seq() const = 0;
 };
 
 // The engine, which the caller keeps alive longer than the backend.

@@ -20,6 +20,12 @@ class EngineBackend final : public Backend {
     return e_.revoke_subject(s, admin, reason);
   }
   EngineStats stats() const override { return e_.stats(); }
+  Expected<std::uint64_t> verdict_log_epoch() override { return e_.verdict_log_epoch(); }
+  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
+                                          std::size_t max_scan) const override {
+    return e_.verdicts_since(after, max_items, prefix, max_scan);
+  }
+  std::uint64_t last_verdict_seq() const override { return e_.last_verdict_seq(); }
 
  private:
   Engine& e_;

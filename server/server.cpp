@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -129,7 +129,7 @@ struct Server::Impl {
   ServerOptions opt;
   Backend& backend;
   ServerMetrics metrics;
-  std::uint64_t epoch = 0;  // this server run, in cursors
+  std::uint64_t epoch = 0;  // the backend's verdict log, in cursors
 
   std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
@@ -156,10 +156,9 @@ struct Server::Impl {
   bool decide_hint = false;
   std::thread decider;
 
-  // Verdicts decided by this run, for "since cursor" queries.
-  mutable std::mutex log_mu;
-  std::deque<LoggedVerdict> log;
-  std::uint64_t last_seq = 0;
+  // Pushes tail the backend's verdict log: everything up to published_seq went to subscribers.
+  std::mutex publish_mu;
+  std::uint64_t published_seq = 0;
 
   std::unique_ptr<asio::ssl::context> ssl_ctx;
   std::unique_ptr<asio::io_context> ioc;
@@ -223,7 +222,7 @@ struct Server::Impl {
       queued_items -= static_cast<std::uint32_t>(all.size());
       if (!acks) {
         metrics.engine_errors++;
-        spdlog::error("submit of {} enrollments failed: {}", all.size(), acks.error().to_string());
+        spdlog::error("event=error kind=engine op=submit items={} error=\"{}\"", all.size(), acks.error().to_string());
         for (SubmitJob& j : jobs) j.done(acks.error());
         continue;
       }
@@ -258,7 +257,7 @@ struct Server::Impl {
       auto r = backend.process();
       if (!r) {
         metrics.engine_errors++;
-        spdlog::error("engine process() failed: {}", r.error().to_string());
+        spdlog::error("event=error kind=engine op=process error=\"{}\"", r.error().to_string());
         std::unique_lock lock(decide_mu);
         decide_cv.wait_for(lock, std::chrono::seconds(1), [&] { return decide_stop; });
         continue;
@@ -269,78 +268,71 @@ struct Server::Impl {
         decide_hint = false;
         continue;
       }
-      metrics.decide_batch_ms.record_ms(ms_since(t0));
+      const double ms = ms_since(t0);
+      metrics.decide_batch_ms.record_ms(ms);
       metrics.verdicts_decided += r->size();
-      publish(std::move(*r));
+      std::map<VerdictKind, std::size_t> kinds;
+      for (const Verdict& v : *r) {
+        ++kinds[v.kind];
+        spdlog::debug("event=verdict id={} kind={} subject={}", v.enrollment.value, to_string(v.kind), v.subject.value);
+      }
+      std::string by_kind;
+      for (const auto& [k, n] : kinds) by_kind += fmt::format(" {}={}", to_string(k), n);
+      spdlog::info("event=verdicts_decided count={}{} ms={:.1f}", r->size(), by_kind, ms);
+      publish_new();
     }
   }
 
-  void publish(std::vector<Verdict> verdicts) {
-    auto batch = std::make_shared<std::vector<LoggedVerdict>>();
-    batch->reserve(verdicts.size());
-    {
-      std::lock_guard lock(log_mu);
-      for (Verdict& v : verdicts) {
-        LoggedVerdict lv{++last_seq, std::string(site_of(v.enrollment.value)), std::move(v)};
-        log.push_back(lv);
-        batch->push_back(std::move(lv));
+  // Pushes every verdict the log has beyond published_seq to the subscribers (the decider's, an
+  // adjudication's, or one recorded by another process on the same data directory).
+  void publish_new() {
+    std::lock_guard plock(publish_mu);
+    for (;;) {
+      auto page = backend.verdicts_since(published_seq, 4096, {}, SIZE_MAX);
+      if (!page) {
+        metrics.engine_errors++;
+        spdlog::error("event=error kind=engine op=read_verdict_log after={} error=\"{}\"", published_seq,
+                      page.error().to_string());
+        return;
       }
-      while (log.size() > opt.verdict_log_capacity) log.pop_front();
-    }
-    std::vector<std::shared_ptr<SessionBase>> subs;
-    {
-      std::lock_guard lock(sessions_mu);
-      for (auto it = subscribers.begin(); it != subscribers.end();) {
-        if (auto s = it->second.lock()) {
-          subs.push_back(std::move(s));
-          ++it;
-        } else {
-          it = subscribers.erase(it);
+      published_seq = page->next;
+      if (!page->verdicts.empty()) {
+        auto batch = std::make_shared<std::vector<LoggedVerdict>>();
+        batch->reserve(page->verdicts.size());
+        for (auto& [seq, v] : page->verdicts) {
+          std::string site(site_of(v.enrollment.value));
+          batch->push_back(LoggedVerdict{seq, std::move(site), std::move(v)});
         }
+        std::vector<std::shared_ptr<SessionBase>> subs;
+        {
+          std::lock_guard lock(sessions_mu);
+          for (auto it = subscribers.begin(); it != subscribers.end();) {
+            if (auto sp = it->second.lock()) {
+              subs.push_back(std::move(sp));
+              ++it;
+            } else {
+              it = subscribers.erase(it);
+            }
+          }
+        }
+        for (auto& sp : subs) sp->push(batch);
       }
+      if (!page->more) return;
     }
-    for (auto& s : subs) s->push(batch);
   }
 
+  // Under publish_mu: the subscriber gets exactly the verdicts after the returned seq.
   std::uint64_t subscribe(std::uint64_t id, std::weak_ptr<SessionBase> s) {
-    {
-      std::lock_guard lock(sessions_mu);
-      subscribers[id] = std::move(s);
-    }
-    std::lock_guard lock(log_mu);
-    return last_seq;
+    std::lock_guard plock(publish_mu);
+    std::lock_guard lock(sessions_mu);
+    subscribers[id] = std::move(s);
+    return published_seq;
   }
 
   void forget(std::uint64_t id) {
     std::lock_guard lock(sessions_mu);
     sessions.erase(id);
     subscribers.erase(id);
-  }
-
-  // Verdicts after `after` visible to `peer`, oldest first; returns false when the cursor is older
-  // than what the log keeps.
-  bool since(const Peer& peer, std::uint64_t after, std::size_t max, std::vector<LoggedVerdict>& out,
-             std::uint64_t& next, bool& more) const {
-    std::lock_guard lock(log_mu);
-    next = after;
-    more = false;
-    if (log.empty()) {
-      next = std::max(after, last_seq);
-      return true;
-    }
-    const std::uint64_t first = log.front().seq;
-    if (after + 1 < first && after != 0) return false;
-    std::size_t i = after + 1 <= first ? 0 : static_cast<std::size_t>(after + 1 - first);
-    for (; i < log.size(); ++i) {
-      const LoggedVerdict& lv = log[i];
-      if (out.size() >= max) {
-        more = true;
-        break;
-      }
-      if (peer.admin || lv.site == peer.site) out.push_back(lv);
-      next = lv.seq;
-    }
-    return true;
   }
 
   asio::awaitable<void> accept_loop();
@@ -355,8 +347,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Session(Server::Impl& srv, Stream stream, std::uint64_t id)
-      : srv_(srv), stream_(std::move(stream)), id_(id), watchdog_(stream_.get_executor()) {}
+  Session(Server::Impl& srv, Stream stream, std::uint64_t id, std::string remote)
+      : srv_(srv),
+        stream_(std::move(stream)),
+        id_(id),
+        remote_(std::move(remote)),
+        opened_(Clock::now()),
+        watchdog_(stream_.get_executor()) {}
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -373,13 +370,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
         } catch (const std::exception& e) {
           srv_.metrics.tls_handshake_failures++;
-          spdlog::info("connection {}: TLS handshake failed: {}", id_, e.what());
+          error_event("tls_handshake", e.what());
           do_close();
           co_return;
         }
         auto peer = peer_from_certificate(stream_.native_handle());
         if (!peer) {
           srv_.metrics.permission_denied++;
+          error_event("permission_denied", peer.error().message());
           send_error(0, wire::PERMISSION_DENIED, peer.error().message());
           close_after_flush();
           co_return;
@@ -389,6 +387,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       co_await read_loop();
     } catch (const std::exception&) {
       // The peer went away or a deadline closed the socket: nothing to answer.
+      if (close_reason_ == "closed") close_reason_ = "peer_closed";
     }
     // Requests already read are still answered (their submits reach the engine either way).
     close_after_flush();
@@ -411,7 +410,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void begin_shutdown() override {
-    asio::post(executor(), [self = this->shared_from_this()] { self->close_after_flush(); });
+    asio::post(executor(), [self = this->shared_from_this()] {
+      if (self->close_reason_ == "closed") self->close_reason_ = "server_stopping";
+      self->close_after_flush();
+    });
   }
   void force_close() override {
     asio::post(executor(), [self = this->shared_from_this()] { self->do_close(); });
@@ -427,6 +429,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       auto n = decode_frame_header(header, srv_.opt.max_frame_bytes);
       if (!n) {
         srv_.metrics.bad_frames++;
+        error_event("bad_frame", n.error().message());
+        close_reason_ = "bad_frame";
         send_error(0, wire::BAD_FRAME, n.error().message() + "; closing the connection");
         co_return;
       }
@@ -438,12 +442,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       auto req = parse_request(body);
       if (!req) {
         srv_.metrics.bad_frames++;
+        error_event("bad_frame", req.error().message());
+        close_reason_ = "bad_frame";
         send_error(0, wire::BAD_FRAME, req.error().message() + "; closing the connection");
         co_return;
       }
       const std::uint64_t rid = req->request_id();
       if (!authenticated_) {
         if (!req->has_hello()) {
+          error_event("not_authenticated", "the first request was not hello");
           send_error(rid, wire::NOT_AUTHENTICATED, "the first request must be hello; closing the connection");
           co_return;
         }
@@ -467,6 +474,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         continue;
       }
       ++in_flight_;
+      ++requests_;
       ++srv_.in_flight_total;
       asio::co_spawn(executor(), handle(this->shared_from_this(), std::move(*req)), asio::detached);
     }
@@ -477,6 +485,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const std::uint64_t rid = req.request_id();
     if (h.protocol_version() != kProtocolVersion) {
       srv_.metrics.wrong_version++;
+      error_event("wrong_version", fmt::format("client asked for protocol {}", h.protocol_version()));
       send_error(rid, wire::WRONG_VERSION,
                  fmt::format("this server speaks protocol version {}, the client asked for {}; closing the connection",
                              kProtocolVersion, h.protocol_version()));
@@ -485,6 +494,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if constexpr (kTls) {
       if ((!h.site().empty() && h.site() != cert_peer_.site) || (h.admin() && !cert_peer_.admin)) {
         srv_.metrics.permission_denied++;
+        error_event("permission_denied", "hello claims more than the certificate");
         send_error(rid, wire::PERMISSION_DENIED,
                    fmt::format("hello claims site '{}'{} but the certificate says '{}'{}", h.site(),
                                h.admin() ? " (admin)" : "", cert_peer_.site, cert_peer_.admin ? " (admin)" : ""));
@@ -499,7 +509,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       peer_ = Peer{h.site(), h.admin()};
     }
     authenticated_ = true;
-    spdlog::debug("connection {}: {} {} ({})", id_, peer_.admin ? "admin" : "site", peer_.site, h.client());
+    spdlog::info("event=hello conn={} site={} admin={} client=\"{}\"", id_, peer_.site, peer_.admin, h.client());
     wire::Response r;
     r.set_request_id(rid);
     auto* hr = r.mutable_hello();
@@ -523,7 +533,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     try {
       co_await self->dispatch(req, r);
     } catch (const std::exception& e) {
-      spdlog::error("connection {}: request {} failed: {}", self->id_, req.request_id(), e.what());
+      self->error_event("internal", fmt::format("request {}: {}", req.request_id(), e.what()));
       r.clear_body();
       set_error(r, wire::INTERNAL, std::string("internal error: ") + e.what());
     }
@@ -539,6 +549,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool require_admin(wire::Response& r, const char* op) {
     if (peer_.admin) return true;
     srv_.metrics.permission_denied++;
+    error_event("permission_denied", fmt::format("{} is an admin operation", op));
     set_error(r, wire::PERMISSION_DENIED, fmt::format("{} is an admin operation; site '{}' may not use it", op, peer_.site));
     return false;
   }
@@ -632,8 +643,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           set_error(r, wire_code(result.error().code()), result.error().message());
           break;
         }
-        // The station learns of the decision like of any verdict: pushed and in "since" queries.
-        if (*result) srv_.publish({**result});
+        // The station learns of the decision like of any verdict: pushed and in "since" queries
+        // (the adjudication recorded it in the verdict log).
+        Server::Impl& srv = srv_;
+        co_await srv_.blocking([&srv] {
+          srv.publish_new();
+          return true;
+        });
         r.mutable_done();
         break;
       }
@@ -713,8 +729,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       ack->set_reason(s.message());
       srv_.metrics.rejected_items++;
     }
-    if (valid.empty()) co_return;
+    if (valid.empty()) {
+      batch_event(n, 0, 0, n);
+      co_return;
+    }
     if (!srv_.reserve_queue(static_cast<std::uint32_t>(valid.size()))) {
+      spdlog::debug("event=busy conn={} site={} items={} queued={}", id_, peer_.site, n, srv_.queued_items.load());
       r.clear_body();
       send_busy_into(r, fmt::format("the engine queue is full ({} enrollments waiting); nothing of this batch was stored",
                                     srv_.queued_items.load()));
@@ -731,6 +751,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                 "the engine could not store this batch (nothing of it was stored): " + outcome.error().message());
       co_return;
     }
+    int accepted = 0, duplicates = 0;
     for (std::size_t k = 0; k < outcome->acks.size(); ++k) {
       const SubmitAck& a = outcome->acks[k];
       wire::Ack* ack = reply->mutable_acks(slot[k]);
@@ -738,10 +759,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         case SubmitAck::Kind::kAccepted:
           ack->set_kind(wire::ACCEPTED);
           srv_.metrics.accepted_items++;
+          ++accepted;
           break;
         case SubmitAck::Kind::kDuplicateId:
           ack->set_kind(wire::DUPLICATE_ID);
           srv_.metrics.duplicate_id_items++;
+          ++duplicates;
           if (outcome->verdicts[k]) verdict_out(*outcome->verdicts[k], peer_.site, ack->mutable_verdict());
           break;
         case SubmitAck::Kind::kRejected:
@@ -751,31 +774,47 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       }
       ack->set_reason(a.reason);
     }
+    batch_event(n, accepted, duplicates, n - accepted - duplicates);
+  }
+  void batch_event(int items, int accepted, int duplicates, int rejected) const {
+    spdlog::info("event=batch conn={} site={} items={} accepted={} duplicate_id={} rejected={}", id_, peer_.site, items,
+                 accepted, duplicates, rejected);
   }
 
   asio::awaitable<void> get_verdicts(const wire::GetVerdicts& g, wire::Response& r) {
     auto* reply = r.mutable_verdicts();
     if (g.since_cursor()) {
+      // Cursors are positions in the backend's verdict log, which the engine keeps durably: a
+      // station continues from its cursor across server restarts. Epoch 0 means "from the start".
       const auto& c = g.cursor();
       if (c.epoch() != 0 && c.epoch() != srv_.epoch) {
         set_error(r, wire::FAILED_PRECONDITION,
-                  "the cursor is from another server run; ask for the verdicts you miss by id");
+                  "the cursor is from another data directory's verdict log; start again from an empty cursor "
+                  "or ask for the verdicts you miss by id");
         co_return;
       }
+      const std::uint64_t after = c.epoch() ? c.seq() : 0;
       const std::size_t max = g.max_items() ? std::min(g.max_items(), srv_.opt.max_verdicts_per_reply)
                                             : srv_.opt.max_verdicts_per_reply;
-      std::vector<LoggedVerdict> found;
-      std::uint64_t next = 0;
-      bool more = false;
-      if (!srv_.since(peer_, c.epoch() ? c.seq() : 0, max, found, next, more)) {
-        set_error(r, wire::FAILED_PRECONDITION,
-                  "the cursor is older than the verdicts this server keeps; ask for the verdicts you miss by id");
+      Backend& be = srv_.backend;
+      const std::string prefix = peer_.admin ? std::string() : peer_.site + "/";
+      const std::size_t max_scan = srv_.opt.max_verdicts_scanned;
+      auto page = co_await srv_.blocking([&be, after, max, &prefix, max_scan]() -> Expected<VerdictLogPage> {
+        if (after > be.last_verdict_seq())
+          return failed_precondition(fmt::format(
+              "the cursor (seq {}) is ahead of this server's verdict log (last seq {}): was the data restored "
+              "from a backup? Start again from an empty cursor, or ask for the verdicts you miss by id",
+              after, be.last_verdict_seq()));
+        return be.verdicts_since(after, max, prefix, max_scan);
+      });
+      if (!page) {
+        set_error(r, wire_code(page.error().code()), page.error().message());
         co_return;
       }
-      for (const LoggedVerdict& lv : found) verdict_out(lv.verdict, lv.site, reply->add_verdicts());
+      for (const auto& [seq, v] : page->verdicts) verdict_out(v, site_of(v.enrollment.value), reply->add_verdicts());
       reply->mutable_next_cursor()->set_epoch(srv_.epoch);
-      reply->mutable_next_cursor()->set_seq(next);
-      reply->set_more(more);
+      reply->mutable_next_cursor()->set_seq(page->next);
+      reply->set_more(page->more);
       co_return;
     }
     if (static_cast<std::uint32_t>(g.ids_size()) > srv_.opt.max_batch_items) {
@@ -856,7 +895,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     outq_.push_back(std::move(frame));
     if (out_bytes_ > srv_.opt.max_output_bytes) {
       srv_.metrics.slow_consumers_closed++;
-      spdlog::warn("connection {} ({}): {} bytes of answers unread; closing", id_, peer_.site, out_bytes_);
+      close_reason_ = "slow_consumer";
+      error_event("slow_consumer", fmt::format("{} bytes of answers unread", out_bytes_));
       do_close();
       return;
     }
@@ -899,6 +939,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void do_close() {
     if (closed_) return;
     closed_ = true;
+    spdlog::info("event=connection_close conn={} site={} reason={} requests={} seconds={:.3f}", id_,
+                 peer_.site.empty() ? "-" : peer_.site, close_reason_, requests_,
+                 std::chrono::duration<double>(Clock::now() - opened_).count());
     boost::system::error_code ec;
     auto& sock = lowest();
     sock.shutdown(tcp::socket::shutdown_both, ec);
@@ -926,16 +969,26 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       const auto now = Clock::now();
       if (now >= self->read_deadline_ || now >= self->write_deadline_) {
         self->srv_.metrics.timeouts++;
-        spdlog::info("connection {} ({}): {} timeout; closing", self->id_, self->peer_.site,
-                     now >= self->read_deadline_ ? "read/idle" : "write");
+        self->close_reason_ = now >= self->read_deadline_ ? "read_timeout" : "write_timeout";
+        self->error_event("timeout", now >= self->read_deadline_ ? "read/idle/handshake deadline" : "write deadline");
         self->do_close();
       }
     }
   }
 
+  // One line per error, with its kind (the counters count them; the log says who and why).
+  void error_event(std::string_view kind, std::string_view message) const {
+    spdlog::info("event=error kind={} conn={} remote={} site={} message=\"{}\"", kind, id_, remote_,
+                 peer_.site.empty() ? "-" : peer_.site, message);
+  }
+
   Server::Impl& srv_;
   Stream stream_;
   std::uint64_t id_;
+  std::string remote_;
+  Clock::time_point opened_;
+  std::string close_reason_ = "closed";
+  std::uint64_t requests_ = 0;
   asio::steady_timer watchdog_;
   Peer peer_, cert_peer_;
   bool authenticated_ = false;
@@ -959,12 +1012,13 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       sock = co_await acceptor->async_accept(asio::make_strand(*ioc), asio::use_awaitable);
     } catch (const std::exception& e) {
       if (stopping) co_return;
-      spdlog::warn("accept failed: {}", e.what());
+      spdlog::warn("event=error kind=accept message=\"{}\"", e.what());
       continue;
     }
     if (stopping) co_return;
     if (metrics.connections_open.load() >= static_cast<std::int64_t>(opt.max_connections)) {
       metrics.connections_refused++;
+      spdlog::warn("event=error kind=too_many_connections limit={}", opt.max_connections);
       boost::system::error_code ec;
       sock.close(ec);
       continue;
@@ -980,12 +1034,15 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       id = ++next_session;
     }
     auto ex = sock.get_executor();
+    std::string remote = "-";
+    if (auto rep = sock.remote_endpoint(ec); !ec) remote = fmt::format("{}:{}", rep.address().to_string(), rep.port());
+    spdlog::info("event=connection_open conn={} remote={} transport={}", id, remote, ssl_ctx ? "tls" : "plaintext");
     if (ssl_ctx) {
-      auto s = std::make_shared<Session<TlsStream>>(*this, TlsStream(std::move(sock), *ssl_ctx), id);
+      auto s = std::make_shared<Session<TlsStream>>(*this, TlsStream(std::move(sock), *ssl_ctx), id, std::move(remote));
       asio::co_spawn(ex, Session<TlsStream>::serve(s), asio::detached);
       base = s;
     } else {
-      auto s = std::make_shared<Session<PlainStream>>(*this, std::move(sock), id);
+      auto s = std::make_shared<Session<PlainStream>>(*this, std::move(sock), id, std::move(remote));
       asio::co_spawn(ex, Session<PlainStream>::serve(s), asio::detached);
       base = s;
     }
@@ -995,8 +1052,10 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 }
 
 Status Server::Impl::start() {
-  std::random_device rd;
-  epoch = (std::uint64_t{rd()} << 32 | rd()) | 1;
+  auto e = backend.verdict_log_epoch();
+  if (!e) return Status(e.error().code(), "reading the verdict log's epoch: " + e.error().message());
+  epoch = *e;
+  published_seq = backend.last_verdict_seq();
   ioc = std::make_unique<asio::io_context>(std::max(1, opt.io_threads));
   if (opt.tls) {
     try {
@@ -1030,15 +1089,15 @@ Status Server::Impl::start() {
   for (int i = 0; i < std::max(1, opt.io_threads); ++i) io_threads.emplace_back([this] { ioc->run(); });
   submitter = std::thread([this] { submitter_loop(); });
   if (opt.run_decider) decider = std::thread([this] { decider_loop(); });
-  spdlog::info("tunggal server listening on {}:{} ({})", opt.host, port,
-               opt.tls ? "mutual TLS" : "PLAINTEXT, insecure: local development only");
+  spdlog::info("event=listening address={}:{} transport={} verdict_log_epoch={} verdict_log_seq={}", opt.host, port,
+               opt.tls ? "mutual_tls" : "PLAINTEXT_INSECURE_DEVELOPMENT_ONLY", epoch, published_seq);
   return Status::ok();
 }
 
 void Server::Impl::stop() {
   if (stopped.exchange(true)) return;
   stopping = true;
-  spdlog::info("tunggal server stopping: draining {} connections", metrics.connections_open.load());
+  spdlog::info("event=stopping connections={}", metrics.connections_open.load());
   asio::post(*ioc, [this] {
     boost::system::error_code ec;
     acceptor->close(ec);
@@ -1075,7 +1134,7 @@ void Server::Impl::stop() {
   for (auto& t : io_threads) t.join();
   acceptor.reset();
   ioc.reset();  // destroys what is left of the sessions while everything they touch still lives
-  spdlog::info("tunggal server stopped");
+  spdlog::info("event=server_stopped");
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1093,6 +1152,14 @@ std::uint16_t Server::port() const { return impl_->port; }
 void Server::stop() {
   if (impl_) impl_->stop();
 }
-std::string Server::prometheus_text() const { return impl_->metrics.prometheus_text(); }
+std::string Server::prometheus_text() const {
+  std::string s = impl_->metrics.prometheus_text();
+  const EngineStats st = impl_->backend.stats();
+  s += fmt::format("# TYPE tunggal_gallery_size gauge\ntunggal_gallery_size {}\n", st.gallery_size);
+  s += fmt::format("# TYPE tunggal_pending_enrollments gauge\ntunggal_pending_enrollments {}\n", st.pending);
+  s += fmt::format("# TYPE tunggal_verdict_log_seq counter\ntunggal_verdict_log_seq {}\n",
+                   impl_->backend.last_verdict_seq());
+  return s;
+}
 
 }  // namespace tunggal::server

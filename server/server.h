@@ -53,7 +53,7 @@ struct ServerOptions {
   int blocking_threads = 2;  // engine reads, identify, admin operations
   bool run_decider = true;   // false: verdicts come from someone else calling process()
   std::chrono::milliseconds decider_idle{20};
-  std::size_t verdict_log_capacity = 1u << 20;  // verdicts kept for "since cursor" queries
+  std::size_t max_verdicts_scanned = 100'000;  // log entries one "since cursor" reply looks at
   std::uint32_t max_verdicts_per_reply = 1000;
   std::string name = "tunggal 0.1.0";
 };
@@ -74,6 +74,8 @@ class Server {
   // drain_timeout), lets the engine finish the micro-batch it is deciding, then closes.
   // Nothing acknowledged is lost: acknowledged means durable in the engine. Idempotent.
   void stop();
+  // Counters, latency histograms and the backend's gauges (gallery, pending, verdict log) in
+  // Prometheus text format: what GET /metrics answers (server/metrics_http.h).
   std::string prometheus_text() const;
 
   struct Impl;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <unordered_map>
 
 #include "server/backend.h"
@@ -47,6 +48,11 @@ class ZeroCostBackend final : public Backend {
       v.subject = SubjectId{++subjects_};
       v.decided_at_ms = at;
       known_[v.enrollment.value] = v;
+      log_.push_back(v.enrollment.value);
+      if (log_.size() > kLogCapacity) {
+        log_.pop_front();
+        ++log_first_;
+      }
       out.push_back(std::move(v));
     }
     return out;
@@ -73,6 +79,33 @@ class ZeroCostBackend final : public Backend {
   Status revoke_subject(SubjectId, const std::string&, const std::string&) override {
     return not_found("the zero-cost policy keeps no subjects");
   }
+  // In RAM like everything here: the last kLogCapacity verdicts, a new epoch per process.
+  Expected<std::uint64_t> verdict_log_epoch() override { return epoch_; }
+  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
+                                          std::size_t max_scan) const override {
+    std::lock_guard lock(mu_);
+    VerdictLogPage page;
+    page.next = after;
+    if (after + 1 < log_first_)
+      return failed_precondition("the cursor is older than the verdicts the zero-cost policy keeps");
+    std::size_t scanned = 0;
+    for (std::uint64_t seq = std::max(after + 1, log_first_); seq < log_first_ + log_.size(); ++seq) {
+      const std::string& id = log_[seq - log_first_];
+      if (scanned >= max_scan || (id.starts_with(prefix) && page.verdicts.size() >= max_items)) {
+        page.more = true;
+        break;
+      }
+      if (id.starts_with(prefix)) page.verdicts.push_back({seq, *known_.at(id)});
+      ++scanned;
+      page.next = seq;
+    }
+    return page;
+  }
+  std::uint64_t last_verdict_seq() const override {
+    std::lock_guard lock(mu_);
+    return log_first_ + log_.size() - 1;
+  }
+
   EngineStats stats() const override {
     std::lock_guard lock(mu_);
     EngineStats s;
@@ -86,6 +119,13 @@ class ZeroCostBackend final : public Backend {
   std::unordered_map<std::string, std::optional<Verdict>> known_;
   std::deque<EnrollmentId> queue_;
   std::uint64_t subjects_ = 0;
+  static constexpr std::size_t kLogCapacity = 1u << 20;
+  std::deque<std::string> log_;  // enrollment ids; log_[0] has seq log_first_
+  std::uint64_t log_first_ = 1;
+  std::uint64_t epoch_ = [] {
+    std::random_device rd;
+    return ((std::uint64_t{rd()} << 32) | rd()) | 1;
+  }();
 };
 
 }  // namespace
