@@ -1,0 +1,85 @@
+// The Prometheus endpoint of tunggal serve, scraped over real HTTP the way Prometheus would:
+// the counters move with the traffic, histograms have their buckets, other paths are 404.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "server/client.h"
+#include "server/metrics_http.h"
+#include "server/server.h"
+#include "tests/engine_fixture.h"
+#include "tests/http_get.h"
+
+namespace tunggal::server {
+namespace {
+
+using namespace std::chrono_literals;
+using tunggal::testing::capture_as;
+
+using tunggal::testing::http_exchange;
+std::string get(std::uint16_t port, const std::string& path) { return tunggal::testing::http_get(port, path); }
+std::string http(std::uint16_t port, const std::string& request) { return http_exchange(port, request); }
+
+// The value of one sample line "name value".
+double sample(const std::string& text, const std::string& name) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("\n" + name + " ([0-9.e+-]+)\n"))) return -1;
+  return std::stod(m[1]);
+}
+
+TEST(MetricsHttpTest, ScrapeShowsTheServersCountersAndHistograms) {
+  auto backend = zero_cost_backend();
+  ServerOptions o;
+  o.port = 0;
+  auto srv = Server::start(o, *backend);
+  ASSERT_TRUE(srv) << srv.error().to_string();
+  Server* s = srv->get();
+  auto http_ep = MetricsHttp::start("127.0.0.1", 0, [s] { return s->prometheus_text(); });
+  ASSERT_TRUE(http_ep) << http_ep.error().to_string();
+  const std::uint16_t port = (*http_ep)->port();
+  ASSERT_NE(port, 0);
+
+  const std::string before = get(port, "/metrics");
+  ASSERT_EQ(before.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << before;
+  EXPECT_NE(before.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_EQ(sample(before, "tunggal_accepted_items_total"), 0);
+
+  ClientOptions co;
+  co.port = (*srv)->port();
+  co.site = "site-a";
+  auto c = Client::connect(co);
+  ASSERT_TRUE(c) << c.error().to_string();
+  datasets::Population pop(datasets::PopulationConfig{.seed = 5});
+  ASSERT_TRUE((*c)->submit(std::vector<Enrollment>{capture_as(pop, 1, 0, "a"), capture_as(pop, 2, 0, "b")}));
+  ASSERT_TRUE((*c)->ping());
+
+  const std::string after = get(port, "/metrics");
+  EXPECT_EQ(sample(after, "tunggal_accepted_items_total"), 2) << after;
+  EXPECT_EQ(sample(after, "tunggal_connections_open"), 1);
+  EXPECT_GE(sample(after, "tunggal_requests_total"), 2);
+  EXPECT_EQ(sample(after, "tunggal_submit_seconds_count"), 1);
+  EXPECT_NE(after.find("# TYPE tunggal_submit_seconds histogram"), std::string::npos);
+  EXPECT_NE(after.find("tunggal_submit_seconds_bucket{le=\"+Inf\"} 1"), std::string::npos) << after;
+  EXPECT_GE(sample(after, "tunggal_gallery_size"), 0);
+  EXPECT_GE(sample(after, "tunggal_pending_enrollments"), 0);
+
+  EXPECT_EQ(get(port, "/").rfind("HTTP/1.1 404", 0), 0u);
+  EXPECT_EQ(http(port, "POST /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 405", 0), 0u);
+  // Garbage and a silent client do not stop it from answering the next scrape.
+  http(port, std::string(9000, 'x'));
+  EXPECT_EQ(get(port, "/metrics").rfind("HTTP/1.1 200", 0), 0u);
+  (*http_ep)->stop();
+  EXPECT_TRUE(get(port, "/metrics").empty()) << "stopped: nobody answers";
+}
+
+TEST(MetricsHttpTest, AnAddressInUseIsAClearError) {
+  auto first = MetricsHttp::start("127.0.0.1", 0, [] { return std::string(); });
+  ASSERT_TRUE(first);
+  auto second = MetricsHttp::start("127.0.0.1", (*first)->port(), [] { return std::string(); });
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message().find("metrics endpoint: cannot listen on 127.0.0.1"), std::string::npos)
+      << second.error().message();
+}
+
+}  // namespace
+}  // namespace tunggal::server

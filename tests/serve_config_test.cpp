@@ -1,0 +1,120 @@
+// tunggal serve's settings: the commented example config loads, every key is a flag and the
+// reverse, and mistakes in a file are refused with the file, line and key named.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "server/serve_config.h"
+#include "tests/engine_fixture.h"
+
+namespace tunggal::server {
+namespace {
+
+using namespace std::chrono_literals;
+using tunggal::testing::make_temp_dir;
+
+class ServeConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = make_temp_dir("serve-config"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path write(const std::string& text) {
+    const auto p = dir_ / "serve.toml";
+    std::ofstream(p) << text;
+    return p;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ServeConfigTest, TheExampleConfigLoadsWithItsValues) {
+  auto c = load_serve_config(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "docs" / "serve.example.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->data_dir, "/srv/tunggal/data");
+  EXPECT_EQ(c->tls_dir, "/etc/tunggal/tls");
+  EXPECT_EQ(c->metrics_port, 9770);
+  EXPECT_EQ(c->log_level, "info");
+  EXPECT_EQ(c->server.max_batch_items, 1000u);
+  EXPECT_EQ(c->server.idle_timeout, 120s);
+  ASSERT_TRUE(finish_serve_config(*c));
+  EXPECT_EQ(c->server.host, "127.0.0.1");
+  EXPECT_EQ(c->server.port, 7700);
+  ASSERT_TRUE(c->server.tls);
+  EXPECT_EQ(c->server.tls->cert, std::filesystem::path("/etc/tunggal/tls/server.pem"));
+}
+
+TEST_F(ServeConfigTest, EveryKeyOfTheExampleIsKnownAndEverySettingIsDocumented) {
+  std::ifstream f(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "docs" / "serve.example.toml");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  for (const ServeSetting& s : serve_settings())
+    EXPECT_NE(text.find(s.key + " = "), std::string::npos) << s.key << " is missing from docs/serve.example.toml";
+}
+
+TEST_F(ServeConfigTest, FileValuesAndFractionsOfSeconds) {
+  auto c = load_serve_config(write("listen = \"0.0.0.0:0\"\ninsecure-plaintext = true\nzero-cost-policy = true\n"
+                                   "read-timeout = 2.5\nmax-in-flight = 3\nlog-level = \"debug\"\n"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->server.read_timeout, 2500ms);
+  EXPECT_EQ(c->server.max_in_flight_per_connection, 3u);
+  ASSERT_TRUE(finish_serve_config(*c));
+  EXPECT_EQ(c->server.port, 0);
+  EXPECT_FALSE(c->server.tls);
+  // A flag applied afterwards wins over the file.
+  ASSERT_TRUE(apply_serve_setting(*c, "max-in-flight", "5"));
+  EXPECT_EQ(c->server.max_in_flight_per_connection, 5u);
+  // The printed effective config loads back to the same settings.
+  const std::string printed = serve_config_toml(*c);
+  auto again = load_serve_config(write(printed));
+  ASSERT_TRUE(again) << again.error().to_string() << "\n" << printed;
+  EXPECT_EQ(serve_config_toml(*again), printed);
+}
+
+TEST_F(ServeConfigTest, MistakesAreNamedWithFileLineAndKey) {
+  struct Case {
+    std::string text, expect;
+  };
+  const std::vector<Case> cases = {
+      {"listen = \"127.0.0.1:7700\"\nmax-batchh = 10\n", ":2: unknown key 'max-batchh'"},
+      {"max-batch = \"ten\"\n", "max-batch must be a whole number"},
+      {"max-batch = 0\n", "max-batch: 0 is outside 1..100000"},
+      {"idle-timeout = -3\n", "idle-timeout: -3 s is outside"},
+      {"insecure-plaintext = \"yes\"\n", "insecure-plaintext must be true or false"},
+      {"log-level = \"loud\"\n", "log-level: 'loud' is not one of"},
+      {"listen = \"nowhere\"\n", "expected HOST:PORT"},
+      {"listen = \"127.0.0.1:70000\"\n", "outside 0..65535"},
+      {"[limits]\nmax-batch = 5\n", "unknown key 'limits'"},
+      {"max-batch = \n", "not valid TOML"},
+  };
+  for (const Case& k : cases) {
+    auto c = load_serve_config(write(k.text));
+    ASSERT_FALSE(c) << k.text;
+    EXPECT_EQ(c.error().code(), ErrorCode::kInvalidArgument) << k.text;
+    EXPECT_NE(c.error().message().find(k.expect), std::string::npos) << k.text << " -> " << c.error().message();
+    EXPECT_NE(c.error().message().find("serve.toml"), std::string::npos) << c.error().message();
+  }
+  auto missing = load_serve_config(dir_ / "absent.toml");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  ServeConfig plain;
+  EXPECT_FALSE(apply_serve_setting(plain, "no-such-flag", "1"));
+}
+
+TEST_F(ServeConfigTest, CrossSettingRulesAreChecked) {
+  ServeConfig c;
+  c.data_dir = "d";
+  auto s = finish_serve_config(c);  // neither TLS nor explicit plaintext
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find("tls-dir"), std::string::npos);
+  c.tls_dir = "tls";
+  c.insecure_plaintext = true;  // both
+  EXPECT_FALSE(finish_serve_config(c));
+  c.insecure_plaintext = false;
+  c.data_dir.clear();  // no engine and not benchmarking
+  s = finish_serve_config(c);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find("data-dir"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tunggal::server
