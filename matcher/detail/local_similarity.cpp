@@ -85,6 +85,8 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512vpopcntdq,popcnt"))) void
     int nb, const std::uint8_t* allowed, int min_me, float* out) {
   const __m512i a0 = _mm512_loadu_si512(ca), a1 = _mm512_loadu_si512(ca + 8), a2 = _mm512_loadu_si512(ca + 16);
   const __m512i mav = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ma)));
+  const __m512i ones_a = _mm512_ternarylogic_epi64(a0, a1, a2, 0x96);
+  const __m512i twos_a = _mm512_ternarylogic_epi64(a0, a1, a2, 0xE8);
   const __m512i field = _mm512_set1_epi64(0xffff);
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256i min_me2 = _mm256_set1_epi32(2 * min_me);  // the broadcast mask counts every cell twice
@@ -96,17 +98,20 @@ __attribute__((target("avx512f,avx512vl,avx512dq,avx512vpopcntdq,popcnt"))) void
       const __m512i mm = _mm512_and_si512(
           mav, _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks_b + 4 * j))));
       const std::uint64_t* cb = bits_b + std::size_t(kW) * j;
-      const __m512i x0 = _mm512_and_si512(a0, mm), x1 = _mm512_and_si512(a1, mm), x2 = _mm512_and_si512(a2, mm);
-      const __m512i y0 = _mm512_and_si512(_mm512_loadu_si512(cb), mm);
-      const __m512i y1 = _mm512_and_si512(_mm512_loadu_si512(cb + 8), mm);
-      const __m512i y2 = _mm512_and_si512(_mm512_loadu_si512(cb + 16), mm);
-      const __m512i sa = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(x0), _mm512_popcnt_epi64(x1)),
-                                          _mm512_popcnt_epi64(x2));
-      const __m512i sb = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(y0), _mm512_popcnt_epi64(y1)),
-                                          _mm512_popcnt_epi64(y2));
-      const __m512i sx = _mm512_add_epi64(_mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(x0, y0)),
-                                                           _mm512_popcnt_epi64(_mm512_xor_si512(x1, y1))),
-                                          _mm512_popcnt_epi64(_mm512_xor_si512(x2, y2)));
+      const __m512i b0 = _mm512_loadu_si512(cb), b1 = _mm512_loadu_si512(cb + 8), b2 = _mm512_loadu_si512(cb + 16);
+      // Carry-save: popcount(u0) + popcount(u1) + popcount(u2) = popcount(ones) + 2 popcount(twos)
+      // with ones = u0 ^ u1 ^ u2 and twos = majority(u0, u1, u2); both commute with AND mm.
+      const __m512i ones_b = _mm512_ternarylogic_epi64(b0, b1, b2, 0x96);
+      const __m512i twos_b = _mm512_ternarylogic_epi64(b0, b1, b2, 0xE8);
+      const __m512i d0 = _mm512_xor_si512(a0, b0), d1 = _mm512_xor_si512(a1, b1), d2 = _mm512_xor_si512(a2, b2);
+      const __m512i ones_d = _mm512_xor_si512(ones_a, ones_b);
+      const __m512i twos_d = _mm512_ternarylogic_epi64(d0, d1, d2, 0xE8);
+      const __m512i sa = _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_and_si512(ones_a, mm)),
+                                          _mm512_slli_epi64(_mm512_popcnt_epi64(_mm512_and_si512(twos_a, mm)), 1));
+      const __m512i sb = _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_and_si512(ones_b, mm)),
+                                          _mm512_slli_epi64(_mm512_popcnt_epi64(_mm512_and_si512(twos_b, mm)), 1));
+      const __m512i sx = _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_and_si512(ones_d, mm)),
+                                          _mm512_slli_epi64(_mm512_popcnt_epi64(_mm512_and_si512(twos_d, mm)), 1));
       p[c] = _mm512_add_epi64(_mm512_add_epi64(sa, _mm512_slli_epi64(sb, 16)),
                               _mm512_add_epi64(_mm512_slli_epi64(sx, 32),
                                                _mm512_slli_epi64(_mm512_popcnt_epi64(mm), 48)));

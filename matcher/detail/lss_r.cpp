@@ -11,6 +11,13 @@
 //     (eq. 22).
 #include "matcher/detail/lss_r.h"
 
+// GCC 12 reports false -Wuninitialized inside its own AVX-512 headers (_mm512_reduce_max_ps).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -23,6 +30,94 @@
 #include "matcher/detail/compatibility.h"
 
 namespace tunggal::matcher::detail {
+namespace {
+
+// Index of the first largest of v[0..n) if that value is > 0, else -1; *best gets the value.
+int first_best_scalar(const float* v, int n, float* best) {
+  float b = 0.0f;
+  int arg = -1;
+  for (int j = 0; j < n; ++j) {
+    const bool better = v[j] > b;
+    b = better ? v[j] : b;
+    arg = better ? j : arg;
+  }
+  *best = b;
+  return arg;
+}
+
+// The same with AVX-512: the maximum over 16-float blocks, then the first block lane equal to it.
+__attribute__((target("avx512f"))) int first_best_avx512(const float* v, int n, float* best) {
+  __m512 m = _mm512_setzero_ps();
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 k = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+    m = _mm512_max_ps(m, _mm512_maskz_loadu_ps(k, v + j));
+  }
+  const float b = _mm512_reduce_max_ps(m);
+  *best = b;
+  if (!(b > 0.0f)) return -1;
+  const __m512 bb = _mm512_set1_ps(b);
+  for (int j = 0; j < n; j += 16) {
+    const __mmask16 k = n - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - j)) - 1);
+    const unsigned eq = _mm512_mask_cmp_ps_mask(k, _mm512_maskz_loadu_ps(k, v + j), bb, _CMP_EQ_OQ);
+    if (eq) return j + std::countr_zero(eq);
+  }
+  return -1;  // not reached
+}
+
+using FirstBest = int (*)(const float*, int, float*);
+FirstBest first_best() {
+  static const FirstBest f = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? first_best_avx512 : first_best_scalar;
+  }();
+  return f;
+}
+
+// The LSS-R relaxation (eq. 24), nrel times: λ_t <- wR λ_t + (1-wR) Σ_k ρ(t,k) λ_k / (n-1) for
+// t < n. acc[t] sums in k order; ρ is symmetric, so rows k of ρ give every t its own accumulator
+// and t vectorises without reordering any sum: both kernels give the same λ bit for bit.
+// lam and next hold `stride` floats; the result is left in lam.
+void relax_scalar(const float* rho, int n, int stride, int iterations, float w_r, float* lam, float* next) {
+  const float norm = n > 1 ? 1.0f / float(n - 1) : 0.0f;
+  for (int it = 0; it < iterations; ++it) {
+    for (int t = 0; t < n; ++t) {
+      float acc = 0.0f;
+      for (int k = 0; k < n; ++k) acc += rho[std::size_t(k) * stride + t] * lam[k];  // ρ(t,t) == 0
+      next[t] = w_r * lam[t] + (1.0f - w_r) * acc * norm;
+    }
+    std::copy(next, next + n, lam);
+  }
+}
+
+// 16 pairs per register; the accumulators stay in registers across the k loop.
+// fp-contract=off: a fused multiply-add would round differently from the scalar kernel.
+__attribute__((target("avx512f"), optimize("fp-contract=off"))) void relax_avx512(
+    const float* rho, int n, int stride, int iterations, float w_r, float* lam, float* next) {
+  const float norm = n > 1 ? 1.0f / float(n - 1) : 0.0f;
+  const __m512 wr = _mm512_set1_ps(w_r), wr1 = _mm512_set1_ps(1.0f - w_r), nv = _mm512_set1_ps(norm);
+  for (int it = 0; it < iterations; ++it) {
+    for (int t0 = 0; t0 < n; t0 += 16) {
+      __m512 acc = _mm512_setzero_ps();
+      for (int k = 0; k < n; ++k)
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(rho + std::size_t(k) * stride + t0),
+                                               _mm512_set1_ps(lam[k])));
+      const __m512 l = _mm512_loadu_ps(lam + t0);
+      _mm512_storeu_ps(next + t0, _mm512_add_ps(_mm512_mul_ps(wr, l), _mm512_mul_ps(_mm512_mul_ps(wr1, acc), nv)));
+    }
+    std::copy(next, next + n, lam);
+  }
+}
+
+using Relax = void (*)(const float*, int, int, int, float, float*, float*);
+Relax relax() {
+  static const Relax f = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? relax_avx512 : relax_scalar;
+  }();
+  return f;
+}
+
+}  // namespace
 
 float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vector<float>& gamma,
             const MatcherOptions& opt, std::vector<CylinderPair>* pairs) {
@@ -47,20 +142,25 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   thread_local std::vector<int> row_arg;
   row_max.resize(na);
   row_arg.resize(na);
-  const auto rescan = [&](int i, bool check_used) {
+  const auto rescan = [&](int i) {
     const float* row = &gamma[std::size_t(i) * nb];
     float best = 0.0f;  // only Γ > 0 is ever selected
     int arg = -1;
     for (int j = 0; j < nb; ++j) {
       const float g = row[j];
-      const bool better = g > best && !(check_used && used_b[j]);
+      const bool better = g > best && !used_b[j];
       best = better ? g : best;
       arg = better ? j : arg;
     }
     row_max[i] = arg < 0 ? -1.0f : best;
     row_arg[i] = arg;
   };
-  for (int i = 0; i < na; ++i) rescan(i, false);
+  const FirstBest best_of = first_best();
+  for (int i = 0; i < na; ++i) {
+    float best;
+    row_arg[i] = best_of(&gamma[std::size_t(i) * nb], nb, &best);
+    row_max[i] = row_arg[i] < 0 ? -1.0f : best;
+  }
   struct Sel {
     int a, b;
     float l0;
@@ -68,17 +168,12 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   thread_local std::vector<Sel> sel;
   sel.clear();
   while (static_cast<int>(sel.size()) < n_sel) {
-    int bi = 0;
-    float bm = row_max[0];
-    for (int i = 1; i < na; ++i) {
-      const bool better = row_max[i] > bm;
-      bm = better ? row_max[i] : bm;
-      bi = better ? i : bi;
-    }
-    if (bm <= 0.0f) break;  // no positive entry left in a free row and column
+    float bm;
+    const int bi = best_of(row_max.data(), na, &bm);
+    if (bi < 0) break;  // no positive entry left in a free row and column
     const int j = row_arg[bi];
     if (used_b[j]) {
-      rescan(bi, true);
+      rescan(bi);
       continue;
     }
     used_b[j] = 1;
@@ -106,34 +201,22 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   rho.resize(std::size_t(nr) * stride);
   compatibility_matrix({ax, ay, aa, bx, by, ba, nr, stride}, opt, rho.data());
   thread_local std::vector<float> lam, next;
-  lam.resize(nr);
-  next.resize(nr);
+  lam.resize(stride);
+  next.resize(stride);
   for (int t = 0; t < nr; ++t) lam[t] = sel[t].l0;
-  const float norm = nr > 1 ? 1.0f / float(nr - 1) : 0.0f;
-  thread_local std::vector<float> acc;
-  acc.resize(stride);  // whole vector blocks; entries nr.. are never read
-  for (int it = 0; it < opt.n_rel; ++it) {
-    // acc[t] = Σ_k ρ(t,k) λ_k, summed in k order; ρ is symmetric, so walking rows k of ρ makes the
-    // inner loop over t independent accumulators, which vectorise without reordering any sum.
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    for (int k = 0; k < nr; ++k) {
-      const float* row = &rho[std::size_t(k) * stride];
-      const float lk = lam[k];
-      for (int t = 0; t < stride; ++t) acc[t] += row[t] * lk;  // ρ(t,t) == 0; columns nr.. are padding
-    }
-    for (int t = 0; t < nr; ++t) next[t] = opt.w_r * lam[t] + (1.0f - opt.w_r) * acc[t] * norm;
-    lam.swap(next);
-  }
+  relax()(rho.data(), nr, stride, opt.n_rel, opt.w_r, lam.data(), next.data());
 
   // 3. Efficiency-ranked selection of nP pairs, global score.
   thread_local std::vector<int> idx;
   idx.resize(nr);
   std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](int x, int y) {
-    const float ex = lam[x] / sel[x].l0, ey = lam[y] / sel[y].l0;
-    return ex > ey || (ex == ey && x < y);
-  });
+  thread_local std::vector<float> eff;
+  eff.resize(nr);
+  for (int t = 0; t < nr; ++t) eff[t] = lam[t] / sel[t].l0;
+  // Only the first nP of the order are used, in order.
   const int take = std::min(np, nr);
+  std::partial_sort(idx.begin(), idx.begin() + take, idx.end(),
+                    [&](int x, int y) { return eff[x] > eff[y] || (eff[x] == eff[y] && x < y); });
   float sum = 0.0f;
   for (int q = 0; q < take; ++q) sum += lam[idx[q]];
   if (pairs) {
