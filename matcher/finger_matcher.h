@@ -6,8 +6,9 @@
 //   "MCC16b", Sect. 4-5, with the LSS-R consolidation of Sect. 5.2 / Table 2).
 //
 // Stages, named as in the paper: cylinder creation (prepare), local similarity (cylinder vs
-// cylinder), LSS-R (Local Similarity Sort with Relaxation) and the global score. A second, compact
-// screening path for 1:N lives in matcher/screening_block.h.
+// cylinder), LSS-R (Local Similarity Sort with Relaxation) and the global score. The engine's fast
+// first stage for 1:N is the fixed-length finger code (matcher/finger_code.h, searched by FAISS);
+// this matcher re-scores its candidates (speed and accuracy of both: docs/accuracy.md).
 //
 // Usage (FAISS style: one small object, batch-first):
 //   FingerMatcher m;                                   // default options = the paper's parameters

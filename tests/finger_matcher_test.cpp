@@ -1,6 +1,7 @@
 // The MCC matcher's contract: invariance to rigid motion, separation of mates from impostors,
 // symmetry, bounded scores, and a stated reason for every malformed template.
 #include "matcher/finger_matcher.h"
+#include "matcher/detail/local_similarity.h"
 
 #include <gtest/gtest.h>
 
@@ -160,6 +161,28 @@ TEST(FingerMatcher, ScoreManyEqualsScoreOneByOne) {
   for (std::size_t i = 0; i < g.size(); ++i) EXPECT_FLOAT_EQ(out[i], m.score(probe, g[i]));
   EXPECT_EQ(out.back(), 0.0f);
   EXPECT_EQ(std::max_element(out.begin(), out.end()) - out.begin(), 17);
+}
+
+// The AVX-512 kernels (Γ rows, LSS-R selection and relaxation) must give the same scores as the
+// portable ones that run on CPUs without AVX-512: same pairs, same sums in the same order.
+TEST(FingerMatcher, PortableKernelsGiveTheSameScores) {
+  FingerMatcher m;
+  std::vector<PreparedTemplate> t;
+  for (std::uint32_t s = 0; s < 12; ++s) {
+    t.push_back(prep(m, synthetic_finger(700 + s)));
+    t.push_back(prep(m, moved(synthetic_finger(700 + s), 25.0f * s, 4, -3, 1.5f, s, 0.2f)));
+  }
+  std::vector<float> fast;
+  for (const auto& a : t)
+    for (const auto& b : t) fast.push_back(m.score(a, b));
+  detail::set_portable_kernels(true);
+  std::size_t k = 0;
+  for (const auto& a : t)
+    for (const auto& b : t) {
+      EXPECT_EQ(m.score(a, b), fast[k]) << "pair " << k;
+      ++k;
+    }
+  detail::set_portable_kernels(false);
 }
 
 TEST(FingerMatcher, RejectsTooFewMinutiae) {

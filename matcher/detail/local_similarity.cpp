@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -165,13 +166,18 @@ const Kernel& kernel() {
 
 }  // namespace
 
-const char* local_similarity_kernel() { return kernel().name; }
+std::atomic<bool> g_portable{false};
+
+const char* local_similarity_kernel() { return portable_kernels() ? "scalar" : kernel().name; }
+void set_portable_kernels(bool on) { g_portable.store(on, std::memory_order_relaxed); }
+bool portable_kernels() { return g_portable.load(std::memory_order_relaxed); }
 
 void local_similarity_matrix(const PreparedTemplate& a, const PreparedTemplate& b,
                              const MatcherOptions& opt, std::vector<float>& gamma) {
   const int na = a.cylinder_count(), nb = b.cylinder_count();
   gamma.assign(std::size_t(na) * nb, 0.0f);
-  const CountsFn fn = kernel().fn;
+  const bool portable = portable_kernels();
+  const CountsFn fn = portable ? counts_scalar : kernel().fn;
   // minME counts spatial cells valid in both cylinders; 208 cells of 16x16 lie in the circle.
   static const int kCellsInCircle = [] {
     int c = 0;
@@ -193,7 +199,7 @@ void local_similarity_matrix(const PreparedTemplate& a, const PreparedTemplate& 
   // δθ >= π admits every pair: skip the per-pair direction test.
   const bool check_direction = opt.max_direction_diff < kPi;
   thread_local std::vector<std::uint8_t> allowed;
-  const bool use_row = kernel().row_avx512;
+  const bool use_row = kernel().row_avx512 && !portable;
   for (int i = 0; i < na; ++i) {
     const float ta = am[a.cylinder_minutia(i)].angle;
     const std::uint64_t* ma = a.cylinder_mask(i);

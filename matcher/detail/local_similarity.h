@@ -16,4 +16,9 @@ void local_similarity_matrix(const PreparedTemplate& a, const PreparedTemplate& 
 // Which popcount kernel the CPU runs ("avx512-vpopcntdq", "avx2", "scalar"), for reports.
 const char* local_similarity_kernel();
 
+// Tests only: run the portable kernels (no AVX-512) of Γ and LSS-R instead of the ones picked for
+// this CPU, so that both are checked to give the same scores on a machine that has AVX-512.
+void set_portable_kernels(bool on);
+bool portable_kernels();
+
 }  // namespace tunggal::matcher::detail

@@ -28,6 +28,7 @@
 
 #include "matcher/detail/angles.h"
 #include "matcher/detail/compatibility.h"
+#include "matcher/detail/local_similarity.h"
 
 namespace tunggal::matcher::detail {
 namespace {
@@ -155,7 +156,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
     row_max[i] = arg < 0 ? -1.0f : best;
     row_arg[i] = arg;
   };
-  const FirstBest best_of = first_best();
+  const FirstBest best_of = portable_kernels() ? first_best_scalar : first_best();
   for (int i = 0; i < na; ++i) {
     float best;
     row_arg[i] = best_of(&gamma[std::size_t(i) * nb], nb, &best);
@@ -204,7 +205,7 @@ float lss_r(const PreparedTemplate& a, const PreparedTemplate& b, const std::vec
   lam.resize(stride);
   next.resize(stride);
   for (int t = 0; t < nr; ++t) lam[t] = sel[t].l0;
-  relax()(rho.data(), nr, stride, opt.n_rel, opt.w_r, lam.data(), next.data());
+  (portable_kernels() ? relax_scalar : relax())(rho.data(), nr, stride, opt.n_rel, opt.w_r, lam.data(), next.data());
 
   // 3. Efficiency-ranked selection of nP pairs, global score.
   thread_local std::vector<int> idx;
