@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <optional>
 #include <unordered_set>
 
 #include <tbb/parallel_for.h>
@@ -61,6 +62,16 @@ class HashSq8Shard final : public Shard {
         scale_(127.0f / (5.5f / std::sqrt(static_cast<float>(dp_)))) {}
 
   std::vector<bool> contains(std::span<const std::uint64_t> ids) const override {
+    // Every add asks first whether its ids are new. The engine's subject ids only grow, so the
+    // answer is almost always "all above the largest id ever added": no scan of the shard (a
+    // full scan per micro-batch cost ~20 ns per enrolled row, 100 ms per batch at 1M).
+    if (!max_id_) {
+      std::uint64_t m = 0;
+      for_each_row([&](std::size_t, std::uint64_t id) { m = std::max(m, id); });
+      max_id_ = m;
+    }
+    if (size_ == 0 || std::all_of(ids.begin(), ids.end(), [&](std::uint64_t id) { return id > *max_id_; }))
+      return std::vector<bool>(ids.size(), false);
     std::unordered_set<std::uint64_t> want(ids.begin(), ids.end()), found;
     for_each_row([&](std::size_t, std::uint64_t id) {
       if (want.count(id)) found.insert(id);
@@ -85,6 +96,7 @@ class HashSq8Shard final : public Shard {
       encode(r, dp_, scale_, pg.codes.get() + at * dp_);
       pg.ids[at] = ids[i];
       ++size_;
+      if (max_id_) max_id_ = std::max(*max_id_, ids[i]);
     }
   }
 
@@ -302,6 +314,8 @@ class HashSq8Shard final : public Shard {
   float scale_;
   std::vector<Page> pages_;
   std::size_t size_ = 0;
+  // Largest id ever added (an upper bound after removals), computed on first need after a load.
+  mutable std::optional<std::uint64_t> max_id_;
 };
 
 }  // namespace
