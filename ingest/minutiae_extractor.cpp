@@ -48,6 +48,10 @@ MinutiaeExtractor& MinutiaeExtractor::operator=(MinutiaeExtractor&&) noexcept = 
 const ExtractorOptions& MinutiaeExtractor::options() const { return impl_->options; }
 
 Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image) const {
+  return extract(image, impl_->options.resolution_ppi);
+}
+
+Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int resolution_ppi) const {
   const ExtractorOptions& o = impl_->options;
   if (image.width <= 0 || image.height <= 0 || image.pixels.size() != std::size_t(image.width) * image.height)
     return invalid_argument("image buffer of " + std::to_string(image.pixels.size()) + " bytes does not match " +
@@ -55,20 +59,20 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image) const {
   if (image.width > o.limits.max_side || image.height > o.limits.max_side)
     return invalid_argument("image of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
                             " exceeds the limit of " + std::to_string(o.limits.max_side) + " per side");
-  if (o.resolution_ppi < 250 || o.resolution_ppi > 2000)
-    return invalid_argument("resolution of " + std::to_string(o.resolution_ppi) + " ppi is outside 250..2000");
+  if (resolution_ppi < 250 || resolution_ppi > 2000)
+    return invalid_argument("resolution of " + std::to_string(resolution_ppi) + " ppi is outside 250..2000");
   const auto start = Clock::now();
   auto t = start;
   Extraction r;
   FingerTemplate& ft = r.finger_template;
   ft.width = std::uint16_t(image.width);
   ft.height = std::uint16_t(image.height);
-  ft.resolution_x = ft.resolution_y = std::uint16_t(std::lround(o.resolution_ppi / 2.54));
+  ft.resolution_x = ft.resolution_y = std::uint16_t(std::lround(resolution_ppi / 2.54));
 
   const cv::Mat src(image.height, image.width, CV_8U, const_cast<std::uint8_t*>(image.pixels.data()));
   cv::Mat grey = src;
-  const double scale = 500.0 / o.resolution_ppi;  // work at 500 ppi
-  if (o.resolution_ppi != 500) cv::resize(src, grey, cv::Size(), scale, scale, cv::INTER_AREA);
+  const double scale = 500.0 / resolution_ppi;  // work at 500 ppi
+  if (resolution_ppi != 500) cv::resize(src, grey, cv::Size(), scale, scale, cv::INTER_AREA);
 
   const detail::Segmentation seg = detail::segment_and_normalise(grey, o);
   r.foreground_fraction = seg.foreground_fraction;
@@ -145,6 +149,12 @@ Expected<Extraction> MinutiaeExtractor::extract_encoded(std::span<const std::uin
   auto img = decode_fingerprint_image(bytes, impl_->options.limits);
   if (!img) return img.error();
   return extract(*img);
+}
+
+Expected<Extraction> MinutiaeExtractor::extract_encoded(std::span<const std::uint8_t> bytes, int resolution_ppi) const {
+  auto img = decode_fingerprint_image(bytes, impl_->options.limits);
+  if (!img) return img.error();
+  return extract(*img, resolution_ppi);
 }
 
 Expected<Extraction> MinutiaeExtractor::extract_file(const std::filesystem::path& path) const {

@@ -89,8 +89,12 @@ class MinutiaeExtractor {
   // Errors only for unusable calls (an image buffer that does not match its size); a bad image is
   // a result with `rejected` set. Thread-safe: one extractor may serve many threads.
   Expected<Extraction> extract(const GreyImage& image) const;
+  // The same for an image scanned at `resolution_ppi` instead of options().resolution_ppi (images
+  // of one batch may come from different scanners).
+  Expected<Extraction> extract(const GreyImage& image, int resolution_ppi) const;
   // Decode (with the header checks of fingerprint_image.h), then extract.
   Expected<Extraction> extract_encoded(std::span<const std::uint8_t> bytes) const;
+  Expected<Extraction> extract_encoded(std::span<const std::uint8_t> bytes, int resolution_ppi) const;
   Expected<Extraction> extract_file(const std::filesystem::path& path) const;
 
  private:

@@ -64,6 +64,7 @@ std::string ServerMetrics::prometheus_text() const {
   hist("submit", submit_ms);
   hist("request", request_ms);
   hist("decide_batch", decide_batch_ms);
+  hist("extract_image", extract_image_ms);
   return s;
 }
 

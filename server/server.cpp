@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include "ingest/enrollment_images.h"
 #include "server/metrics.h"
 #include "server/wire_codec.h"
 
@@ -170,7 +171,58 @@ struct Server::Impl {
 
   RequestService* requests = nullptr;  // the KTP-el request workflow, when served
 
-  Impl(const ServerOptions& o, Backend& b) : opt(o), backend(b) {}
+  // Fingers sent as images: extracted here, one task per image.
+  ingest::MinutiaeExtractor extractor;
+  std::unique_ptr<asio::thread_pool> extract_pool;
+  std::atomic<std::uint32_t> queued_images{0};
+
+  Impl(const ServerOptions& o, Backend& b) : opt(o), backend(b), extractor(o.extractor) {}
+
+  using Extracted = std::vector<std::vector<Expected<FingerTemplate>>>;
+  // Extracts every finger image of `items` on the extraction pool (one task per image, so one
+  // 10-finger enrollment uses every extraction thread) and resumes the calling coroutine on its
+  // strand with the templates, or the reasons, per item and image. `items` must stay alive and
+  // unchanged until then (it lives in the suspended coroutine's frame).
+  asio::awaitable<Extracted> extract_images(const std::vector<Enrollment>& items) {
+    return await_callback<Extracted>([this, &items](std::function<void(Extracted)> done) {
+      struct Job {
+        Extracted results;
+        std::atomic<std::size_t> left{0};
+        std::function<void(Extracted)> done;
+      };
+      auto job = std::make_shared<Job>();
+      job->done = std::move(done);
+      std::size_t n = 0;
+      job->results.resize(items.size());
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        job->results[i].resize(items[i].finger_images.size(), Expected<FingerTemplate>(FingerTemplate{}));
+        n += items[i].finger_images.size();
+      }
+      job->left = n;
+      if (n == 0) {
+        job->done(std::move(job->results));
+        return;
+      }
+      for (std::size_t i = 0; i < items.size(); ++i)
+        for (std::size_t j = 0; j < items[i].finger_images.size(); ++j)
+          asio::post(*extract_pool, [this, job, &img = items[i].finger_images[j], i, j] {
+            const auto t0 = Clock::now();
+            auto t = ingest::extract_finger(img, extractor);
+            metrics.extract_image_ms.record_ms(ms_since(t0));
+            (t ? metrics.images_extracted : metrics.images_failed)++;
+            job->results[i][j] = std::move(t);
+            if (--job->left == 0) job->done(std::move(job->results));
+          });
+    });
+  }
+
+  bool reserve_images(std::uint32_t n) {
+    std::uint32_t cur = queued_images.load();
+    do {
+      if (cur + n > opt.max_queued_images) return false;
+    } while (!queued_images.compare_exchange_weak(cur, cur + n));
+    return true;
+  }
 
   // Runs fn on the blocking pool (engine reads, identify, admin operations) and resumes the
   // calling coroutine on its strand with the result.
@@ -602,6 +654,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           set_error(r, wire::INVALID_ARGUMENT, e.error().message());
           break;
         }
+        if (!e->finger_images.empty()) {
+          // A probe sent as images: extracted like a submitted enrollment, off the I/O thread.
+          if (Status s = co_await extract_into(*e); !s) {
+            if (s.code() == ErrorCode::kBusy) send_busy_into(r, s.message());
+            else set_error(r, wire::INVALID_ARGUMENT, s.message());
+            break;
+          }
+        }
         auto v = co_await srv_.blocking([&be, &e] { return be.identify(*e); });
         if (!v) {
           set_error(r, wire_code(v.error().code()), v.error().message());
@@ -670,6 +730,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         hist("submit", srv_.metrics.submit_ms);
         hist("request", srv_.metrics.request_ms);
         hist("decide_batch", srv_.metrics.decide_batch_ms);
+        hist("extract_image", srv_.metrics.extract_image_ms);
         s->set_gallery_size(st.gallery_size);
         s->set_pending(st.pending);
         s->set_duplicate_threshold(st.thresholds.duplicate);
@@ -732,6 +793,43 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (valid.empty()) {
       batch_event(n, 0, 0, n);
       co_return;
+    }
+    std::uint32_t images = 0;
+    for (const Enrollment& e : valid) images += static_cast<std::uint32_t>(e.finger_images.size());
+    if (images > 0) {
+      // Fingers sent as images become templates here, before the engine queue: the engine and
+      // matcher only ever see templates. An image that cannot be decoded or fails the quality
+      // check rejects its enrollment (ITEM_REJECTED with the extractor's reason).
+      if (!srv_.reserve_images(images)) {
+        r.clear_body();
+        send_busy_into(r, fmt::format("the image extraction queue is full ({} images waiting); nothing of this batch "
+                                      "was stored",
+                                      srv_.queued_images.load()));
+        co_return;
+      }
+      auto extracted = co_await srv_.extract_images(valid);
+      srv_.queued_images -= images;
+      std::vector<Enrollment> kept;
+      std::vector<int> kept_slot;
+      for (std::size_t k = 0; k < valid.size(); ++k) {
+        if (!valid[k].finger_images.empty()) {
+          if (Status s = ingest::adopt_extracted(valid[k], extracted[k]); !s) {
+            wire::Ack* ack = reply->mutable_acks(slot[k]);
+            ack->set_kind(wire::ITEM_REJECTED);
+            ack->set_reason(s.message());
+            srv_.metrics.rejected_items++;
+            continue;
+          }
+        }
+        kept.push_back(std::move(valid[k]));
+        kept_slot.push_back(slot[k]);
+      }
+      valid = std::move(kept);
+      slot = std::move(kept_slot);
+      if (valid.empty()) {
+        batch_event(n, 0, 0, n);
+        co_return;
+      }
     }
     if (!srv_.reserve_queue(static_cast<std::uint32_t>(valid.size()))) {
       spdlog::debug("event=busy conn={} site={} items={} queued={}", id_, peer_.site, n, srv_.queued_items.load());
@@ -867,6 +965,22 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         item->set_state(f.received[i] ? wire::VerdictStatus::PENDING : wire::VerdictStatus::UNKNOWN);
       }
     }
+  }
+
+  // The finger images of one enrollment (an identify probe) extracted into templates; kBusy when
+  // the extraction queue is full.
+  asio::awaitable<Status> extract_into(Enrollment& e) {
+    const auto n = static_cast<std::uint32_t>(e.finger_images.size());
+    if (!srv_.reserve_images(n))
+      co_return Status(ErrorCode::kBusy, fmt::format("the image extraction queue is full ({} images waiting)",
+                                                     srv_.queued_images.load()));
+    std::vector<Enrollment> one;
+    one.push_back(std::move(e));
+    auto extracted = co_await srv_.extract_images(one);
+    srv_.queued_images -= n;
+    Status s = ingest::adopt_extracted(one[0], extracted[0]);
+    e = std::move(one[0]);
+    co_return s;
   }
 
   void send_busy_into(wire::Response& r, std::string message) {
@@ -1084,6 +1198,9 @@ Status Server::Impl::start() {
     return io_error(fmt::format("cannot listen on {}:{}: {}", opt.host, opt.port, e.what()));
   }
   blocking_pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, opt.blocking_threads)));
+  const int extract_threads =
+      opt.extract_threads > 0 ? opt.extract_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  extract_pool = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(extract_threads));
   work.emplace(ioc->get_executor());
   asio::co_spawn(*ioc, accept_loop(), asio::detached);
   for (int i = 0; i < std::max(1, opt.io_threads); ++i) io_threads.emplace_back([this] { ioc->run(); });
@@ -1129,6 +1246,7 @@ void Server::Impl::stop() {
   decide_cv.notify_all();
   if (decider.joinable()) decider.join();
   blocking_pool->join();
+  extract_pool->join();
   work.reset();
   ioc->stop();
   for (auto& t : io_threads) t.join();

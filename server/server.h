@@ -3,7 +3,8 @@
 // C++20 coroutines, one coroutine per connection reading frames, one per request answering it;
 // each connection's state lives on its own strand. Asio, OpenSSL and protobuf stay in server.cpp.
 //
-// Flow: submit requests go to a bounded queue (BUSY when full) drained by a submitter thread that
+// Flow: fingers sent as images are extracted on the extraction pool first (ingest/enrollment_images.h;
+// the engine sees templates only); submit requests go to a bounded queue (BUSY when full) drained by a submitter thread that
 // hands everything queued to one Backend::submit (one fsync for many stations: group commit);
 // a decider thread calls Backend::process() and pushes verdicts to subscribers.
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "server/backend.h"
 #include "server/frame.h"
 #include "server/request_service.h"
+#include "ingest/minutiae_extractor.h"
 
 namespace tunggal::server {
 
@@ -51,6 +53,11 @@ struct ServerOptions {
 
   int io_threads = 2;
   int blocking_threads = 2;  // engine reads, identify, admin operations
+  // Fingers sent as images are extracted on a pool of their own (never on an I/O thread) before
+  // the enrollment is queued: ~20-90 images/s per thread (docs/extraction.md). 0 = all cores.
+  int extract_threads = 0;
+  std::uint32_t max_queued_images = 2000;  // images waiting for or in extraction; more: BUSY
+  ingest::ExtractorOptions extractor;      // its quality gate and image limits (bombs, bit depth)
   bool run_decider = true;   // false: verdicts come from someone else calling process()
   std::chrono::milliseconds decider_idle{20};
   std::size_t max_verdicts_scanned = 100'000;  // log entries one "since cursor" reply looks at

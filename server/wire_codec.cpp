@@ -79,6 +79,23 @@ Expected<Enrollment> enrollment_from_wire(const wire::Enrollment& in, std::strin
   e.fingers.reserve(static_cast<std::size_t>(in.fingers_size()));
   for (const wire::Finger& f : in.fingers()) {
     const int n = f.x_size();
+    if (!f.image().empty()) {
+      // An image instead of minutiae: extracted by the server before the engine sees it.
+      if (n != 0 || f.y_size() != 0 || f.angle_size() != 0 || f.type_size() != 0 || f.minutia_quality_size() != 0)
+        return invalid_argument(fmt::format("enrollment {}: finger {}: carries both an image and minutiae; send one",
+                                            id, f.position()));
+      if (f.position() < 1 || f.position() > 10)
+        return invalid_argument(fmt::format("enrollment {}: finger position {} (must be 1-10)", id, f.position()));
+      if (f.image_ppi() != 0 && (f.image_ppi() < kMinImagePpi || f.image_ppi() > kMaxImagePpi))
+        return invalid_argument(fmt::format("enrollment {}: finger {}: image_ppi {} outside {}..{}", id, f.position(),
+                                            f.image_ppi(), kMinImagePpi, kMaxImagePpi));
+      FingerImage img;
+      img.position = static_cast<FingerPosition>(f.position());
+      img.encoded.assign(f.image().begin(), f.image().end());
+      img.resolution_ppi = static_cast<std::uint16_t>(f.image_ppi() ? f.image_ppi() : 500);
+      e.finger_images.push_back(std::move(img));
+      continue;
+    }
     if (f.y_size() != n || f.angle_size() != n || (f.type_size() != 0 && f.type_size() != n) ||
         (f.minutia_quality_size() != 0 && f.minutia_quality_size() != n))
       return invalid_argument(fmt::format(
@@ -124,8 +141,9 @@ Expected<Enrollment> enrollment_from_wire(const wire::Enrollment& in, std::strin
     if (!face) return invalid_argument(fmt::format("enrollment {}: face: {}", id, face.error().message()));
     e.face = std::move(*face);
   }
-  // The engine's own structural checks (positions unique, minutiae inside the frame, angles).
-  if (Status s = validate(e); !s) return s;
+  // The engine's own structural checks (positions unique, minutiae inside the frame, angles);
+  // images stay until the server has extracted them (ingest/enrollment_images.h).
+  if (Status s = validate(e, FingerImages::kImagesAllowed); !s) return s;
   return e;
 }
 
@@ -154,6 +172,12 @@ void enrollment_to_wire(const Enrollment& in, wire::Enrollment* out) {
       f->add_type(static_cast<std::uint32_t>(m.type));
       f->add_minutia_quality(m.quality);
     }
+  }
+  for (const FingerImage& img : in.finger_images) {
+    wire::Finger* f = out->add_fingers();
+    f->set_position(static_cast<std::uint32_t>(img.position));
+    f->set_image(img.encoded.data(), img.encoded.size());
+    if (img.resolution_ppi != 500) f->set_image_ppi(img.resolution_ppi);
   }
   if (in.face) out->mutable_face()->Add(in.face->values().begin(), in.face->values().end());
 }

@@ -32,7 +32,8 @@ std::string_view station_id_of(std::string_view engine_id);
 
 // A wire enrollment as an engine Enrollment for `site`, named engine_id. Everything the wire
 // format allows but the engine cannot represent (ragged minutiae columns, coordinates beyond
-// 16 bits, NaN, an invalid NIK, a zero face) is kInvalidArgument with the field named.
+// 16 bits, NaN, an invalid NIK, a zero face) is kInvalidArgument with the field named. Fingers sent
+// as images come back in Enrollment::finger_images, still to be extracted.
 Expected<Enrollment> enrollment_from_wire(const wire::Enrollment& in, std::string_view site, std::string engine_id);
 void enrollment_to_wire(const Enrollment& in, wire::Enrollment* out);
 
