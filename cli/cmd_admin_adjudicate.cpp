@@ -1,5 +1,7 @@
-// `tunggal admin adjudicate ID --decision duplicate|distinct --reason TEXT --admin NAME`: a person's
-// decision on a queued case, audited. Changes the data directory, so the engine must not be running.
+// `tunggal admin adjudicate ID --decision duplicate|distinct --reason TEXT` and `tunggal admin
+// delete SUBJECT --reason TEXT`: a person's decisions, audited. Offline they change the data
+// directory (the engine must not be running); with --connect the running server makes them and
+// the audit log names the admin of the certificate.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -7,15 +9,29 @@
 
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "server/client.h"
 
 namespace tunggal::cli {
 namespace {
+
+// Offline, nobody authenticated the person: the name is required. Remotely the certificate is.
+Status check_actor(const AdminArgs& a) {
+  if (Status s = check_admin_mode(a); !s) return s;
+  if (!a.remote() && a.admin.empty()) return invalid_argument("--admin NAME is required with --data-dir (kept in the audit log)");
+  return Status::ok();
+}
+
+// Remote calls map a dropped connection to "unavailable" like admin_report does.
+Status remote_status(Status s) {
+  if (s.code() == ErrorCode::kIoError) return {ErrorCode::kBusy, s.message()};
+  return s;
+}
 
 RegisterCommand reg{{"admin adjudicate", "decide a DUPLICATE/REVIEW enrollment or a reprocessing case (audited)",
                      [](CLI::App& cmd) {
   struct Args {
     AdminArgs common;
-    std::string id, decision, reason, admin;
+    std::string id, decision, reason;
     std::uint64_t link = 0;
   };
   auto a = std::make_shared<Args>();
@@ -25,35 +41,48 @@ RegisterCommand reg{{"admin adjudicate", "decide a DUPLICATE/REVIEW enrollment o
       ->required()
       ->check(CLI::IsMember({"duplicate", "distinct"}));
   cmd.add_option("--reason", a->reason, "why (kept in the audit log), e.g. 'KK and birth certificate differ'")->required();
-  cmd.add_option("--admin", a->admin, "your admin identity (kept in the audit log)")->required();
   cmd.add_option("--link", a->link, "duplicate: the subject it belongs to (default: the best candidate)");
   cmd.footer(R"(
 An enrollment decided `distinct` is enrolled as a new subject (its card is released); `duplicate`
 links it to the existing subject and it is never enrolled. A reprocessing case only records the
 decision: removing one of two enrolled subjects is a separate, audited `tunggal admin delete`.
 Each decision is final (a second one is refused) and written with an audit entry in one commit.
-Needs the data directory to itself (stop the engine first).
+Offline (--data-dir, --admin NAME required) it needs the data directory to itself (stop the
+engine first); with --connect the running server decides, the station that submitted the
+enrollment receives the decision like any verdict, and the audit log names your certificate.
 Exit codes: 0 recorded; 1 refused (already decided, not a DUPLICATE/REVIEW case); 2 bad options;
-3 data directory missing or in use; 4 no such case.
+3 data directory missing or in use, or server unreachable; 4 no such case; 5 not an admin.
 
 Examples:
-  tunggal admin adjudicate 3273-KEC-SUKAJADI-01-000123 --decision distinct \
-      --reason "twins: KK 3273010101000001 lists both" --admin budi.santoso --data-dir /srv/tunggal
+  tunggal admin adjudicate 3273-KEC-SUKAJADI-01/000123 --decision distinct \
+      --reason "twins: KK 3273010101000001 lists both" --connect abis.example:7700 \
+      --tls-dir ~/tls --admin budi.santoso
   tunggal admin adjudicate RC-1042-88120 --decision duplicate --reason "same person, two NIKs" \
       --admin budi.santoso --data-dir /srv/tunggal)");
   return [a]() {
+    if (Status s = check_actor(a->common); !s) return admin_failure("adjudicate", s);
     const Decision d = a->decision == "duplicate" ? Decision::kConfirmedDuplicate : Decision::kDistinct;
-    if (a->id.rfind("RC-", 0) == 0) {
-      auto pair = admin::parse_case_id(a->id);
-      if (!pair) return admin_failure("adjudicate", pair.error());
+    const bool is_case = a->id.rfind("RC-", 0) == 0;
+    if (a->common.remote()) {
+      auto client = connect_admin(a->common);
+      if (!client) return admin_failure("adjudicate", client.error());
+      if (is_case) {
+        auto r = (*client)->admin({.kind = admin::AdminQuery::Kind::kAdjudicateCase, .id = a->id, .decision = d, .reason = a->reason});
+        if (!r) return admin_failure("adjudicate", remote_status(r.error()));
+      } else if (Status s = (*client)->adjudicate(a->id, d, a->reason, SubjectId{a->link}); !s) {
+        return admin_failure("adjudicate", remote_status(s));
+      }
+    } else if (is_case) {
       auto store = open_admin_store(a->common.data_dir, true);
       if (!store) return admin_failure("adjudicate", store.error());
-      if (Status s = admin::adjudicate_case(**store, pair->first, pair->second, d, a->admin, a->reason, now_ms()); !s)
-        return admin_failure("adjudicate", s);
+      auto r = admin::adjudicate_case(**store, {.kind = admin::AdminQuery::Kind::kAdjudicateCase, .id = a->id,
+                                                .decision = d, .reason = a->reason, .actor = a->common.admin},
+                                      now_ms());
+      if (!r) return admin_failure("adjudicate", r.error());
     } else {
       auto engine = open_admin_engine(a->common.data_dir);
       if (!engine) return admin_failure("adjudicate", engine.error());
-      if (Status s = (*engine)->adjudicate(EnrollmentId{a->id}, d, a->admin, a->reason, SubjectId{a->link}); !s)
+      if (Status s = (*engine)->adjudicate(EnrollmentId{a->id}, d, a->common.admin, a->reason, SubjectId{a->link}); !s)
         return admin_failure("adjudicate", s);
     }
     if (a->common.json) std::cout << nlohmann::json{{"id", a->id}, {"decision", std::string(to_string(d))}}.dump() << "\n";
@@ -67,26 +96,38 @@ RegisterCommand reg_delete{{"admin delete", "remove a subject from the gallery a
   struct Args {
     AdminArgs common;
     std::uint64_t subject = 0;
-    std::string reason, admin;
+    std::string reason;
   };
   auto a = std::make_shared<Args>();
   add_admin_options(cmd, a->common);
   cmd.add_option("subject", a->subject, "subject id")->required();
   cmd.add_option("--reason", a->reason, "why (kept in the audit log), e.g. 'death certificate 123/2026'")->required();
-  cmd.add_option("--admin", a->admin, "your admin identity (kept in the audit log)")->required();
   cmd.footer(R"(
 The subject's biometrics are deleted and it is no longer searched; its record stays, marked
-REVOKED with the reason, and its id is never reused. Needs the data directory to itself.
-Exit codes: 0 removed; 1 already removed; 3 data directory missing or in use; 4 no such subject.
+REVOKED with the reason, and its id is never reused. Offline (--data-dir, --admin NAME required)
+it needs the data directory to itself; with --connect the running server removes it at once from
+its RAM gallery and every index, and the audit log names your certificate.
+Exit codes: 0 removed; 1 already removed; 2 bad options; 3 data directory missing or in use, or
+server unreachable; 4 no such subject; 5 not an admin.
 
-Example:
+Examples:
   tunggal admin delete 1042 --reason "death certificate 3273-KM-0457/2026" --admin budi.santoso \
-      --data-dir /srv/tunggal)");
+      --data-dir /srv/tunggal
+  tunggal admin delete 1042 --reason "death certificate 3273-KM-0457/2026" \
+      --connect abis.example:7700 --tls-dir ~/tls --admin budi.santoso)");
   return [a]() {
-    auto engine = open_admin_engine(a->common.data_dir);
-    if (!engine) return admin_failure("delete", engine.error());
-    if (Status s = (*engine)->revoke_subject(SubjectId{a->subject}, a->admin, a->reason); !s)
-      return admin_failure("delete", s);
+    if (Status s = check_actor(a->common); !s) return admin_failure("delete", s);
+    if (a->common.remote()) {
+      auto client = connect_admin(a->common);
+      if (!client) return admin_failure("delete", client.error());
+      if (Status s = (*client)->delete_subject(SubjectId{a->subject}, a->reason); !s)
+        return admin_failure("delete", remote_status(s));
+    } else {
+      auto engine = open_admin_engine(a->common.data_dir);
+      if (!engine) return admin_failure("delete", engine.error());
+      if (Status s = (*engine)->revoke_subject(SubjectId{a->subject}, a->common.admin, a->reason); !s)
+        return admin_failure("delete", s);
+    }
     if (a->common.json) std::cout << nlohmann::json{{"subject", a->subject}, {"state", "REVOKED"}}.dump() << "\n";
     else std::cout << fmt::format("subject {} removed from the gallery (recorded in the audit log)\n", a->subject);
     return kExitOk;

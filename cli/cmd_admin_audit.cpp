@@ -48,36 +48,35 @@ RegisterCommand reg{{"admin audit", "the append-only audit log: adjudications, d
   cmd.add_option("--after-seq", *after, "only entries after this sequence number (to follow the log)");
   cmd.footer(R"(
 One line per entry: sequence number, time (UTC), admin, action, target, and the state before and
-after, with the reason. Entries are never changed or removed.
+after, with the reason. Entries are never changed or removed. Over --connect the admin recorded
+for a change is the name in the certificate that made it.
+Exit codes: 0 shown (also when empty); 2 bad --since; 3 no gallery in --data-dir or server
+unreachable; 5 not an admin certificate.
 
 Examples:
   tunggal admin audit --data-dir /srv/tunggal --since 24h
-  tunggal admin audit --data-dir /srv/tunggal --since 2026-11-01 --json)");
+  tunggal admin audit --connect abis.example:7700 --tls-dir ~/tls --admin budi.santoso --since 2026-11-01 --json)");
   return [a, since, after]() {
+    if (Status s = check_admin_mode(*a); !s) return admin_failure("audit", s);
     std::int64_t from = 0;
     if (!since->empty()) {
       auto t = parse_since(*since, now_ms());
       if (!t) return admin_failure("audit", t.error());
       from = *t;
     }
-    auto store = open_admin_store(a->data_dir, false);
-    if (!store) return admin_failure("audit", store.error());
-    nlohmann::json arr = nlohmann::json::array();
-    std::uint64_t shown = 0;
-    Status s = (*store)->for_each_audit([&](const engine::AuditEntry& e) {
-      if (e.at_ms < from) return true;
-      ++shown;
-      if (a->json)
-        arr.push_back({{"seq", e.seq}, {"at_ms", e.at_ms}, {"actor", e.actor}, {"action", e.action}, {"target", e.target},
-                       {"reason", e.reason}, {"before", e.before}, {"after", e.after}});
-      else
-        std::cout << fmt::format("#{:<6} {}  {:<16} {:<16} {}\n        {} -> {}\n        reason: {}\n", e.seq,
-                                 format_utc(e.at_ms), e.actor, e.action, e.target, e.before, e.after, e.reason);
-      return true;
-    }, *after);
-    if (!s) return admin_failure("audit", s);
-    if (a->json) std::cout << arr.dump() << "\n";
-    else if (shown == 0) std::cout << "no audit entries" << (since->empty() ? "" : " since " + *since) << "\n";
+    auto arr = admin_report(*a, {.kind = admin::AdminQuery::Kind::kAudit, .after_seq = *after, .since_ms = from});
+    if (!arr) return admin_failure("audit", arr.error());
+    if (a->json) {
+      std::cout << arr->dump() << "\n";
+      return kExitOk;
+    }
+    for (const auto& e : *arr)
+      std::cout << fmt::format("#{:<6} {}  {:<16} {:<16} {}\n        {} -> {}\n        reason: {}\n",
+                               e["seq"].get<std::uint64_t>(), format_utc(e["at_ms"].get<std::int64_t>()),
+                               e["actor"].get<std::string>(), e["action"].get<std::string>(),
+                               e["target"].get<std::string>(), e["before"].get<std::string>(),
+                               e["after"].get<std::string>(), e["reason"].get<std::string>());
+    if (arr->empty()) std::cout << "no audit entries" << (since->empty() ? "" : " since " + *since) << "\n";
     return kExitOk;
   };
 }}};

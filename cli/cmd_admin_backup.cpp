@@ -14,13 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Opens a copy read-only and counts what it holds: a backup that cannot be opened is no backup.
-Expected<std::uint64_t> verify_copy(const fs::path& dir) {
-  auto store = open_admin_store(dir.string(), false);
-  if (!store) return store.error();
-  if (Status s = (*store)->verify_checksums(); !s) return s;
-  return (*store)->subject_count();
-}
+using admin::verify_copy;
 
 RegisterCommand reg{{"admin backup", "consistent copy of a data directory (store checkpoint + index snapshots)",
                      [](CLI::App& cmd) {
@@ -33,11 +27,25 @@ The copy is taken at one instant (RocksDB checkpoint), verified (opened, every b
 and is itself a data directory: `tunggal admin status --data-dir DIR` works on it, and
 `tunggal admin restore DIR --data-dir NEW` puts it back. Index snapshots are copied too, so an
 engine opened on the copy does not rebuild its indexes.
-Exit codes: 0 written and verified; 1 failed; 3 data directory missing or in use.
+With --connect, the running server writes the copy ONLY on its own host (DIR is a path there),
+online: it snapshots its indexes and checkpoints its store while no batch is being decided, so
+stations keep submitting meanwhile. Offline, the data directory must not be in use.
+Exit codes: 0 written and verified; 1 failed (DIR exists, I/O); 3 data directory missing or in
+use, or server unreachable; 5 not an admin.
 
-Example:
-  tunggal admin backup /backup/tunggal-2026-11-25 --data-dir /srv/tunggal)");
+Examples:
+  tunggal admin backup /backup/tunggal-2026-11-25 --data-dir /srv/tunggal
+  tunggal admin backup /backup/tunggal-2026-11-25 --connect abis.example:7700 --tls-dir ~/tls --admin budi.santoso)");
   return [a, dir]() {
+    if (Status s = check_admin_mode(*a); !s) return admin_failure("backup", s);
+    if (a->remote()) {
+      auto j = admin_report(*a, {.kind = admin::AdminQuery::Kind::kBackup, .id = *dir});
+      if (!j) return admin_failure("backup", j.error());
+      if (a->json) std::cout << j->dump() << "\n";
+      else std::cout << fmt::format("backup written on the server host to {} and verified: {} active subjects\n",
+                                    (*j)["backup"].get<std::string>(), (*j)["subjects"].get<std::uint64_t>());
+      return kExitOk;
+    }
     const fs::path to = *dir;
     if (fs::exists(to)) return admin_failure("backup", {ErrorCode::kAlreadyExists,
                                                         fmt::format("{} already exists; choose a new directory", to.string())});
@@ -65,16 +73,18 @@ RegisterCommand reg_restore{{"admin restore", "restore a backup into a new data 
                              [](CLI::App& cmd) {
   auto a = std::make_shared<AdminArgs>();
   auto dir = std::make_shared<std::string>();
-  add_admin_options(cmd, *a);
+  add_admin_options(cmd, *a, /*remote=*/false);
   cmd.add_option("backup", *dir, "a directory written by `tunggal admin backup`")->required();
   cmd.footer(R"(
 --data-dir names where the restored data directory goes; it must not hold a gallery (restore next
 to the damaged one, check it with `tunggal admin status`, then swap the directories).
+Restoring is always offline, on the host holding the backup, with the engine stopped.
 Exit codes: 0 restored and verified; 1 failed (target not empty, backup damaged); 3 backup missing.
 
 Example:
   tunggal admin restore /backup/tunggal-2026-11-25 --data-dir /srv/tunggal-restored)");
   return [a, dir]() {
+    if (a->data_dir.empty()) return admin_failure("restore", invalid_argument("--data-dir NEW is required: where the restored data directory goes"));
     const fs::path from = *dir, to = a->data_dir;
     auto source = verify_copy(from);
     if (!source) return admin_failure("restore", source.error());

@@ -1,6 +1,5 @@
 // `tunggal admin review list | show ID`: the adjudication queue. It holds DUPLICATE/REVIEW verdicts
 // nobody has adjudicated yet and the open review cases reprocessing found, oldest first.
-#include <algorithm>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -12,14 +11,58 @@
 namespace tunggal::cli {
 namespace {
 
-struct QueueItem {
-  std::string id;      // enrollment id or RC-a-b
-  std::string source;  // "enrollment" or "reprocess"
-  std::string kind;
-  float score = 0;
-  std::uint64_t subject_a = 0, subject_b = 0;  // reprocess: the pair; enrollment: best candidate in b
-  std::int64_t since_ms = 0;
-};
+using nlohmann::json;
+
+std::string decision_line(const json& j) {
+  if (j.value("decision", "NONE") == "NONE") return "decision        open\n";
+  return fmt::format("decision        {} by {} at {}: {}\n", j.value("decision", ""), j.value("decided_by", ""),
+                     format_utc(j.value("adjudicated_at_ms", std::int64_t{0})), j.value("decision_reason", ""));
+}
+
+void print_case(const json& c) {
+  const auto a = c["a"].get<std::uint64_t>(), b = c["b"].get<std::uint64_t>(), probe = c["probe"].get<std::uint64_t>();
+  std::cout << fmt::format("case            {} ({}, found by {} {})\n", c.value("case", ""), c.value("kind", ""),
+                           c.value("source", ""), format_utc(c.value("found_at_ms", std::int64_t{0})));
+  std::cout << fmt::format("subjects        {} and {} (searched: {})\n", a, b, probe);
+  // The stored evidence in the candidate form: scored against the side that was not searched.
+  json evidence{{"subject", probe == a ? b : a}, {"score", c["score"]}, {"face_score", c["face_score"]},
+                {"finger_scores", json::object()}};
+  for (std::size_t i = 0; i < c["finger_scores"].size(); ++i)
+    if (c["finger_scores"][i].is_number()) evidence["finger_scores"][std::to_string(i + 1)] = c["finger_scores"][i];
+  std::cout << "evidence        " << candidate_text(evidence) << "\n";
+  std::cout << fmt::format("thresholds      duplicate {:.2f}, review {:.2f}\n", c["duplicate_threshold"].get<double>(),
+                           c["review_threshold"].get<double>());
+  std::cout << decision_line(c);
+  std::cout << fmt::format("see also        tunggal admin show subject {} / {}\n", a, b);
+}
+
+void print_verdict(const json& v) {
+  std::cout << fmt::format("enrollment      {}\nverdict         {} at {}\n", v.value("enrollment", ""), v.value("kind", ""),
+                           format_utc(v.value("decided_at_ms", std::int64_t{0})));
+  std::cout << fmt::format("thresholds      duplicate {:.2f}, review {:.2f}\n", v["duplicate_threshold"].get<double>(),
+                           v["review_threshold"].get<double>());
+  for (const auto& c : v["candidates"]) std::cout << "  candidate     " << candidate_text(c) << "\n";
+  std::cout << decision_line(v);
+}
+
+void print_list(const json& j) {
+  const auto& cases = j["cases"];
+  if (cases.empty()) {
+    std::cout << "nothing waits for adjudication\n";
+    return;
+  }
+  std::cout << fmt::format("{:<36} {:<10} {:<9} {:>7}  {:<8} {}\n", "ID", "SOURCE", "KIND", "SCORE", "AGE", "SUBJECTS");
+  for (const auto& q : cases) {
+    const bool rc = q["source"] == "reprocess";
+    std::cout << fmt::format("{:<36} {:<10} {:<9} {:7.2f}  {:<8} {}\n", q["id"].get<std::string>(),
+                             q["source"].get<std::string>(), q["kind"].get<std::string>(), q["score"].get<double>(),
+                             format_age(q["age_seconds"].get<std::int64_t>() * 1000),
+                             rc ? fmt::format("{} {}", q["subjects"][0].get<std::uint64_t>(), q["subjects"][1].get<std::uint64_t>())
+                                : fmt::format("best {}", q.value("best_candidate", std::uint64_t{0})));
+  }
+  const auto total = j["total"].get<std::size_t>();
+  if (total > cases.size()) std::cout << fmt::format("… {} more (--limit 0 shows all)\n", total - cases.size());
+}
 
 RegisterCommand reg{{"admin review", "the adjudication queue: list open cases oldest first, or show one",
                      [](CLI::App& cmd) {
@@ -36,111 +79,32 @@ Two kinds of cases wait for a person:
   enrollment  a new enrollment answered DUPLICATE or REVIEW (card blocked until adjudicated)
   RC-A-B      two enrolled subjects A < B that `tunggal reprocess` found to resemble each other
 AGE is the time since the verdict (or since reprocessing found the pair): the SLA clock.
-Decide with `tunggal admin adjudicate ID --decision duplicate|distinct --reason TEXT --admin NAME`.
-Exit codes: 0 ok; 4 no such case; 3 no gallery in --data-dir.
+Decide with `tunggal admin adjudicate ID --decision duplicate|distinct --reason TEXT`.
+Exit codes: 0 ok; 2 bad options; 3 no gallery in --data-dir or server unreachable; 4 no such case;
+5 not an admin certificate.
 
 Examples:
   tunggal admin review list --data-dir /srv/tunggal
+  tunggal admin review list --connect abis.example:7700 --tls-dir ~/tls --admin budi.santoso
   tunggal admin review show RC-1042-88120 --data-dir /srv/tunggal
-  tunggal admin review show 3273-KEC-SUKAJADI-01-000123 --data-dir /srv/tunggal --json)");
+  tunggal admin review show 3273-KEC-SUKAJADI-01/000123 --connect abis.example:7700 \
+      --tls-dir ~/tls --admin budi.santoso --json)");
   return [a, action, id, limit]() -> int {
-    auto store = open_admin_store(a->data_dir, false);
-    if (!store) return admin_failure("review", store.error());
-    const engine::Store& s = **store;
-    if (*action == "show") {
-      if (id->empty()) return admin_failure("review", invalid_argument("review show needs an ID (see review list)"));
-      if (id->rfind("RC-", 0) == 0) {
-        auto pair = admin::parse_case_id(*id);
-        if (!pair) return admin_failure("review", pair.error());
-        auto c = admin::load_case(s, pair->first, pair->second);
-        if (!c) return admin_failure("review", c.error());
-        if (!*c) return admin_failure("review", not_found("no review case " + *id));
-        const admin::ReviewCase& rc = **c;
-        if (a->json) {
-          std::cout << case_json(rc).dump() << "\n";
-          return kExitOk;
-        }
-        std::cout << fmt::format("case            {} ({}, found by {} {})\n", rc.id(), to_string(rc.kind), rc.source,
-                                 format_utc(rc.found_at_ms));
-        std::cout << fmt::format("subjects        {} and {} (searched: {})\n", rc.a.value, rc.b.value, rc.probe.value);
-        std::cout << "evidence        " << candidate_text(rc.evidence) << "\n";
-        std::cout << fmt::format("thresholds      duplicate {:.2f}, review {:.2f}\n", rc.duplicate_threshold,
-                                 rc.review_threshold);
-        if (rc.decision == Decision::kNone) std::cout << "decision        open\n";
-        else
-          std::cout << fmt::format("decision        {} by {} at {}: {}\n", to_string(rc.decision), rc.decided_by,
-                                   format_utc(rc.adjudicated_at_ms), rc.decision_reason);
-        std::cout << fmt::format("see also        tunggal admin show subject {} / {}\n", rc.a.value, rc.b.value);
-        return kExitOk;
-      }
-      auto v = s.verdict(EnrollmentId{*id});
-      if (!v) return admin_failure("review", v.error());
-      if (!*v) return admin_failure("review", not_found("no verdict for enrollment " + *id));
-      if (a->json) {
-        std::cout << verdict_json(**v).dump() << "\n";
-        return kExitOk;
-      }
-      const Verdict& vd = **v;
-      std::cout << fmt::format("enrollment      {}\nverdict         {} at {}\n", vd.enrollment.value, to_string(vd.kind),
-                               format_utc(vd.decided_at_ms));
-      std::cout << fmt::format("thresholds      duplicate {:.2f}, review {:.2f}\n", vd.duplicate_threshold,
-                               vd.review_threshold);
-      for (const Candidate& c : vd.candidates) std::cout << "  candidate     " << candidate_text(c) << "\n";
-      if (vd.decision == Decision::kNone) std::cout << "decision        open\n";
-      else
-        std::cout << fmt::format("decision        {} by {} at {}: {}\n", to_string(vd.decision), vd.decided_by,
-                                 format_utc(vd.adjudicated_at_ms), vd.decision_reason);
-      return kExitOk;
-    }
-
-    std::vector<QueueItem> items;
-    Status scan = s.for_each_verdict([&](const Verdict& v) {
-      if ((v.kind == VerdictKind::kDuplicate || v.kind == VerdictKind::kReview) && v.decision == Decision::kNone) {
-        QueueItem q{v.enrollment.value, "enrollment", std::string(to_string(v.kind)), 0, 0, 0, v.decided_at_ms};
-        if (!v.candidates.empty()) {
-          q.score = v.candidates.front().score;
-          q.subject_b = v.candidates.front().subject.value;
-        }
-        items.push_back(std::move(q));
-      }
-      return true;
-    });
-    if (!scan) return admin_failure("review", scan);
-    auto cases = admin::list_cases(s);
-    if (!cases) return admin_failure("review", cases.error());
-    for (const auto& c : *cases)
-      if (c.decision == Decision::kNone)
-        items.push_back({c.id(), "reprocess", std::string(to_string(c.kind)), c.evidence.score, c.a.value, c.b.value,
-                         c.found_at_ms});
-    std::stable_sort(items.begin(), items.end(), [](const QueueItem& x, const QueueItem& y) {
-      return x.since_ms != y.since_ms ? x.since_ms < y.since_ms : x.id < y.id;
-    });
-    const std::size_t total = items.size();
-    if (*limit && items.size() > *limit) items.resize(*limit);
-    const std::int64_t now = now_ms();
+    if (Status s = check_admin_mode(*a); !s) return admin_failure("review", s);
+    using K = admin::AdminQuery::Kind;
+    const bool show = *action == "show";
+    if (show && id->empty()) return admin_failure("review", invalid_argument("review show needs an ID (see review list)"));
+    auto j = admin_report(*a, {.kind = show ? K::kReviewShow : K::kReviewList, .id = *id, .limit = *limit});
+    if (!j) return admin_failure("review", j.error());
     if (a->json) {
-      nlohmann::json arr = nlohmann::json::array();
-      for (const auto& q : items) {
-        nlohmann::json j{{"id", q.id}, {"source", q.source}, {"kind", q.kind}, {"score", q.score},
-                         {"since_ms", q.since_ms}, {"age_seconds", (now - q.since_ms) / 1000}};
-        if (q.source == "reprocess") j["subjects"] = {q.subject_a, q.subject_b};
-        else if (q.subject_b) j["best_candidate"] = q.subject_b;
-        arr.push_back(std::move(j));
-      }
-      std::cout << nlohmann::json{{"total", total}, {"cases", arr}}.dump() << "\n";
-      return kExitOk;
+      std::cout << j->dump() << "\n";
+    } else if (!show) {
+      print_list(*j);
+    } else if (id->rfind("RC-", 0) == 0) {
+      print_case(*j);
+    } else {
+      print_verdict(*j);
     }
-    if (items.empty()) {
-      std::cout << "nothing waits for adjudication\n";
-      return kExitOk;
-    }
-    std::cout << fmt::format("{:<36} {:<10} {:<9} {:>7}  {:<8} {}\n", "ID", "SOURCE", "KIND", "SCORE", "AGE", "SUBJECTS");
-    for (const auto& q : items)
-      std::cout << fmt::format("{:<36} {:<10} {:<9} {:7.2f}  {:<8} {}\n", q.id, q.source, q.kind, q.score,
-                               format_age(now - q.since_ms),
-                               q.source == "reprocess" ? fmt::format("{} {}", q.subject_a, q.subject_b)
-                                                       : fmt::format("best {}", q.subject_b));
-    if (total > items.size()) std::cout << fmt::format("… {} more (--limit 0 shows all)\n", total - items.size());
     return kExitOk;
   };
 }}};

@@ -683,6 +683,28 @@ Status Engine::snapshot() {
   return impl_->save_snapshots();
 }
 
+const engine::Store& Engine::store() const { return *impl_->store; }
+
+Status Engine::with_store(const std::function<Status(engine::Store&)>& fn) {
+  std::lock_guard lock(impl_->decide_mu);
+  return fn(*impl_->store);
+}
+
+Status Engine::backup(const fs::path& dir) {
+  Impl& m = *impl_;
+  if (m.options.read_only) return failed_precondition("a read-only engine cannot write index snapshots for a backup");
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Status{ErrorCode::kAlreadyExists, fmt::format("{} already exists; choose a new directory", dir.string())};
+  std::lock_guard lock(m.decide_mu);
+  if (Status s = m.save_snapshots(); !s) return s;
+  fs::create_directories(dir, ec);
+  if (ec) return io_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (Status s = m.store->checkpoint(dir / "store"); !s) return s;
+  fs::copy(m.index_dir(), dir / "index", fs::copy_options::recursive, ec);
+  if (ec) return io_error(fmt::format("copying index snapshots into {}: {}", dir.string(), ec.message()));
+  return Status::ok();
+}
+
 EngineStats Engine::stats() const {
   const Impl& m = *impl_;
   EngineStats s;

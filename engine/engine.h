@@ -16,6 +16,8 @@
 // Thread safety: all methods may be called from any thread. Deciding (process, adjudicate,
 // revoke, import) is serialised by one mutex; searching (identify) runs concurrently with it.
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,6 +34,10 @@
 #include "matcher/fusion_model.h"
 
 namespace tunggal {
+
+namespace engine {
+class Store;
+}
 
 // The answer to one submitted enrollment, before it is decided.
 struct SubmitAck {
@@ -131,6 +137,18 @@ class Engine {
 
   // Writes index snapshots covering the store's current change sequence.
   Status snapshot();
+
+  // The durable store, for read-only reports (tunggal admin status/show/audit over the protocol):
+  // its reads are safe from any thread, concurrently with deciding.
+  const engine::Store& store() const;
+  // Runs fn on the store while no batch, adjudication or revocation is being decided: admin
+  // changes that read, check and write several records (deciding a reprocessing review case)
+  // never interleave with the engine's own.
+  Status with_store(const std::function<Status(engine::Store&)>& fn);
+  // A consistent online copy of the data directory into `dir` (must not exist): under the decide
+  // lock, index snapshots are written and the store checkpointed (hard links where possible), so
+  // the copy's indexes cover exactly its store and an engine opened on it does not rebuild them.
+  Status backup(const std::filesystem::path& dir);
 
   EngineStats stats() const;
   Thresholds thresholds() const;

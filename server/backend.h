@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_query.h"
 #include "core/enrollment.h"
 #include "core/status.h"
 #include "core/verdict.h"
@@ -37,6 +38,12 @@ class Backend {
   virtual Expected<VerdictLogPage> verdicts_since(std::uint64_t after_seq, std::size_t max_items,
                                                   std::string_view id_prefix, std::size_t max_scan) const = 0;
   virtual std::uint64_t last_verdict_seq() const = 0;
+  // Admin reports and changes (`tunggal admin --connect`): the JSON document the offline command
+  // prints for the same query (admin/reports.h). query.actor is the authenticated admin.
+  virtual Expected<std::string> admin(const admin::AdminQuery& query) {
+    (void)query;
+    return failed_precondition("this server keeps no gallery (zero-cost policy): no admin reports");
+  }
 };
 
 // The engine, which the caller keeps alive longer than the backend.

@@ -373,6 +373,50 @@ Expected<ServerStats> Client::stats() {
   return out;
 }
 
+Expected<std::string> Client::admin(const admin::AdminQuery& q) {
+  using K = admin::AdminQuery::Kind;
+  wire::Request req;
+  switch (q.kind) {
+    case K::kStatus: req.mutable_admin_status(); break;
+    case K::kShowSubject: {
+      std::uint64_t id = 0;
+      std::size_t used = 0;
+      try {
+        id = std::stoull(q.id, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != q.id.size() || q.id[0] == '-')
+        return invalid_argument(fmt::format("'{}' is not a subject id (a number)", q.id));
+      req.mutable_show_subject()->set_subject(id);
+      break;
+    }
+    case K::kShowEnrollment: req.mutable_show_enrollment()->set_enrollment_id(q.id); break;
+    case K::kReviewList: req.mutable_review_list()->set_limit(static_cast<std::uint32_t>(std::min<std::uint64_t>(q.limit, UINT32_MAX))); break;
+    case K::kReviewShow: req.mutable_review_show()->set_id(q.id); break;
+    case K::kAudit:
+      req.mutable_audit_log()->set_since_ms(q.since_ms);
+      req.mutable_audit_log()->set_after_seq(q.after_seq);
+      break;
+    case K::kThresholds:
+      req.mutable_thresholds_what_if()->set_target_fpir(q.target_fpir);
+      req.mutable_thresholds_what_if()->set_review_fpir(q.review_fpir);
+      break;
+    case K::kBackup: req.mutable_backup()->set_dir(q.id); break;
+    case K::kAdjudicateCase: {
+      auto* a = req.mutable_adjudicate_case();
+      a->set_case_id(q.id);
+      a->set_decision(static_cast<wire::Decision>(q.decision));
+      a->set_reason(q.reason);
+      break;
+    }
+  }
+  auto r = impl_->call(req);
+  if (!r) return r.error();
+  if (!r->has_admin()) return malformed("server answered an admin request with something else");
+  return r->admin().json();
+}
+
 Expected<std::vector<PushedVerdict>> Client::take_pushes(std::chrono::milliseconds max_wait) {
   if (impl_->pushes.empty() && max_wait.count() > 0) {
     const auto deadline = std::chrono::steady_clock::now() + max_wait;

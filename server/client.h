@@ -118,6 +118,9 @@ class Client {
   Status adjudicate(const std::string& enrollment_id, Decision decision, const std::string& reason,
                     SubjectId linked = {});
   Expected<ServerStats> stats();
+  // The admin block (`tunggal admin --connect`): the JSON document the server answers with.
+  // query.actor is ignored: the server records the authenticated identity.
+  Expected<std::string> admin(const admin::AdminQuery& query);
 
   // Pushed verdicts received so far; waits up to max_wait for at least one when none is buffered.
   Expected<std::vector<PushedVerdict>> take_pushes(std::chrono::milliseconds max_wait);

@@ -1,8 +1,19 @@
-// The production Backend: every call goes straight to the engine.
+// The production Backend: every call goes straight to the engine; admin reports are computed by
+// admin/reports.h from the engine's own store (the server holds no gallery logic).
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "admin/reports.h"
 #include "server/backend.h"
 
 namespace tunggal::server {
 namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 class EngineBackend final : public Backend {
  public:
@@ -26,6 +37,37 @@ class EngineBackend final : public Backend {
     return e_.verdicts_since(after, max_items, prefix, max_scan);
   }
   std::uint64_t last_verdict_seq() const override { return e_.last_verdict_seq(); }
+
+  Expected<std::string> admin(const admin::AdminQuery& q) override {
+    using K = admin::AdminQuery::Kind;
+    if (q.kind == K::kBackup) {
+      if (q.id.empty()) return invalid_argument("backup needs a directory on the server host");
+      if (Status s = e_.backup(q.id); !s) return s;
+      auto subjects = admin::verify_copy(q.id);
+      if (!subjects) return subjects.error();
+      return nlohmann::json{{"backup", q.id}, {"subjects", *subjects}}.dump();
+    }
+    if (q.kind == K::kAdjudicateCase) {
+      nlohmann::json out;
+      Status s = e_.with_store([&](engine::Store& store) -> Status {
+        auto r = admin::adjudicate_case(store, q, wall_ms());
+        if (!r) return r.error();
+        out = std::move(*r);
+        return Status::ok();
+      });
+      if (!s) return s;
+      return out.dump();
+    }
+    auto j = admin::answer(e_.store(), q, e_.options(), wall_ms());
+    if (!j) return j.error();
+    if (q.kind == K::kStatus) {
+      const EngineStats st = e_.stats();
+      (*j)["engine"] = {{"gallery_bytes", st.gallery_bytes},     {"index_bytes", st.index_bytes},
+                        {"decided_since_start", st.decided},     {"face_index", st.face_index},
+                        {"finger_index", st.finger_index},       {"shards", st.shards}};
+    }
+    return j->dump();
+  }
 
  private:
   Engine& e_;

@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
@@ -131,6 +132,7 @@ struct Server::Impl {
   Backend& backend;
   ServerMetrics metrics;
   std::uint64_t epoch = 0;  // the backend's verdict log, in cursors
+  Clock::time_point started = Clock::now();  // uptime and throughput in `admin status`
 
   std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
@@ -739,6 +741,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         break;
       }
       case wire::Request::kKtp: co_await ktp(req.ktp(), r); break;
+      case wire::Request::kAdminStatus:
+      case wire::Request::kShowSubject:
+      case wire::Request::kShowEnrollment:
+      case wire::Request::kReviewList:
+      case wire::Request::kReviewShow:
+      case wire::Request::kAuditLog:
+      case wire::Request::kThresholdsWhatIf:
+      case wire::Request::kBackup:
+      case wire::Request::kAdjudicateCase: co_await admin_request(req, r); break;
       default: set_error(r, wire::INVALID_ARGUMENT, "unknown operation");
     }
   }
@@ -758,6 +769,81 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       r.clear_body();
       set_error(r, wire_code(s.code()), s.message());
     }
+  }
+
+  // The admin block of the protocol: each request becomes an AdminQuery the backend answers with
+  // the JSON document of `tunggal admin <command> --json`; status gains what only the server knows.
+  asio::awaitable<void> admin_request(const wire::Request& req, wire::Response& r) {
+    using K = admin::AdminQuery::Kind;
+    admin::AdminQuery q;
+    q.actor = peer_.site;
+    switch (req.body_case()) {
+      case wire::Request::kAdminStatus: q.kind = K::kStatus; break;
+      case wire::Request::kShowSubject:
+        q.kind = K::kShowSubject;
+        q.id = std::to_string(req.show_subject().subject());
+        break;
+      case wire::Request::kShowEnrollment:
+        q.kind = K::kShowEnrollment;
+        q.id = req.show_enrollment().enrollment_id();
+        break;
+      case wire::Request::kReviewList:
+        q.kind = K::kReviewList;
+        q.limit = req.review_list().limit();
+        break;
+      case wire::Request::kReviewShow:
+        q.kind = K::kReviewShow;
+        q.id = req.review_show().id();
+        break;
+      case wire::Request::kAuditLog:
+        q.kind = K::kAudit;
+        q.since_ms = req.audit_log().since_ms();
+        q.after_seq = req.audit_log().after_seq();
+        break;
+      case wire::Request::kThresholdsWhatIf:
+        q.kind = K::kThresholds;
+        q.target_fpir = req.thresholds_what_if().target_fpir();
+        q.review_fpir = req.thresholds_what_if().review_fpir();
+        break;
+      case wire::Request::kBackup:
+        q.kind = K::kBackup;
+        q.id = req.backup().dir();
+        break;
+      default:
+        q.kind = K::kAdjudicateCase;
+        q.id = req.adjudicate_case().case_id();
+        q.decision = static_cast<Decision>(req.adjudicate_case().decision());
+        q.reason = req.adjudicate_case().reason();
+        break;
+    }
+    if (!require_admin(r, "this admin report")) co_return;
+    Backend& be = srv_.backend;
+    auto answer = co_await srv_.blocking([&be, &q] { return be.admin(q); });
+    if (!answer) {
+      set_error(r, wire_code(answer.error().code()), answer.error().message());
+      co_return;
+    }
+    if (q.kind != K::kStatus) {
+      r.mutable_admin()->set_json(std::move(*answer));
+      co_return;
+    }
+    auto j = nlohmann::json::parse(*answer, nullptr, false);
+    if (j.is_discarded()) {
+      set_error(r, wire::INTERNAL, "the backend's status report is not JSON");
+      co_return;
+    }
+    const double up_s = std::chrono::duration<double>(Clock::now() - srv_.started).count();
+    nlohmann::json counters = nlohmann::json::object();
+    for (const auto& [name, value] : srv_.metrics.counters()) counters[name] = value;
+    const auto per_s = [up_s](std::uint64_t n) { return up_s > 0 ? static_cast<double>(n) / up_s : 0.0; };
+    j["server"] = {{"uptime_s", up_s},
+                   {"connections", std::max<std::int64_t>(0, srv_.metrics.connections_open.load())},
+                   {"queued_in_server", srv_.queued_items.load()},
+                   {"accepted_per_s", per_s(srv_.metrics.accepted_items.load())},
+                   {"verdicts_per_s", per_s(srv_.metrics.verdicts_decided.load())},
+                   {"counters", counters},
+                   {"name", srv_.opt.name}};
+    r.mutable_admin()->set_json(j.dump());
   }
 
   asio::awaitable<void> submit(const wire::SubmitBatch& batch, wire::Response& r) {
