@@ -44,12 +44,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-bool is_indexed(FingerPosition p) {
-  for (FingerPosition q : kIndexedFingers)
-    if (p == q) return true;
-  return false;
-}
-
 // The vectors one subject contributes to the candidate indexes.
 struct IndexRow {
   std::uint64_t id = 0;
