@@ -57,17 +57,14 @@ Expected<std::unique_ptr<engine::Store>> open_admin_store(const std::string& dat
 }
 
 Expected<std::unique_ptr<Engine>> open_admin_engine(const std::string& data_dir) {
-  engine::GalleryConfig config;
-  {
-    auto store = open_admin_store(data_dir, false);
-    if (!store) return store.error();
-    config = (*store)->gallery_config();
-  }
+  // No read-only look first: the engine takes the gallery's shape from the store, and a read-only
+  // open beside a live server only adds a race before the "in use" answer.
+  if (!fs::exists(fs::path(data_dir) / "store"))
+    return Status{ErrorCode::kFailedPrecondition,
+                  fmt::format("{} holds no gallery (no store/ inside); check --data-dir", data_dir)};
   EngineOptions eo;
   eo.data_dir = data_dir;
   eo.create_if_missing = false;
-  eo.shards = config.shard_count;
-  eo.face_dimension = config.face_dimension;
   return Engine::open(eo);
 }
 

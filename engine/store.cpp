@@ -4,6 +4,8 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <thread>
 #include <mutex>
 #include <unordered_map>
 #include <variant>
@@ -22,6 +24,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "engine/detail/record_codec.h"
+#include "engine/detail/writer_lock.h"
 
 namespace tunggal::engine {
 namespace {
@@ -161,6 +164,7 @@ struct Counters {
 };
 
 struct Store::Impl {
+  detail::WriterLock writer_lock;  // first member: released after the database has closed
   fs::path path;
   bool read_only = false;
   GalleryConfig gallery;
@@ -402,30 +406,53 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (Status s = create_store(dir, *options.gallery, impl->cache); !s) return s;
   }
 
+  if (!options.read_only) {
+    auto lock = detail::WriterLock::acquire(dir);
+    if (!lock) return lock.error();
+    impl->writer_lock = std::move(*lock);
+  }
+
   // Which column families does the directory hold? RocksDB must open all of them.
   std::vector<std::string> existing;
-  {
-    const auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &existing);
-    if (!s.ok()) return damaged_if_missing(s, "listing column families", dir);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  // A read-only open beside a live writer can find that a WAL or MANIFEST it listed has just been
+  // replaced by the writer; that is a race to retry, not damage. Without a live writer, or after
+  // the retries, a missing file is reported as damage.
+  for (int attempt = 0;; ++attempt) {
+    const bool may_retry = options.read_only && attempt < 5 && detail::WriterLock::held_by_other(dir);
+    existing.clear();
+    const auto ls = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &existing);
+    if (!ls.ok()) {
+      if (may_retry && (ls.IsPathNotFound() || ls.IsCorruption())) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+        continue;
+      }
+      return damaged_if_missing(ls, "listing column families", dir);
+    }
     if (std::find(existing.begin(), existing.end(), "meta") == existing.end()) {
       return failed_precondition(fmt::format(
           "{} is not a tunggal store: it is a RocksDB database without tunggal's column families; choose "
           "another --data-dir",
           dir.string()));
     }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (const auto& name : existing) {
+      const auto it = std::find(kCfNames.begin(), kCfNames.end(), name);
+      const Cf c = it == kCfNames.end() ? kDefault : static_cast<Cf>(it - kCfNames.begin());
+      descs.emplace_back(name, cf_options(c, impl->cache));
+    }
+    const auto dbo = db_options(false);
+    handles.clear();
+    const auto s = options.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir.string(), descs, &handles, &raw)
+                                     : rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &raw);
+    if (s.ok()) break;
+    if (may_retry && (s.IsPathNotFound() || s.IsCorruption())) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+      continue;
+    }
+    return damaged_if_missing(s, "opening the store", dir);
   }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (const auto& name : existing) {
-    const auto it = std::find(kCfNames.begin(), kCfNames.end(), name);
-    const Cf c = it == kCfNames.end() ? kDefault : static_cast<Cf>(it - kCfNames.begin());
-    descs.emplace_back(name, cf_options(c, impl->cache));
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  const auto dbo = db_options(false);
-  const auto s = options.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir.string(), descs, &handles, &raw)
-                                   : rocksdb::DB::Open(dbo, dir.string(), descs, &handles, &raw);
-  if (!s.ok()) return damaged_if_missing(s, "opening the store", dir);
   impl->db.reset(raw);
   impl->cf.assign(kCfCount, nullptr);
   for (std::size_t i = 0; i < handles.size(); ++i) {

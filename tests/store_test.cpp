@@ -18,6 +18,7 @@ extern char** environ;
 #include <rocksdb/db.h>
 
 #include "engine/detail/record_codec.h"
+#include "engine/detail/writer_lock.h"
 #include "engine/store.h"
 
 using namespace tunggal;
@@ -510,6 +511,38 @@ TEST_F(StoreTest, OtherProcessHoldingTheDirectoryIsLocked) {
   EXPECT_TRUE(reader) << reader.error().to_string();
   reader = Status(ErrorCode::kInternal, "closed");
   EXPECT_TRUE(Store::open(options(dir_)));  // the lock dies with its process
+}
+
+// A read-only open (admin status beside a running server) can list a MANIFEST or WAL the live
+// writer replaces a moment later. While a writer holds the directory that is retried; without one,
+// a missing file is damage and says so.
+TEST_F(StoreTest, ReadOnlyOpenRetriesAFileALiveWriterReplacedButReportsRealDamage) {
+  open_store().reset();
+  std::string current;
+  std::ifstream(dir_ / "CURRENT") >> current;
+  ASSERT_FALSE(current.empty());
+  const fs::path manifest = dir_ / current, aside = dir_ / (current + ".aside");
+  StoreOptions ro = options(dir_);
+  ro.read_only = true;
+
+  fs::rename(manifest, aside);
+  {
+    auto writer = detail::WriterLock::acquire(dir_);  // as a live engine holds it
+    ASSERT_TRUE(writer) << writer.error().to_string();
+    std::thread put_back([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(120));
+      fs::rename(aside, manifest);
+    });
+    auto reader = Store::open(ro);
+    put_back.join();
+    EXPECT_TRUE(reader) << reader.error().to_string();
+  }
+
+  fs::rename(manifest, aside);  // no writer: nobody will put it back
+  auto damaged = Store::open(ro);
+  fs::rename(aside, manifest);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code(), ErrorCode::kCorruption) << damaged.error().to_string();
 }
 
 TEST_F(StoreTest, OtherFormatVersionIsIncompatible) {
