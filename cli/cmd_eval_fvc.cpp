@@ -14,6 +14,7 @@
 
 #include "cli/command_registry.h"
 #include "datasets/det_plot.h"
+#include "datasets/extractor_option_override.h"
 #include "datasets/fvc_extraction.h"
 #include "datasets/fvc_protocol.h"
 #include "datasets/fvc_set.h"
@@ -31,6 +32,7 @@ struct EvalFvcArgs {
   std::string impostors = "all";
   bool extract = false;
   std::vector<std::string> options;      // MatcherOptions overrides, name=value
+  std::vector<std::string> extractor_options;  // ExtractorOptions overrides (--extract), name=value
   std::vector<std::string> resolutions;  // SET=px/cm: the true resolution of a set's images
   int generated = 0;                     // also evaluate a generated set of this many identities
 };
@@ -51,6 +53,13 @@ int run(const EvalFvcArgs& a) {
   matcher::MatcherOptions mo;
   for (const auto& o : a.options) {
     if (Status st = datasets::apply_matcher_option(o, mo); !st) {
+      std::cerr << "tunggal eval fvc: " << st.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  ingest::ExtractorOptions eo;
+  for (const auto& o : a.extractor_options) {
+    if (Status st = datasets::apply_extractor_option(o, eo); !st) {
       std::cerr << "tunggal eval fvc: " << st.message() << "\n";
       return kExitUsage;
     }
@@ -106,7 +115,7 @@ int run(const EvalFvcArgs& a) {
   }
   std::vector<ExtractedResult> extracted;
   if (a.extract) {
-    const ingest::MinutiaeExtractor ex;
+    const ingest::MinutiaeExtractor ex(eo);
     for (const auto& s : *sets) {
       auto e = datasets::extract_fvc_set(s, ex);
       if (!e) {
@@ -245,6 +254,9 @@ RegisterCommand reg{{"eval fvc", "FVC verification protocol: EER, FNMR at FMR 1%
                        cmd.add_option("--option", args->options,
                                       "matcher option override name=value (repeatable), e.g. max_nr=31; names "
                                       "as in matcher/finger_matcher.h MatcherOptions");
+                       cmd.add_option("--extractor-option", args->extractor_options,
+                                      "with --extract: extractor option override name=value (repeatable), names "
+                                      "as in ingest/minutiae_extractor.h ExtractorOptions");
                        cmd.add_option("--resolution", args->resolutions,
                                       "SET=px/cm: true resolution of a set's images (repeatable), e.g. DB2_B=224");
                        cmd.add_flag("--json", args->json, "print exactly one JSON object instead of the table");

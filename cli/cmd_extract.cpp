@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "datasets/extractor_option_override.h"
 #include "ingest/minutiae_extractor.h"
 #include "ingest/minutiae_record.h"
 
@@ -22,6 +23,7 @@ namespace {
 struct ExtractArgs {
   std::string image, out, svg;
   int ppi = 500;
+  std::vector<std::string> options;  // ExtractorOptions overrides, name=value
   bool json = false;
 };
 
@@ -69,6 +71,11 @@ std::string extraction_svg(const ingest::GreyImage& img, const ingest::Extractio
 int run(const ExtractArgs& a) {
   ingest::ExtractorOptions opt;
   opt.resolution_ppi = a.ppi;
+  for (const auto& o : a.options)
+    if (Status st = datasets::apply_extractor_option(o, opt); !st) {
+      std::cerr << "tunggal extract: " << st.message() << "\n";
+      return kExitUsage;
+    }
   const ingest::MinutiaeExtractor ex(opt);
   auto img = ingest::read_fingerprint_image(a.image, opt.limits);
   if (!img) {
@@ -150,6 +157,9 @@ RegisterCommand reg{{"extract", "minutiae from a fingerprint image (TIFF, PNG, B
                        cmd.add_option("--svg", a->svg, "draw the minutiae over the print into this SVG file");
                        cmd.add_option("--ppi", a->ppi, "resolution of the image in pixels per inch (default 500)")
                            ->check(CLI::Range(250, 2000));
+                       cmd.add_option("--extractor-option", a->options,
+                                      "extractor option override name=value (repeatable), names as in "
+                                      "ingest/minutiae_extractor.h ExtractorOptions");
                        cmd.add_flag("--json", a->json, "print one JSON object (minutiae, quality, timing)");
                        return [a]() { return run(*a); };
                      }}};

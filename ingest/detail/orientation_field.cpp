@@ -19,9 +19,12 @@ float OrientationField::ridge_angle(int x, int y) const {
 
 OrientationField orientation_field(const cv::Mat& normalised, const ExtractorOptions& o) {
   constexpr int kScale = 4;
-  cv::Mat gx, gy;
-  cv::Sobel(normalised, gx, CV_32F, 1, 0, 3);
-  cv::Sobel(normalised, gy, CV_32F, 0, 1, 3);
+  // A fresh buffer: blurring into a header of `normalised` would blur the image the later stages use.
+  cv::Mat gx, gy, src;
+  if (o.gradient_sigma > 0) cv::GaussianBlur(normalised, src, cv::Size(0, 0), o.gradient_sigma);
+  else src = normalised;
+  cv::Sobel(src, gx, CV_32F, 1, 0, 3);
+  cv::Sobel(src, gy, CV_32F, 0, 1, 3);
   cv::Mat a = gx.mul(gx) - gy.mul(gy), b = 2 * gx.mul(gy), e = gx.mul(gx) + gy.mul(gy);
   const cv::Size small((normalised.cols + kScale - 1) / kScale, (normalised.rows + kScale - 1) / kScale);
   const double sigma = o.orientation_sigma / kScale;
