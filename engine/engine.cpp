@@ -512,16 +512,50 @@ Expected<bool> Engine::received(const EnrollmentId& id) const {
 }
 
 Expected<Verdict> Engine::identify(const Enrollment& enrollment) const {
+  auto all = identify_many(std::span<const Enrollment>(&enrollment, 1));
+  if (!all) return all.error();
+  return std::move((*all)[0]);
+}
+
+Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const Enrollment> enrollments) const {
   Impl& m = *impl_;
-  if (Status s = validate(enrollment); !s) return s;
-  Probe p = make_probe(enrollment, m.matcher, m.options);
-  if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
-  const Probe* ps[1] = {&p};
-  auto found = m.cascade->search(ps);
+  const std::size_t n = enrollments.size();
+  std::vector<Probe> probes(n);
+  std::vector<Status> invalid(n);
+  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+    if (Status s = validate(enrollments[i]); !s) {
+      invalid[i] = std::move(s);
+      return;
+    }
+    probes[i] = make_probe(enrollments[i], m.matcher, m.options);
+    if (!probes[i].reject_reason.empty()) invalid[i] = invalid_argument(probes[i].reject_reason);
+  });
+  std::vector<const Probe*> live;
+  std::vector<std::size_t> live_at;
+  for (std::size_t i = 0; i < n; ++i)
+    if (invalid[i]) {
+      live.push_back(&probes[i]);
+      live_at.push_back(i);
+    }
+  auto found = m.cascade->search(live);
   if (!found) return found.error();
-  Verdict v = decide(enrollment.id, std::move((*found)[0]), m.current_thresholds(), m.options.max_reported_candidates);
-  v.decided_at_ms = now_ms();
-  return v;
+  std::vector<std::vector<Candidate>> candidates(n);
+  for (std::size_t k = 0; k < live.size(); ++k) candidates[live_at[k]] = std::move((*found)[k]);
+
+  const Thresholds t = m.current_thresholds();
+  const std::int64_t at = now_ms();
+  std::vector<Expected<Verdict>> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!invalid[i]) {
+      out.emplace_back(std::move(invalid[i]));
+      continue;
+    }
+    Verdict v = decide(enrollments[i].id, std::move(candidates[i]), t, m.options.max_reported_candidates);
+    v.decided_at_ms = at;
+    out.emplace_back(std::move(v));
+  }
+  return out;
 }
 
 Expected<std::vector<Candidate>> Engine::identify_exhaustive(const Enrollment& enrollment) const {

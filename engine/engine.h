@@ -112,6 +112,12 @@ class Engine {
   // 1:N search without inserting (MOSIP "identify"): scored candidates best first, those at or
   // above the review threshold, at most max_reported_candidates. REJECTED probes: error.
   Expected<Verdict> identify(const Enrollment& probe) const;
+  // identify() of many probes at once, as the engine decides its micro-batches: probes prepared
+  // in parallel, each index searched once for the whole batch (FAISS's flat scan goes through
+  // BLAS for batches and is several times cheaper per probe than one query at a time), every
+  // candidate scored in parallel. One result per probe, in order: its verdict, or why it is
+  // invalid/REJECTED. The outer error is a failed index search (nothing answered).
+  Expected<std::vector<Expected<Verdict>>> identify_many(std::span<const Enrollment> probes) const;
   // Every enrolled subject scored with no cascade shortcuts (small galleries; measures the
   // cascade's loss). Sorted best first, all subjects.
   Expected<std::vector<Candidate>> identify_exhaustive(const Enrollment& probe) const;

@@ -259,6 +259,47 @@ TEST_F(EngineTest, CascadeFindsWhatExhaustiveSearchFinds) {
   }
 }
 
+// Batch reprocessing searches many probes at once (identify_many: one index scan per batch, BLAS
+// for the flat scan past 20 queries); each probe must get what identify() gives it alone, and a
+// bad probe must not take the batch down with it.
+TEST_F(EngineTest, IdentifyManyAnswersEachProbeAsIdentifyDoesAlone) {
+  std::vector<Enrollment> probes;
+  for (std::uint64_t i = 0; i < 24; ++i)  // mates of the gallery's first 24, then newcomers
+    probes.push_back(capture_as(*pop_, i < 12 ? i * 5 : 7000 + i, 1, "probe-" + std::to_string(i)));
+  Enrollment thin = capture_as(*pop_, 8100, 0, "thin");
+  thin.face.reset();
+  thin.fingers.resize(2);
+  probes.insert(probes.begin() + 5, thin);
+  probes.insert(probes.begin() + 9, capture_as(*pop_, 8200, 0, ""));  // no enrollment id
+
+  auto many = engine_->identify_many(probes);
+  ASSERT_TRUE(many) << many.error().to_string();
+  ASSERT_EQ(many->size(), probes.size());
+  int duplicates = 0;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    SCOPED_TRACE("probe " + std::to_string(i));
+    auto alone = engine_->identify(probes[i]);
+    const auto& batched = (*many)[i];
+    ASSERT_EQ(alone.has_value(), batched.has_value());
+    if (!alone) {
+      EXPECT_EQ(alone.error().message(), batched.error().message());
+      continue;
+    }
+    EXPECT_EQ(alone->kind, batched->kind);
+    duplicates += batched->kind == VerdictKind::kDuplicate;
+    ASSERT_EQ(alone->candidates.size(), batched->candidates.size());
+    for (std::size_t c = 0; c < alone->candidates.size(); ++c) {
+      EXPECT_EQ(alone->candidates[c].subject, batched->candidates[c].subject);
+      EXPECT_EQ(alone->candidates[c].score, batched->candidates[c].score);
+    }
+  }
+  EXPECT_FALSE((*many)[5]) << "too few fingers is REJECTED";
+  EXPECT_NE((*many)[5].error().message().find("usable finger"), std::string::npos);
+  EXPECT_FALSE((*many)[9]) << "an enrollment without id is invalid";
+  EXPECT_EQ(duplicates, 12) << "every mate found in the batch";
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery) << "identify never enrolls";
+}
+
 // Candidate preparation is most of an enrollment's cost: with the face compared, a clear impostor
 // is ruled out after one finger (face_early_exit_llr), without a face only after two; the mate is
 // still found either way.
