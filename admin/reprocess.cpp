@@ -232,8 +232,9 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
 
     // The batch is searched as one (Engine::identify_many: every index scanned once for all its
     // probes), as the engine decides its micro-batches; one probe at a time was ~2.4x dearer per
-    // identity (docs/reprocess.md).
+    // identity (docs/reprocess.md). Each probe's own subject is ranked but not matched.
     std::vector<Enrollment> probes(subjects.size());
+    std::vector<SubjectId> self(subjects.size());
     tbb::parallel_for(std::size_t{0}, subjects.size(), [&](std::size_t i) {
       const engine::StoredSubject& sub = subjects[i];
       Enrollment& probe = probes[i];
@@ -243,8 +244,9 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
       probe.nik = nik ? *nik : *Nik::parse(kPlaceholderNik);
       probe.fingers = sub.fingers;
       probe.face = sub.face;
+      self[i] = sub.record.id;
     });
-    auto verdicts = gallery.identify_many(probes);
+    auto verdicts = gallery.identify_many(probes, self);
     if (!verdicts) return verdicts.error();
     std::vector<std::vector<Candidate>> hits(subjects.size());
     std::vector<std::string> rejected(subjects.size());

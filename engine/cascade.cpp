@@ -186,7 +186,8 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     });
     if (static_cast<int>(list.size()) > options_.full_match_candidates)
       list.resize(static_cast<std::size_t>(options_.full_match_candidates));
-    for (const Seed& s : list) tasks.push_back({i, s.id});
+    for (const Seed& s : list)
+      if (s.id != probes[i]->self.value) tasks.push_back({i, s.id});
   }
 
   // 3. Full matching of every (probe, candidate) pair in parallel.

@@ -517,9 +517,12 @@ Expected<Verdict> Engine::identify(const Enrollment& enrollment) const {
   return std::move((*all)[0]);
 }
 
-Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const Enrollment> enrollments) const {
+Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const Enrollment> enrollments,
+                                                               std::span<const SubjectId> self) const {
   Impl& m = *impl_;
   const std::size_t n = enrollments.size();
+  if (!self.empty() && self.size() != n)
+    return invalid_argument(fmt::format("identify_many: {} probes but {} own subject ids", n, self.size()));
   std::vector<Probe> probes(n);
   std::vector<Status> invalid(n);
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
@@ -528,6 +531,7 @@ Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const E
       return;
     }
     probes[i] = make_probe(enrollments[i], m.matcher, m.options);
+    if (!self.empty()) probes[i].self = self[i];
     if (!probes[i].reject_reason.empty()) invalid[i] = invalid_argument(probes[i].reject_reason);
   });
   std::vector<const Probe*> live;

@@ -117,7 +117,12 @@ class Engine {
   // BLAS for batches and is several times cheaper per probe than one query at a time), every
   // candidate scored in parallel. One result per probe, in order: its verdict, or why it is
   // invalid/REJECTED. The outer error is a failed index search (nothing answered).
-  Expected<std::vector<Expected<Verdict>>> identify_many(std::span<const Enrollment> probes) const;
+  // `self` (empty, or one per probe): when probe i is enrolled subject self[i] (batch
+  // reprocessing of the gallery), that subject keeps its place in the candidate ranking, so the
+  // others fully matched are exactly those of a plain search, but it is not scored or reported:
+  // matching a capture against itself costs all ten fingers and tells nothing.
+  Expected<std::vector<Expected<Verdict>>> identify_many(std::span<const Enrollment> probes,
+                                                         std::span<const SubjectId> self = {}) const;
   // Every enrolled subject scored with no cascade shortcuts (small galleries; measures the
   // cascade's loss). Sorted best first, all subjects.
   Expected<std::vector<Candidate>> identify_exhaustive(const Enrollment& probe) const;

@@ -25,6 +25,10 @@ struct Probe {
   bool has_face() const { return enrollment.face.has_value(); }
   // Non-empty: the probe is REJECTED and this is the reason.
   std::string reject_reason;
+  // Reprocessing a gallery member: its own subject. The cascade ranks it like any candidate (so
+  // the others reaching full matching are exactly those of a plain search) but does not score
+  // it: a self-match compares all ten fingers (no early exit for a mate) and tells nothing.
+  SubjectId self;
 };
 
 // Positions that carry a finger-code index (the cascade's finger candidate sources).

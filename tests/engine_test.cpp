@@ -300,6 +300,36 @@ TEST_F(EngineTest, IdentifyManyAnswersEachProbeAsIdentifyDoesAlone) {
   EXPECT_EQ(engine_->stats().gallery_size, kGallery) << "identify never enrolls";
 }
 
+// Reprocessing probes each gallery member with its own stored capture: its own subject keeps its
+// ranking slot (the others fully matched are those of a plain search) but is not matched.
+TEST_F(EngineTest, IdentifyManySkipsEachProbesOwnSubjectAndNothingElse) {
+  std::vector<Enrollment> members;
+  std::vector<SubjectId> self;
+  for (std::uint64_t i : {2u, 30u, 44u}) {
+    members.push_back(pop_->capture(i, 0));  // exactly what was imported as subject i + 1
+    self.push_back(SubjectId{i + 1});
+  }
+  members.push_back(capture_as(*pop_, 30, 1, "again-30"));  // a second capture of subject 31
+  self.push_back(SubjectId{7});                              // probing as if it were subject 7
+  auto many = engine_->identify_many(members, self);
+  ASSERT_TRUE(many) << many.error().to_string();
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    SCOPED_TRACE("probe " + std::to_string(i));
+    ASSERT_TRUE((*many)[i]);
+    auto alone = engine_->identify(members[i]);
+    ASSERT_TRUE(alone);
+    std::vector<std::pair<std::uint64_t, float>> expected, got;
+    for (const Candidate& c : alone->candidates)
+      if (c.subject != self[i]) expected.push_back({c.subject.value, c.score});
+    for (const Candidate& c : (*many)[i]->candidates) got.push_back({c.subject.value, c.score});
+    EXPECT_EQ(got, expected);
+  }
+  ASSERT_FALSE((*many)[3]->candidates.empty());
+  EXPECT_EQ((*many)[3]->candidates.front().subject.value, 31u) << "only the named subject is skipped";
+  EXPECT_FALSE(engine_->identify_many(members, std::span<const SubjectId>(self).first(2)))
+      << "own subject ids must match the probes one to one";
+}
+
 // Candidate preparation is most of an enrollment's cost: with the face compared, a clear impostor
 // is ruled out after one finger (face_early_exit_llr), without a face only after two; the mate is
 // still found either way.
