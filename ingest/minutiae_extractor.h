@@ -45,6 +45,9 @@ struct ExtractorOptions {
   float bridge_length = 12.0f;       // two bifurcations joined this closely: bridge
   float broken_ridge_gap = 12.0f;    // two facing endings this close: one broken ridge
   float min_distance = 6.0f;         // any two minutiae closer than this: both dropped (cluster)
+  float field_direction_weight = 1.0f;  // minutia direction: 1 = the orientation field's, 0 = the traced ridge's
+  float cloud_radius = 20.0f;        // a minutia with more than max_cloud others within this radius
+  int max_cloud = 0;                 // ... sits in noise, not in ridges, and is dropped (0: off)
   float min_minutia_quality = 0.0f;  // 0..1: drop minutiae below (dropping any measured worse: MCC wants many)
   int max_minutiae = 128;            // keep the best by quality (ISO allows 255)
   // Quality gate: below these the result is rejected (the station must recapture).

@@ -107,10 +107,14 @@ std::vector<cv::Point> branch_starts(const cv::Mat& s, int x, int y) {
 
 float vec_angle(cv::Point from, cv::Point to) { return wrap2pi(std::atan2(float(to.y - from.y), float(to.x - from.x))); }
 
-// The ridge orientation (mod π) gives the precise angle, the traced vector the sense.
-float snap_to_field(float traced, float ridge) {
+// The ridge orientation (mod π) gives the precise angle, the traced vector the sense; `w` blends the
+// two (1: the field's angle with the traced sense).
+float snap_to_field(float traced, float ridge, float w = 1.0f) {
   const float a = ridge, b = ridge + kPi;
-  return angle_diff(traced, a) <= angle_diff(traced, b) ? wrap2pi(a) : wrap2pi(b);
+  const float field = angle_diff(traced, a) <= angle_diff(traced, b) ? wrap2pi(a) : wrap2pi(b);
+  if (w >= 1.0f) return field;
+  const float x = w * std::cos(field) + (1 - w) * std::cos(traced), y = w * std::sin(field) + (1 - w) * std::sin(traced);
+  return wrap2pi(std::atan2(y, x));
 }
 
 }  // namespace
@@ -154,7 +158,7 @@ std::vector<Candidate> detect_minutiae(const cv::Mat& skel, const cv::Mat& mask,
       if (t.hit_cn >= 3 && t.length <= o.spur_length) bad[i] = true, drop_hit(t);          // spur
       if (t.hit_cn == 1 && t.length <= o.short_ridge_length) bad[i] = true, drop_hit(t);   // fragment
       // Pointing out of the ridge: from the traced ridge body to the ending.
-      m.angle = snap_to_field(vec_angle(t.direction_pt, p), ridge);
+      m.angle = snap_to_field(vec_angle(t.direction_pt, p), ridge, o.field_direction_weight);
     } else {
       if (starts.size() != 3) {
         bad[i] = true;
@@ -176,7 +180,7 @@ std::vector<Candidate> detect_minutiae(const cv::Mat& skel, const cv::Mat& mask,
         const float d = angle_diff(ang[(k + 1) % 3], ang[(k + 2) % 3]);
         if (d < best) best = d, stem = k;
       }
-      m.angle = snap_to_field(ang[stem], ridge);
+      m.angle = snap_to_field(ang[stem], ridge, o.field_direction_weight);
     }
   }
   for (std::size_t i = 0; i < c.size(); ++i) c[i].removed = c[i].removed || bad[i];
@@ -212,6 +216,18 @@ std::vector<Candidate> detect_minutiae(const cv::Mat& skel, const cv::Mat& mask,
       const float dx = float(kept[j].x - kept[i].x), dy = float(kept[j].y - kept[i].y);
       if (dx * dx + dy * dy < o.min_distance * o.min_distance) close[i] = close[j] = true;
     }
+  // Clouds: real minutiae are sparse (a few per ridge-period square); a crowd within a couple of
+  // ridge periods is the skeleton of noise, smudge or scars.
+  if (o.max_cloud > 0) {
+    const float r2 = o.cloud_radius * o.cloud_radius;
+    std::vector<int> crowd(kept.size(), 0);
+    for (std::size_t i = 0; i < kept.size(); ++i)
+      for (std::size_t j = i + 1; j < kept.size(); ++j) {
+        const float dx = float(kept[j].x - kept[i].x), dy = float(kept[j].y - kept[i].y);
+        if (dx * dx + dy * dy <= r2) ++crowd[i], ++crowd[j];
+      }
+    for (std::size_t i = 0; i < kept.size(); ++i) close[i] = close[i] || crowd[i] > o.max_cloud;
+  }
   std::vector<Candidate> out;
   for (std::size_t i = 0; i < kept.size(); ++i) {
     if (close[i]) continue;
