@@ -1,10 +1,11 @@
 #pragma once
 // All-against-all re-deduplication of an existing gallery with the current matcher and
 // thresholds (`tunggal reprocess`): every selected active subject is rebuilt as a probe from its
-// stored biometrics and searched 1:N (Engine::identify) against the whole gallery; candidates
-// other than itself at or above the review threshold become findings, each pair once (A < B).
+// stored biometrics and searched 1:N against the whole gallery (Engine::identify_many, a batch at
+// a time; its own subject is ranked but not matched); candidates other than itself at or above
+// the review threshold become findings, each pair once (A < B).
 //
-// Resumable: subjects are taken in id order, in batches searched in parallel; after each batch
+// Resumable: subjects are taken in id order, in batches searched as one; after each batch
 // one line (its last subject id, counts, and findings) is appended to a journal and fsynced. A
 // line has a checksum, so a torn last line from a kill is dropped on resume. A rerun replays the
 // journal and continues after the last completed batch; since each subject's search depends only
