@@ -17,6 +17,7 @@ struct Knob {
 
 const std::vector<Knob>& knobs() {
   static const std::vector<Knob> k = {
+      {"resolution_ppi", nullptr, &ExtractorOptions::resolution_ppi},
       {"block_size", nullptr, &ExtractorOptions::block_size},
       {"min_block_stddev", &ExtractorOptions::min_block_stddev},
       {"relative_block_stddev", &ExtractorOptions::relative_block_stddev},
