@@ -93,3 +93,34 @@ TEST(Gallery, ConcurrentReadersSeeWholeEntries) {
   EXPECT_EQ(torn, 0);
   EXPECT_EQ(g.size(), 2000u);
 }
+
+// Faces are stored in fp16 and converted with F16C where the CPU has it: the values read back and
+// the face cosine must be exactly those of the plain (software) _Float16 conversion, for every
+// dimension (tails that are not a multiple of 8) and for values that round (ties, tiny ones).
+TEST(Gallery, FaceHalfPrecisionIsExactlyTheSoftwareConversion) {
+  for (int dim : {8, 37, 512}) {
+    SCOPED_TRACE("dimension " + std::to_string(dim));
+    std::vector<float> raw(static_cast<std::size_t>(dim));
+    for (int i = 0; i < dim; ++i) raw[static_cast<std::size_t>(i)] = std::sin(0.7f * static_cast<float>(i) + 0.3f);
+    raw[1] = 1e-6f;                   // a subnormal half after normalisation
+    raw[2] = 1.0f + 1.0f / 2048.0f;   // halfway between two halves before normalisation
+    raw[3] = -3.0f;
+    auto face = FaceEmbedding::make(raw);
+    ASSERT_TRUE(face);
+    Gallery g(dim);
+    g.put(SubjectId{5}, {}, *face);
+
+    std::vector<float> expected(static_cast<std::size_t>(dim)), got(static_cast<std::size_t>(dim));
+    float cosine = 0.0f;
+    std::vector<float> probe(static_cast<std::size_t>(dim));
+    for (int i = 0; i < dim; ++i) probe[static_cast<std::size_t>(i)] = std::cos(0.3f * static_cast<float>(i));
+    for (int i = 0; i < dim; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      expected[k] = static_cast<float>(static_cast<_Float16>(face->values()[k]));
+      cosine += expected[k] * probe[k];
+    }
+    ASSERT_TRUE(g.face(SubjectId{5}, got));
+    for (int i = 0; i < dim; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], expected[static_cast<std::size_t>(i)]) << i;
+    EXPECT_EQ(g.face_cosine(SubjectId{5}, probe), cosine);
+  }
+}
