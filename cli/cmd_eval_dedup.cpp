@@ -55,6 +55,47 @@ nlohmann::json to_json(const DedupReport& r) {
   for (const auto& o : r.outcomes)
     if (o.mated) ranks[std::to_string(o.mate_rank)] = ranks.value(std::to_string(o.mate_rank), 0) + 1;
   j["mate_rank_histogram"] = ranks;  // "0" = mate not among the candidates
+  // Where the cascade lost each missed mate (see CascadeTrace).
+  nlohmann::json missed = nlohmann::json::array();
+  for (const auto& o : r.outcomes) {
+    if (!o.trace) continue;
+    const CascadeTrace& t = *o.trace;
+    nlohmann::json codes = nlohmann::json::object();
+    for (int s = 0; s < kFingerCount; ++s)
+      if (t.code_rank[static_cast<std::size_t>(s)] > 0)
+        codes[std::string(finger_name(finger_at_slot(s)))] = t.code_rank[static_cast<std::size_t>(s)];
+    auto fingers = [](const Candidate& c) {
+      nlohmann::json f = nlohmann::json::object();
+      for (int s = 0; s < kFingerCount; ++s)
+        if (!std::isnan(c.finger_scores[static_cast<std::size_t>(s)]))
+          f[std::string(finger_name(finger_at_slot(s)))] = c.finger_scores[static_cast<std::size_t>(s)];
+      return f;
+    };
+    auto llrs = [](const CascadeTrace& tr) {
+      nlohmann::json f = nlohmann::json::object();
+      for (int s = 0; s < kFingerCount; ++s)
+        if (!std::isnan(tr.full.finger_scores[static_cast<std::size_t>(s)]))
+          f[std::string(finger_name(finger_at_slot(s)))] = tr.finger_llr[static_cast<std::size_t>(s)];
+      return f;
+    };
+    missed.push_back({{"enrollment", o.enrollment},
+                      {"verdict", std::string(to_string(o.kind))},
+                      {"mate", *o.mate_subject},
+                      {"face_rank", t.face_rank},
+                      {"face_index_score", t.face_index_score},
+                      {"code_ranks", codes},
+                      {"code_lists", t.code_lists},
+                      {"retrieved", t.retrieved},
+                      {"pre_rank", t.pre_rank},
+                      {"fully_matched", t.fully_matched},
+                      {"score_cascade", t.with_early_exit.score},
+                      {"score_full", t.full.score},
+                      {"face_score", std::isnan(t.full.face_score) ? nlohmann::json(nullptr) : nlohmann::json(t.full.face_score)},
+                      {"finger_scores", fingers(t.full)},
+                      {"face_llr", t.face_llr},
+                      {"finger_llrs", llrs(t)}});
+  }
+  j["missed_mates"] = missed;
   return j;
 }
 
@@ -98,6 +139,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
                  "cascade: top-K per finger-code index (0 = engine default)");
   cmd.add_option("--full-match", c->full_match_candidates,
                  "cascade: candidates that reach full minutiae matching (0 = engine default)");
+  cmd.add_option("--face-reserved", c->face_reserved_candidates,
+                 "cascade: of the fully matched, how many are the face index's best whatever their finger codes "
+                 "(-1 = engine default)");
   cmd.add_option("--data-dir", *data_dir, "keep the engine's data here (default: temporary, removed)");
   cmd.add_flag("--no-cascade-loss", *no_loss, "skip the exhaustive re-score of the mates");
   cmd.add_flag("--json", *json, "print one JSON object");

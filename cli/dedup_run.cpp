@@ -118,6 +118,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (config.face_candidates > 0) options.face_candidates = config.face_candidates;
   if (config.finger_candidates > 0) options.finger_candidates = config.finger_candidates;
   if (config.full_match_candidates > 0) options.full_match_candidates = config.full_match_candidates;
+  if (config.face_reserved_candidates >= 0) options.face_reserved_candidates = config.face_reserved_candidates;
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 
@@ -193,6 +194,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
       }
       const Verdict& v = *it->second;
       o.kind = v.kind;
+      if (v.kind == VerdictKind::kUnique) o.own_subject = v.subject.value;
       if (!v.candidates.empty()) o.top_score = v.candidates.front().score;
       for (std::size_t r = 0; r < v.candidates.size(); ++r)
         if (o.mate_subject && v.candidates[r].subject.value == *o.mate_subject) o.mate_rank = static_cast<int>(r + 1);
@@ -234,7 +236,18 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   report.finger_comparisons_per_probe =
       static_cast<double>(end.finger_comparisons) / std::max<double>(1, report.probes);
 
-  // 6. Cascade loss: for each mated probe, what exhaustive search would have scored for its true
+  // 6. Attribution of every missed mate (UNIQUE, or flagged without the mate): the mate's rank in
+  //    each index, its pre-score rank, and its score with and without the early exit.
+  for (std::uint64_t j = 0; j < probes.size(); ++j) {
+    ProbeOutcome& o = report.outcomes[j];
+    if (!o.mated || o.kind == VerdictKind::kRejected || o.mate_rank != 0) continue;
+    Enrollment p = probes.probe(j);
+    keep_modalities(p, config);
+    auto t = (*engine)->trace(p, SubjectId{*o.mate_subject}, SubjectId{o.own_subject});
+    if (t) o.trace = *t;
+  }
+
+  // 7. Cascade loss: for each mated probe, what exhaustive search would have scored for its true
   //    mate; the cascade lost the mate when that score reaches the review threshold but the
   //    verdict does not list the mate.
   if (config.measure_cascade_loss && report.mated_probes > 0) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cascade_trace.h"
 #include "core/status.h"
 #include "core/verdict.h"
 
@@ -31,6 +32,7 @@ struct DedupConfig {
   std::uint64_t calibration_identities = 300;
   // Cascade knobs (EngineOptions); 0 keeps the engine's default.
   int face_candidates = 0, finger_candidates = 0, full_match_candidates = 0;
+  int face_reserved_candidates = -1;  // -1 = engine default
 };
 
 struct ProbeOutcome {
@@ -41,6 +43,8 @@ struct ProbeOutcome {
   int mate_rank = 0;         // 1-based rank of the true mate among the verdict's candidates, 0 = absent
   float top_score = 0.0f;    // best candidate's score (0 when none)
   float mate_full_score = std::nanf("");  // the mate's exhaustive score (cascade-loss check)
+  std::uint64_t own_subject = 0;           // the subject a UNIQUE verdict committed it as
+  std::optional<CascadeTrace> trace;      // for a missed mate: where the cascade lost it
   double latency_ms = 0.0;
 };
 

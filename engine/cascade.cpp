@@ -56,6 +56,35 @@ void collect(const index::SearchResults& results, const std::vector<int>& rows_t
   }
 }
 
+// Orders the retrieved candidates of one probe by pre-score and keeps those that reach full
+// matching: the `face_reserved` best by face similarity (the face index is the sharpest
+// retrieval; a mate its finger codes all missed otherwise ranks below every candidate one code
+// list found, docs/dedup.md), then the best by pre-score up to `keep` in all.
+// `ranked` receives every candidate, best pre-score first.
+std::vector<Seed> select_for_matching(std::vector<Seed> ranked, int keep, int face_reserved,
+                                      std::vector<Seed>* all = nullptr) {
+  std::sort(ranked.begin(), ranked.end(), [](const Seed& a, const Seed& b) {
+    return a.pre != b.pre ? a.pre > b.pre : a.id < b.id;
+  });
+  if (all) *all = ranked;
+  const std::size_t k = static_cast<std::size_t>(std::max(keep, 0));
+  if (ranked.size() <= k) return ranked;
+  std::vector<Seed> by_face;
+  for (const Seed& s : ranked)
+    if (s.face > -2.0f) by_face.push_back(s);
+  const std::size_t reserve = std::min<std::size_t>({by_face.size(), static_cast<std::size_t>(std::max(face_reserved, 0)), k});
+  std::partial_sort(by_face.begin(), by_face.begin() + static_cast<std::ptrdiff_t>(reserve), by_face.end(),
+                    [](const Seed& a, const Seed& b) { return a.face != b.face ? a.face > b.face : a.id < b.id; });
+  std::vector<Seed> out(by_face.begin(), by_face.begin() + static_cast<std::ptrdiff_t>(reserve));
+  for (const Seed& s : ranked) {
+    if (out.size() >= k) break;
+    if (std::none_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(reserve),
+                     [&](const Seed& r) { return r.id == s.id; }))
+      out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace
 
 Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool early_exit,
@@ -181,12 +210,8 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
       list.push_back(s);
     }
     retrieved += list.size();
-    std::sort(list.begin(), list.end(), [](const Seed& a, const Seed& b) {
-      return a.pre != b.pre ? a.pre > b.pre : a.id < b.id;
-    });
-    if (static_cast<int>(list.size()) > options_.full_match_candidates)
-      list.resize(static_cast<std::size_t>(options_.full_match_candidates));
-    for (const Seed& s : list)
+    for (const Seed& s : select_for_matching(std::move(list), options_.full_match_candidates,
+                                             options_.face_reserved_candidates))
       if (s.id != probes[i]->self.value) tasks.push_back({i, s.id});
   }
 
@@ -207,6 +232,72 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     counters->finger_comparisons += comparisons.load();
   }
   return out;
+}
+
+Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, SubjectId ignore) const {
+  CascadeTrace t;
+  std::unordered_map<std::uint64_t, Seed> seeds;
+  std::vector<std::unordered_map<std::uint64_t, Seed>> one(1);
+  const std::vector<int> row{0};
+  if (probe.reject_reason.empty() && indexes_.face && indexes_.face->size() > 0 && probe.has_face()) {
+    auto r = indexes_.face->search(probe.enrollment.face->values(), options_.face_candidates);
+    if (!r) return r.error();
+    auto ids = r->ids_of(0);
+    int rank = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ignore.value != 0 && ids[i] == ignore.value) continue;
+      ++rank;
+      if (ids[i] == subject.value) {
+        t.face_rank = rank;
+        t.face_index_score = r->scores_of(0)[i];
+      }
+    }
+    collect(*r, row, true, one);
+  }
+  for (std::size_t f = 0; f < kIndexedFingers.size() && probe.reject_reason.empty(); ++f) {
+    const auto& idx = indexes_.fingers[f];
+    const int slot = finger_slot(kIndexedFingers[f]);
+    const auto& code = probe.codes[static_cast<std::size_t>(slot)];
+    if (!idx || idx->size() == 0 || code.empty()) continue;
+    ++t.code_lists;
+    auto r = idx->search(code, options_.finger_candidates);
+    if (!r) return r.error();
+    auto ids = r->ids_of(0);
+    int rank = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ignore.value != 0 && ids[i] == ignore.value) continue;
+      ++rank;
+      if (ids[i] == subject.value) t.code_rank[static_cast<std::size_t>(slot)] = rank;
+    }
+    collect(*r, row, false, one);
+  }
+  // The same ranking as search().
+  std::vector<Seed> list;
+  one[0].erase(ignore.value);
+  for (auto& [id, s] : one[0]) {
+    if (!gallery_.contains(SubjectId{id})) continue;
+    s.pre = kCodeWeight * s.code_sum;
+    if (s.face > -2.0f && fusion_.has_face_model()) s.pre += fusion_.face_calibration().llr(s.face);
+    list.push_back(s);
+  }
+  std::vector<Seed> ranked;
+  const std::vector<Seed> chosen =
+      select_for_matching(std::move(list), options_.full_match_candidates, options_.face_reserved_candidates, &ranked);
+  t.retrieved = static_cast<int>(ranked.size());
+  for (std::size_t i = 0; i < ranked.size(); ++i)
+    if (ranked[i].id == subject.value) t.pre_rank = static_cast<int>(i + 1);
+  t.fully_matched = std::any_of(chosen.begin(), chosen.end(), [&](const Seed& c) { return c.id == subject.value; });
+  if (gallery_.contains(subject)) {
+    t.with_early_exit = score_subject(probe, subject, true);
+    t.full = score_subject(probe, subject, false);
+    if (!std::isnan(t.full.face_score) && fusion_.has_face_model())
+      t.face_llr = fusion_.face_calibration().llr(t.full.face_score);
+    for (int s = 0; s < kFingerCount; ++s) {
+      const float fs = t.full.finger_scores[static_cast<std::size_t>(s)];
+      if (!std::isnan(fs)) t.finger_llr[static_cast<std::size_t>(s)] = fusion_.finger_calibration().llr(fs);
+    }
+  }
+  return t;
 }
 
 std::vector<Candidate> Cascade::search_exhaustive(const Probe& probe) const {

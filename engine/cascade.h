@@ -7,11 +7,13 @@
 //   3. full matching: every common finger position is matched with MCC (primary fingers first),
 //      stopping early once the evidence is clearly impostor; fusion into a calibrated score.
 // The cascade only reads the gallery and the indexes; deciding and committing are the engine's.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "core/verdict.h"
+#include "engine/cascade_trace.h"
 #include "engine/engine_options.h"
 #include "engine/gallery.h"
 #include "engine/index_factory.h"
@@ -45,6 +47,10 @@ class Cascade {
   // once the finger evidence is clearly impostor.
   Candidate score_subject(const Probe& probe, SubjectId subject, bool early_exit,
                           std::uint64_t* comparisons = nullptr) const;
+
+  // The cascade's path for one probe and one subject (a diagnostic: single-probe searches).
+  // `ignore`: a subject left out as if absent (the probe itself, once committed).
+  Expected<CascadeTrace> trace(const Probe& probe, SubjectId subject, SubjectId ignore = {}) const;
 
   // Two probes of the same micro-batch against each other (both already prepared): the in-batch
   // check that stops one person enrolling twice in one batch. `b_subject` names b's tentative id.

@@ -580,6 +580,14 @@ Expected<Candidate> Engine::compare(const Enrollment& enrollment, SubjectId subj
   return m.cascade->score_subject(p, subject, false);
 }
 
+Expected<CascadeTrace> Engine::trace(const Enrollment& enrollment, SubjectId subject, SubjectId ignore) const {
+  Impl& m = *impl_;
+  if (!m.gallery.contains(subject)) return not_found(fmt::format("subject {} is not in the gallery", subject.value));
+  Probe p = make_probe(enrollment, m.matcher, m.options);
+  if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
+  return m.cascade->trace(p, subject, ignore);
+}
+
 Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
                           const std::string& reason, SubjectId linked) {
   Impl& m = *impl_;

@@ -29,6 +29,7 @@
 #include "core/enrollment.h"
 #include "core/status.h"
 #include "core/verdict.h"
+#include "engine/cascade_trace.h"
 #include "engine/engine_options.h"
 #include "engine/verdict_policy.h"
 #include "matcher/fusion_model.h"
@@ -131,6 +132,10 @@ class Engine {
   // early exit): what an exhaustive search would have scored for that subject. Used to measure
   // the cascade's loss on known mates.
   Expected<Candidate> compare(const Enrollment& probe, SubjectId subject) const;
+  // Where `subject` stood at each stage of the cascade for `probe` (index ranks, pre-score rank,
+  // score with and without the early exit): the attribution of a missed mate.
+  // `ignore`: a subject treated as absent (the probe's own subject when it was committed UNIQUE).
+  Expected<CascadeTrace> trace(const Enrollment& probe, SubjectId subject, SubjectId ignore = {}) const;
 
   // Adjudication of a DUPLICATE/REVIEW verdict by an identified admin (audited). kDistinct
   // commits the enrollment as a new subject; kConfirmedDuplicate links it to `linked` (or the

@@ -40,6 +40,10 @@ struct EngineOptions {
   // Of the retrieved candidates, at most this many (best pre-score first: face LLR and how many
   // finger-code lists found them) reach full minutiae matching.
   int full_match_candidates = 32;
+  // Of those, this many are always the best by face similarity (when the face index found them),
+  // whatever their finger-code evidence: at 20,000 every missed mate was the face index's rank 1-2
+  // that no finger-code list had found, ranked out by candidates one code list had found.
+  int face_reserved_candidates = 4;
   // Full matching of a candidate stops once this many fingers were compared and their summed
   // finger LLR plus the face LLR is below early_exit_llr: clearly an impostor, the remaining
   // fingers cannot plausibly lift it to the review threshold. The cascade loss this causes is

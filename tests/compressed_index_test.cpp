@@ -277,3 +277,31 @@ TEST(CompressedIndex, UnbuiltKindsAreRefusedWithAReason) {
 
 }  // namespace
 }  // namespace tunggal::index
+
+namespace tunggal::index {
+namespace {
+// A batch of probes must get the answers each probe gets alone (the engine searches micro-batches;
+// diagnostics and identify search one probe).
+TEST(HashSq8Index, BatchedSearchAnswersAsSingleSearches) {
+  World w(60000, 64);
+  IndexOptions o = options(IndexKind::kHashSq8, 4);
+  o.dimension = 64;
+  auto idx = make(o, nullptr);
+  ASSERT_TRUE(idx->add(w.ids, w.source.rows()).is_ok());
+  std::vector<std::uint64_t> mates;
+  for (std::uint64_t i = 0; i < 64; ++i) mates.push_back(1 + i * 797);
+  const auto q = w.probes(mates);
+  auto batch = idx->search(q, 200);
+  ASSERT_TRUE(batch);
+  int differ = 0;
+  for (std::size_t i = 0; i < mates.size(); ++i) {
+    auto one = idx->search(std::span(q).subspan(i * 64, 64), 200);
+    ASSERT_TRUE(one);
+    const auto a = batch->ids_of(static_cast<int>(i));
+    const auto b = one->ids_of(0);
+    differ += !std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+  EXPECT_EQ(differ, 0) << "of 64 probes";
+}
+}  // namespace
+}  // namespace tunggal::index

@@ -366,3 +366,56 @@ TEST_F(EngineTest, WithAFaceOneFingerRulesOutAnImpostor) {
 
 }  // namespace
 }  // namespace tunggal
+
+namespace tunggal {
+namespace {
+// A mate whose indexed fingers (thumbs, index fingers) all fail to match is found by the face
+// index only; candidates a finger-code list found outrank it on the pre-score. At 1M that was 43
+// of 52 missed mates (docs/dedup.md). face_reserved_candidates keeps the face index's best in full
+// matching whatever their finger codes.
+TEST(EngineCascade, TheFaceIndexsBestReachFullMatchingWhateverTheFingerCodesSay) {
+  const auto dir = testing::make_temp_dir("engine-face-reserved");
+  datasets::Population pop(datasets::PopulationConfig{.seed = 42});
+  std::vector<Enrollment> gallery;
+  for (std::uint64_t i = 0; i < 60; ++i) gallery.push_back(pop.capture(i, 0));
+  // Identity 7's second capture, its four indexed fingers swapped for those of identities 20-23
+  // (their finger codes find 21-24 with genuine similarity; identity 7 only by its face).
+  Enrollment probe = testing::capture_as(pop, 7, 1, "probe");
+  int swapped = 0;
+  for (FingerTemplate& f : probe.fingers) {
+    for (std::size_t k = 0; k < kPrimaryFingers.size(); ++k) {
+      if (f.position != kPrimaryFingers[k]) continue;
+      const Enrollment other = pop.capture(20 + k, 1);
+      const FingerTemplate* g = other.finger(f.position);
+      ASSERT_NE(g, nullptr);
+      f = *g;
+      ++swapped;
+    }
+  }
+  ASSERT_EQ(swapped, 4);
+  auto mate_found = [&](int reserved) {
+    EngineOptions o = testing::test_engine_options(dir / std::to_string(reserved));
+    o.finger_candidates = 2;      // each code list: the swapped-in identity and one more
+    o.full_match_candidates = 2;
+    o.face_reserved_candidates = reserved;
+    o.early_exit_llr = o.face_early_exit_llr = -1e9f;  // the selection alone is under test
+    auto engine = Engine::open(o, testing::test_fusion_model());
+    EXPECT_TRUE(engine) << engine.error().to_string();
+    EXPECT_TRUE((*engine)->import(gallery));
+    EXPECT_TRUE((*engine)->finish_import());
+    auto v = (*engine)->identify(probe);
+    EXPECT_TRUE(v) << v.error().to_string();
+    auto t = (*engine)->trace(probe, SubjectId{8});
+    EXPECT_TRUE(t) << t.error().to_string();
+    EXPECT_EQ(t->face_rank, 1);
+    EXPECT_EQ(t->code_rank, (std::array<int, kFingerCount>{})) << "no finger-code list finds the mate";
+    EXPECT_GT(t->pre_rank, 2) << "the code-found candidates outrank it";
+    EXPECT_EQ(t->fully_matched, reserved > 0);
+    return std::any_of(v->candidates.begin(), v->candidates.end(), [](const Candidate& c) { return c.subject.value == 8; });
+  };
+  EXPECT_FALSE(mate_found(0)) << "without the reservation the mate is ranked out";
+  EXPECT_TRUE(mate_found(1));
+  std::filesystem::remove_all(dir);
+}
+}  // namespace
+}  // namespace tunggal
