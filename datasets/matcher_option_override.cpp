@@ -1,22 +1,14 @@
 #include "datasets/matcher_option_override.h"
 
-#include <charconv>
-#include <cmath>
-#include <string>
+#include "datasets/option_knobs.h"
 
 namespace tunggal::datasets {
 namespace {
 
 using matcher::MatcherOptions;
 
-struct Knob {
-  const char* name;
-  float MatcherOptions::*f = nullptr;
-  int MatcherOptions::*i = nullptr;
-};
-
-const std::vector<Knob>& knobs() {
-  static const std::vector<Knob> k = {
+const std::vector<Knob<MatcherOptions>>& knobs() {
+  static const std::vector<Knob<MatcherOptions>> k = {
       {"radius", &MatcherOptions::radius},
       {"sigma_s", &MatcherOptions::sigma_s},
       {"sigma_d", &MatcherOptions::sigma_d},
@@ -48,36 +40,8 @@ const std::vector<Knob>& knobs() {
 
 }  // namespace
 
-std::vector<std::string> matcher_option_names() {
-  std::vector<std::string> n;
-  for (const auto& k : knobs()) n.emplace_back(k.name);
-  return n;
-}
+std::vector<std::string> matcher_option_names() { return knob_names(knobs()); }
 
-Status apply_matcher_option(std::string_view a, matcher::MatcherOptions& o) {
-  const auto eq = a.find('=');
-  if (eq == std::string_view::npos)
-    return invalid_argument("matcher option '" + std::string(a) + "' is not of the form name=value");
-  const std::string_view name = a.substr(0, eq), text = a.substr(eq + 1);
-  for (const auto& k : knobs()) {
-    if (name != k.name) continue;
-    // std::from_chars for float is in GCC 11+; strtof would accept trailing garbage silently.
-    float v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v))
-      return invalid_argument("matcher option " + std::string(name) + ": '" + std::string(text) + "' is not a number");
-    if (k.f) {
-      o.*k.f = v;
-    } else {
-      if (v != std::floor(v) || std::fabs(v) > 1e6)
-        return invalid_argument("matcher option " + std::string(name) + " takes an integer, got " + std::string(text));
-      o.*k.i = static_cast<int>(v);
-    }
-    return Status::ok();
-  }
-  std::string known;
-  for (const auto& k : knobs()) known += (known.empty() ? "" : ", ") + std::string(k.name);
-  return invalid_argument("unknown matcher option '" + std::string(name) + "'; known: " + known);
-}
+Status apply_matcher_option(std::string_view a, matcher::MatcherOptions& o) { return apply_knob("matcher option", a, knobs(), o); }
 
 }  // namespace tunggal::datasets

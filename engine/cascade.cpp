@@ -236,21 +236,25 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
 
 Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, SubjectId ignore) const {
   CascadeTrace t;
-  std::unordered_map<std::uint64_t, Seed> seeds;
   std::vector<std::unordered_map<std::uint64_t, Seed>> one(1);
   const std::vector<int> row{0};
-  if (probe.reject_reason.empty() && indexes_.face && indexes_.face->size() > 0 && probe.has_face()) {
-    auto r = indexes_.face->search(probe.enrollment.face->values(), options_.face_candidates);
-    if (!r) return r.error();
-    auto ids = r->ids_of(0);
+  // (1-based rank of `subject` in a single-query answer, `ignore` skipped; its position) or (0, 0).
+  const auto rank_in = [&](const index::SearchResults& r) -> std::pair<int, std::size_t> {
+    auto ids = r.ids_of(0);
     int rank = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (ignore.value != 0 && ids[i] == ignore.value) continue;
       ++rank;
-      if (ids[i] == subject.value) {
-        t.face_rank = rank;
-        t.face_index_score = r->scores_of(0)[i];
-      }
+      if (ids[i] == subject.value) return {rank, i};
+    }
+    return {0, 0};
+  };
+  if (probe.reject_reason.empty() && indexes_.face && indexes_.face->size() > 0 && probe.has_face()) {
+    auto r = indexes_.face->search(probe.enrollment.face->values(), options_.face_candidates);
+    if (!r) return r.error();
+    if (const auto [rank, at] = rank_in(*r); rank > 0) {
+      t.face_rank = rank;
+      t.face_index_score = r->scores_of(0)[at];
     }
     collect(*r, row, true, one);
   }
@@ -262,13 +266,7 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     ++t.code_lists;
     auto r = idx->search(code, options_.finger_candidates);
     if (!r) return r.error();
-    auto ids = r->ids_of(0);
-    int rank = 0;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (ignore.value != 0 && ids[i] == ignore.value) continue;
-      ++rank;
-      if (ids[i] == subject.value) t.code_rank[static_cast<std::size_t>(slot)] = rank;
-    }
+    t.code_rank[static_cast<std::size_t>(slot)] = rank_in(*r).first;
     collect(*r, row, false, one);
   }
   // The same ranking as search().
