@@ -142,6 +142,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--face-reserved", c->face_reserved_candidates,
                  "cascade: of the fully matched, how many are the face index's best whatever their finger codes "
                  "(-1 = engine default)");
+  cmd.add_option("--face-vouch", c->face_vouch_llr,
+                 "cascade: no early exit for a candidate whose face LLR is at least this (inf = always allow it; "
+                 "default: the engine's)");
   cmd.add_option("--data-dir", *data_dir, "keep the engine's data here (default: temporary, removed)");
   cmd.add_flag("--no-cascade-loss", *no_loss, "skip the exhaustive re-score of the mates");
   cmd.add_flag("--json", *json, "print one JSON object");

@@ -119,6 +119,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (config.finger_candidates > 0) options.finger_candidates = config.finger_candidates;
   if (config.full_match_candidates > 0) options.full_match_candidates = config.full_match_candidates;
   if (config.face_reserved_candidates >= 0) options.face_reserved_candidates = config.face_reserved_candidates;
+  if (config.face_vouch_llr) options.face_vouch_llr = *config.face_vouch_llr;
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 

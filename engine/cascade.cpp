@@ -100,6 +100,7 @@ Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool ear
     }
   }
   const std::uint16_t mask = gallery_.finger_mask(subject);
+  if (face_llr >= options_.face_vouch_llr) early_exit = false;  // the face vouches: match every finger
   float finger_llr = 0.0f;
   int compared = 0;
   for (int slot : kMatchOrder) {
@@ -143,7 +144,9 @@ Candidate Cascade::score_probe(const Probe& a, const Probe& b, SubjectId b_subje
     finger_llr += fusion_.finger_calibration().llr(s);
     ++compared;
     if (comparisons) ++*comparisons;
-    if (compared >= options_.early_exit_after_fingers && finger_llr + face_llr < options_.early_exit_llr) break;
+    if (face_llr < options_.face_vouch_llr && compared >= options_.early_exit_after_fingers &&
+        finger_llr + face_llr < options_.early_exit_llr)
+      break;
   }
   c.score = fusion_.fuse(c.finger_scores, c.face_score).score;
   return c;

@@ -55,6 +55,13 @@ struct EngineOptions {
   // a mate would need a failed face and a failed best finger at once). Candidate preparation is
   // most of an enrollment's cost, so this nearly halves it (docs/dedup.md).
   float face_early_exit_llr = -3.0f;
+  // Neither early exit applies to a candidate whose face LLR is at least this: the face already
+  // says it may be the same person, and the fingers of a mate with worn or poor prints pile up
+  // impostor-like LLRs before the one that matches. At 1M a mate whose full score was 11.3
+  // (DUPLICATE) was stopped after 7 of 10 fingers at 6.4 (UNIQUE), its 8th finger the matching
+  // one (docs/dedup.md). Impostors rarely have such a face (their face LLR is about -2.5), so the
+  // cost is a few comparisons per probe. +infinity turns this off.
+  float face_vouch_llr = 2.0f;
 
   // Micro-batch: at most this many enrollments are decided together (searched against the gallery
   // and against each other, then committed in one WriteBatch).

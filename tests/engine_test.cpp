@@ -3,6 +3,9 @@
 // REJECTED with a reason, audited adjudication and revocation, and persistence across reopen.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -415,6 +418,50 @@ TEST(EngineCascade, TheFaceIndexsBestReachFullMatchingWhateverTheFingerCodesSay)
   };
   EXPECT_FALSE(mate_found(0)) << "without the reservation the mate is ranked out";
   EXPECT_TRUE(mate_found(1));
+  std::filesystem::remove_all(dir);
+}
+
+// A mate whose face matches but whose first eight fingers in matching order are worn beyond use
+// (here: swapped for eight different people's prints, which score as impostors) must still be
+// compared on its last two, the ones that match: the early exit would otherwise stop at the
+// piled-up impostor LLRs (at 1M such a mate fell from 11.3 to 6.4, DUPLICATE to UNIQUE).
+TEST(EngineCascade, AFaceThatVouchesKeepsEveryFingerInPlay) {
+  const auto dir = testing::make_temp_dir("engine-face-vouch");
+  datasets::Population pop(datasets::PopulationConfig{.seed = 42});
+  std::vector<Enrollment> gallery;
+  for (std::uint64_t i = 0; i < 60; ++i) gallery.push_back(pop.capture(i, 0));
+  Enrollment probe = testing::capture_as(pop, 7, 1, "probe");
+  const std::array<FingerPosition, 2> kept = {FingerPosition::kLeftRing, FingerPosition::kLeftLittle};
+  int swapped = 0;
+  for (FingerTemplate& f : probe.fingers) {
+    if (std::find(kept.begin(), kept.end(), f.position) != kept.end()) continue;
+    const Enrollment other = pop.capture(20 + static_cast<std::uint64_t>(swapped), 1);
+    const FingerTemplate* g = other.finger(f.position);
+    ASSERT_NE(g, nullptr);
+    f = *g;
+    ++swapped;
+  }
+  ASSERT_EQ(swapped, 8) << "identity 7 must have all ten fingers for this test";
+  auto trace_with = [&](float vouch) {
+    EngineOptions o = testing::test_engine_options(dir / std::to_string(vouch));
+    o.face_vouch_llr = vouch;
+    auto engine = Engine::open(o, testing::test_fusion_model());
+    EXPECT_TRUE(engine) << engine.error().to_string();
+    EXPECT_TRUE((*engine)->import(gallery));
+    EXPECT_TRUE((*engine)->finish_import());
+    auto t = (*engine)->trace(probe, SubjectId{8});
+    EXPECT_TRUE(t) << t.error().to_string();
+    return *t;
+  };
+  const CascadeTrace off = trace_with(std::numeric_limits<float>::infinity());
+  ASSERT_GE(off.face_llr, 2.0f) << "precondition: the face vouches for the mate";
+  ASSERT_TRUE(off.fully_matched);
+  const float review = std::log10(60.0f / 1e-2f);  // the review threshold at this gallery size
+  EXPECT_GE(off.full.score, review) << "all ten fingers and the face make it a duplicate";
+  EXPECT_LT(off.with_early_exit.score, review) << "without the rule the early exit loses it";
+  const CascadeTrace on = trace_with(2.0f);
+  EXPECT_FLOAT_EQ(on.with_early_exit.score, on.full.score);
+  EXPECT_GE(on.with_early_exit.score, review);
   std::filesystem::remove_all(dir);
 }
 }  // namespace
