@@ -145,6 +145,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--face-vouch", c->face_vouch_llr,
                  "cascade: no early exit for a candidate whose face LLR is at least this (inf = always allow it; "
                  "default: the engine's)");
+  cmd.add_option("--code-scale", c->code_scores_per_list,
+                 "cascade ranking: 1 = each finger-code list measured from its own K-th score, 0 = raw similarities "
+                 "(default: the engine's)");
   cmd.add_option("--data-dir", *data_dir, "keep the engine's data here (default: temporary, removed)");
   cmd.add_flag("--no-cascade-loss", *no_loss, "skip the exhaustive re-score of the mates");
   cmd.add_flag("--json", *json, "print one JSON object");

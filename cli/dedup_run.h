@@ -34,6 +34,7 @@ struct DedupConfig {
   int face_candidates = 0, finger_candidates = 0, full_match_candidates = 0;
   int face_reserved_candidates = -1;  // -1 = engine default
   std::optional<float> face_vouch_llr;  // unset = engine default
+  std::optional<bool> code_scores_per_list;  // unset = engine default
 };
 
 struct ProbeOutcome {

@@ -1,13 +1,22 @@
 #include "engine/cascade.h"
 
+#include "engine/detail/candidate_ranking.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 
 #include <tbb/parallel_for.h>
 
 namespace tunggal {
+
+using engine::detail::collect;
+using engine::detail::ListCuts;
+using engine::detail::pre_score;
+using engine::detail::Seed;
+using engine::detail::select_for_matching;
 
 namespace {
 
@@ -25,67 +34,11 @@ constexpr std::array<int, kFingerCount> kMatchOrder = [] {
   return order;
 }();
 
-// Weight of the summed finger-code similarity against the face LLR in the ranking pre-score.
-constexpr float kCodeWeight = 10.0f;
-
-struct Seed {
-  std::uint64_t id = 0;
-  float face = -2.0f;  // index cosine, -2 when not found by the face index
-  int finger_hits = 0;
-  float code_sum = 0.0f;  // summed finger-code similarities over the lists that found it
-  float pre = 0.0f;
-};
-
-// Appends the rows of `results` into per-probe seed maps.
-void collect(const index::SearchResults& results, const std::vector<int>& rows_to_probe, bool is_face,
-             std::vector<std::unordered_map<std::uint64_t, Seed>>& seeds) {
-  for (int q = 0; q < results.queries; ++q) {
-    auto ids = results.ids_of(q);
-    auto scores = results.scores_of(q);
-    auto& map = seeds[static_cast<std::size_t>(rows_to_probe[static_cast<std::size_t>(q)])];
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] == index::kNoId) continue;
-      Seed& s = map[ids[i]];
-      s.id = ids[i];
-      if (is_face) s.face = scores[i];
-      else {
-        ++s.finger_hits;
-        s.code_sum += scores[i];
-      }
-    }
-  }
-}
-
-// Orders the retrieved candidates of one probe by pre-score and keeps those that reach full
-// matching: the `face_reserved` best by face similarity (the face index is the sharpest
-// retrieval; a mate its finger codes all missed otherwise ranks below every candidate one code
-// list found, docs/dedup.md), then the best by pre-score up to `keep` in all.
-// `ranked` receives every candidate, best pre-score first.
-std::vector<Seed> select_for_matching(std::vector<Seed> ranked, int keep, int face_reserved,
-                                      std::vector<Seed>* all = nullptr) {
-  std::sort(ranked.begin(), ranked.end(), [](const Seed& a, const Seed& b) {
-    return a.pre != b.pre ? a.pre > b.pre : a.id < b.id;
-  });
-  if (all) *all = ranked;
-  const std::size_t k = static_cast<std::size_t>(std::max(keep, 0));
-  if (ranked.size() <= k) return ranked;
-  std::vector<Seed> by_face;
-  for (const Seed& s : ranked)
-    if (s.face > -2.0f) by_face.push_back(s);
-  const std::size_t reserve = std::min<std::size_t>({by_face.size(), static_cast<std::size_t>(std::max(face_reserved, 0)), k});
-  std::partial_sort(by_face.begin(), by_face.begin() + static_cast<std::ptrdiff_t>(reserve), by_face.end(),
-                    [](const Seed& a, const Seed& b) { return a.face != b.face ? a.face > b.face : a.id < b.id; });
-  std::vector<Seed> out(by_face.begin(), by_face.begin() + static_cast<std::ptrdiff_t>(reserve));
-  for (const Seed& s : ranked) {
-    if (out.size() >= k) break;
-    if (std::none_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(reserve),
-                     [&](const Seed& r) { return r.id == s.id; }))
-      out.push_back(s);
-  }
-  return out;
-}
-
 }  // namespace
+
+float Cascade::face_llr_of(const Seed& s) const {
+  return s.face > -2.0f && fusion_.has_face_model() ? fusion_.face_calibration().llr(s.face) : 0.0f;
+}
 
 Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool early_exit,
                                  std::uint64_t* comparisons) const {
@@ -156,6 +109,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
                                                               CascadeCounters* counters) const {
   const std::size_t n = probes.size();
   std::vector<std::unordered_map<std::uint64_t, Seed>> seeds(n);
+  std::vector<ListCuts> cuts(n);
 
   // 1. Retrieval, batched per index (batched FAISS search goes through BLAS and is far faster
   //    than one probe at a time).
@@ -171,7 +125,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     if (!rows.empty()) {
       auto r = indexes_.face->search(queries, options_.face_candidates);
       if (!r) return r.error();
-      collect(*r, rows, true, seeds);
+      collect(*r, rows, true, seeds, cuts);
     }
   }
   for (std::size_t f = 0; f < kIndexedFingers.size(); ++f) {
@@ -189,7 +143,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     if (rows.empty()) continue;
     auto r = idx->search(queries, options_.finger_candidates);
     if (!r) return r.error();
-    collect(*r, rows, false, seeds);
+    collect(*r, rows, false, seeds, cuts);
   }
 
   // 2. Ranking: keep the most promising candidates for full matching.
@@ -204,12 +158,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     list.reserve(seeds[i].size());
     for (auto& [id, s] : seeds[i]) {
       if (!gallery_.contains(SubjectId{id})) continue;  // removed since the index answered
-      // Ranking, not deciding: the summed code similarity over the finger lists that found the
-      // candidate (a mate tends to be found by several fingers, each with a higher similarity)
-      // plus the face LLR. With only hit counts, 30-47% of fingers-only mates at 20,000 were
-      // retrieved but ranked out of full matching (docs/dedup.md).
-      s.pre = kCodeWeight * s.code_sum;
-      if (s.face > -2.0f && fusion_.has_face_model()) s.pre += fusion_.face_calibration().llr(s.face);
+      s.pre = pre_score(s, cuts[i], face_llr_of(s), options_.code_scores_per_list);
       list.push_back(s);
     }
     retrieved += list.size();
@@ -240,6 +189,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
 Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, SubjectId ignore) const {
   CascadeTrace t;
   std::vector<std::unordered_map<std::uint64_t, Seed>> one(1);
+  std::vector<ListCuts> cuts(1);
   const std::vector<int> row{0};
   // (1-based rank of `subject` in a single-query answer, `ignore` skipped; its position) or (0, 0).
   const auto rank_in = [&](const index::SearchResults& r) -> std::pair<int, std::size_t> {
@@ -259,7 +209,7 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
       t.face_rank = rank;
       t.face_index_score = r->scores_of(0)[at];
     }
-    collect(*r, row, true, one);
+    collect(*r, row, true, one, cuts);
   }
   for (std::size_t f = 0; f < kIndexedFingers.size() && probe.reject_reason.empty(); ++f) {
     const auto& idx = indexes_.fingers[f];
@@ -270,15 +220,14 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     auto r = idx->search(code, options_.finger_candidates);
     if (!r) return r.error();
     t.code_rank[static_cast<std::size_t>(slot)] = rank_in(*r).first;
-    collect(*r, row, false, one);
+    collect(*r, row, false, one, cuts);
   }
   // The same ranking as search().
   std::vector<Seed> list;
   one[0].erase(ignore.value);
   for (auto& [id, s] : one[0]) {
     if (!gallery_.contains(SubjectId{id})) continue;
-    s.pre = kCodeWeight * s.code_sum;
-    if (s.face > -2.0f && fusion_.has_face_model()) s.pre += fusion_.face_calibration().llr(s.face);
+    s.pre = pre_score(s, cuts[0], face_llr_of(s), options_.code_scores_per_list);
     list.push_back(s);
   }
   std::vector<Seed> ranked;

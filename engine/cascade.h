@@ -2,8 +2,9 @@
 // The 1:N cascade for a micro-batch of probes:
 //   1. retrieval: batched top-K searches of the face index and of each indexed finger position's
 //      finger-code index (all shards), merged into one candidate set per probe;
-//   2. ranking: candidates ordered by a cheap pre-score (face LLR + how many finger-code lists
-//      found them), the best `full_match_candidates` kept;
+//   2. ranking (engine/detail/candidate_ranking.h): candidates ordered by a cheap pre-score (face
+//      LLR + their finger-code similarities, each list on its own scale), the best
+//      `full_match_candidates` kept, some of them reserved for the face index's best;
 //   3. full matching: every common finger position is matched with MCC (primary fingers first),
 //      stopping early once the evidence is clearly impostor; fusion into a calibrated score.
 // The cascade only reads the gallery and the indexes; deciding and committing are the engine's.
@@ -22,6 +23,10 @@
 #include "matcher/fusion_model.h"
 
 namespace tunggal {
+
+namespace engine::detail {
+struct Seed;
+}
 
 struct CascadeCounters {
   std::uint64_t retrieved = 0;           // distinct candidates found by the indexes
@@ -58,6 +63,8 @@ class Cascade {
                         std::uint64_t* comparisons = nullptr) const;
 
  private:
+  float face_llr_of(const engine::detail::Seed& s) const;  // 0 when the face index did not find it
+
   const Gallery& gallery_;
   const CandidateIndexes& indexes_;
   const matcher::FingerMatcher& matcher_;

@@ -44,6 +44,9 @@ struct EngineOptions {
   // whatever their finger-code evidence: at 20,000 every missed mate was the face index's rank 1-2
   // that no finger-code list had found, ranked out by candidates one code list had found.
   int face_reserved_candidates = 4;
+  // The ranking puts every finger-code list on one scale (similarities measured from each list's
+  // own K-th score) instead of summing raw similarities (engine/cascade.cpp, docs/dedup.md).
+  bool code_scores_per_list = true;
   // Full matching of a candidate stops once this many fingers were compared and their summed
   // finger LLR plus the face LLR is below early_exit_llr: clearly an impostor, the remaining
   // fingers cannot plausibly lift it to the review threshold. The cascade loss this causes is
