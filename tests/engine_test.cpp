@@ -372,6 +372,35 @@ TEST_F(EngineTest, WithAFaceOneFingerRulesOutAnImpostor) {
 
 namespace tunggal {
 namespace {
+constexpr std::uint64_t kCascadeGallery = 60;
+
+// Identity 7's second capture with the fingers at `positions` swapped, in that order, for those of
+// identities 20, 21, ... (impostor prints for identity 7, genuine ones for them).
+Enrollment seven_with_others_fingers(const datasets::Population& pop, const std::vector<FingerPosition>& positions) {
+  Enrollment probe = testing::capture_as(pop, 7, 1, "probe");
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    const Enrollment other = pop.capture(20 + k, 1);
+    const FingerTemplate* g = other.finger(positions[k]);
+    auto f = std::find_if(probe.fingers.begin(), probe.fingers.end(),
+                          [&](const FingerTemplate& t) { return t.position == positions[k]; });
+    if (!g || f == probe.fingers.end()) ADD_FAILURE() << "identities 7 and " << 20 + k << " need that finger";
+    else *f = *g;
+  }
+  return probe;
+}
+
+// An engine over capture 0 of identities 0..59 (subject id = identity + 1).
+std::unique_ptr<Engine> engine_over_gallery(const datasets::Population& pop, const EngineOptions& o) {
+  std::vector<Enrollment> gallery;
+  for (std::uint64_t i = 0; i < kCascadeGallery; ++i) gallery.push_back(pop.capture(i, 0));
+  auto engine = Engine::open(o, testing::test_fusion_model());
+  EXPECT_TRUE(engine) << engine.error().to_string();
+  if (!engine) return nullptr;
+  EXPECT_TRUE((*engine)->import(gallery));
+  EXPECT_TRUE((*engine)->finish_import());
+  return std::move(*engine);
+}
+
 // A mate whose indexed fingers (thumbs, index fingers) all fail to match is found by the face
 // index only; candidates a finger-code list found outrank it on the pre-score. At 1M that was 43
 // of 52 missed mates (docs/dedup.md). face_reserved_candidates keeps the face index's best in full
@@ -379,36 +408,21 @@ namespace {
 TEST(EngineCascade, TheFaceIndexsBestReachFullMatchingWhateverTheFingerCodesSay) {
   const auto dir = testing::make_temp_dir("engine-face-reserved");
   datasets::Population pop(datasets::PopulationConfig{.seed = 42});
-  std::vector<Enrollment> gallery;
-  for (std::uint64_t i = 0; i < 60; ++i) gallery.push_back(pop.capture(i, 0));
-  // Identity 7's second capture, its four indexed fingers swapped for those of identities 20-23
-  // (their finger codes find 21-24 with genuine similarity; identity 7 only by its face).
-  Enrollment probe = testing::capture_as(pop, 7, 1, "probe");
-  int swapped = 0;
-  for (FingerTemplate& f : probe.fingers) {
-    for (std::size_t k = 0; k < kPrimaryFingers.size(); ++k) {
-      if (f.position != kPrimaryFingers[k]) continue;
-      const Enrollment other = pop.capture(20 + k, 1);
-      const FingerTemplate* g = other.finger(f.position);
-      ASSERT_NE(g, nullptr);
-      f = *g;
-      ++swapped;
-    }
-  }
-  ASSERT_EQ(swapped, 4);
+  // Identity 7's four indexed fingers swapped for those of identities 20-23 (their finger codes
+  // find 21-24 with genuine similarity; identity 7 only by its face).
+  const Enrollment probe =
+      seven_with_others_fingers(pop, std::vector<FingerPosition>(kPrimaryFingers.begin(), kPrimaryFingers.end()));
   auto mate_found = [&](int reserved) {
     EngineOptions o = testing::test_engine_options(dir / std::to_string(reserved));
     o.finger_candidates = 2;      // each code list: the swapped-in identity and one more
     o.full_match_candidates = 2;
     o.face_reserved_candidates = reserved;
     o.early_exit_llr = o.face_early_exit_llr = -1e9f;  // the selection alone is under test
-    auto engine = Engine::open(o, testing::test_fusion_model());
-    EXPECT_TRUE(engine) << engine.error().to_string();
-    EXPECT_TRUE((*engine)->import(gallery));
-    EXPECT_TRUE((*engine)->finish_import());
-    auto v = (*engine)->identify(probe);
+    auto engine = engine_over_gallery(pop, o);
+    if (!engine) return false;
+    auto v = engine->identify(probe);
     EXPECT_TRUE(v) << v.error().to_string();
-    auto t = (*engine)->trace(probe, SubjectId{8});
+    auto t = engine->trace(probe, SubjectId{8});
     EXPECT_TRUE(t) << t.error().to_string();
     EXPECT_EQ(t->face_rank, 1);
     EXPECT_EQ(t->code_rank, (std::array<int, kFingerCount>{})) << "no finger-code list finds the mate";
@@ -428,35 +442,22 @@ TEST(EngineCascade, TheFaceIndexsBestReachFullMatchingWhateverTheFingerCodesSay)
 TEST(EngineCascade, AFaceThatVouchesKeepsEveryFingerInPlay) {
   const auto dir = testing::make_temp_dir("engine-face-vouch");
   datasets::Population pop(datasets::PopulationConfig{.seed = 42});
-  std::vector<Enrollment> gallery;
-  for (std::uint64_t i = 0; i < 60; ++i) gallery.push_back(pop.capture(i, 0));
-  Enrollment probe = testing::capture_as(pop, 7, 1, "probe");
-  const std::array<FingerPosition, 2> kept = {FingerPosition::kLeftRing, FingerPosition::kLeftLittle};
-  int swapped = 0;
-  for (FingerTemplate& f : probe.fingers) {
-    if (std::find(kept.begin(), kept.end(), f.position) != kept.end()) continue;
-    const Enrollment other = pop.capture(20 + static_cast<std::uint64_t>(swapped), 1);
-    const FingerTemplate* g = other.finger(f.position);
-    ASSERT_NE(g, nullptr);
-    f = *g;
-    ++swapped;
-  }
-  ASSERT_EQ(swapped, 8) << "identity 7 must have all ten fingers for this test";
+  using enum FingerPosition;
+  const Enrollment probe = seven_with_others_fingers(
+      pop, {kRightThumb, kRightIndex, kRightMiddle, kRightRing, kRightLittle, kLeftThumb, kLeftIndex, kLeftMiddle});
   auto trace_with = [&](float vouch) {
     EngineOptions o = testing::test_engine_options(dir / std::to_string(vouch));
     o.face_vouch_llr = vouch;
-    auto engine = Engine::open(o, testing::test_fusion_model());
-    EXPECT_TRUE(engine) << engine.error().to_string();
-    EXPECT_TRUE((*engine)->import(gallery));
-    EXPECT_TRUE((*engine)->finish_import());
-    auto t = (*engine)->trace(probe, SubjectId{8});
+    auto engine = engine_over_gallery(pop, o);
+    if (!engine) return CascadeTrace{};
+    auto t = engine->trace(probe, SubjectId{8});
     EXPECT_TRUE(t) << t.error().to_string();
-    return *t;
+    return t ? *t : CascadeTrace{};
   };
   const CascadeTrace off = trace_with(std::numeric_limits<float>::infinity());
   ASSERT_GE(off.face_llr, 2.0f) << "precondition: the face vouches for the mate";
   ASSERT_TRUE(off.fully_matched);
-  const float review = std::log10(60.0f / 1e-2f);  // the review threshold at this gallery size
+  const float review = std::log10(static_cast<float>(kCascadeGallery) / 1e-2f);  // review threshold here
   EXPECT_GE(off.full.score, review) << "all ten fingers and the face make it a duplicate";
   EXPECT_LT(off.with_early_exit.score, review) << "without the rule the early exit loses it";
   const CascadeTrace on = trace_with(2.0f);
