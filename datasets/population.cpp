@@ -72,6 +72,12 @@ bool Population::low_quality_capture(std::uint64_t identity, int k) const {
       .bernoulli(config_.low_quality_rate);
 }
 
+bool Population::poor_photo_capture(std::uint64_t identity, int k) const {
+  Rng cap(key(config_.seed, Stream::kCaptureTraits, identity, static_cast<std::uint64_t>(k)));
+  (void)cap.bernoulli(config_.low_quality_rate);  // the same draws, in the same order, as capture()
+  return cap.bernoulli(config_.low_quality_rate);
+}
+
 Enrollment Population::capture(std::uint64_t identity, int k) const {
   const std::uint64_t seed = config_.seed;
   const auto uk = static_cast<std::uint64_t>(k);

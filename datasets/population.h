@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/enrollment.h"
 
@@ -60,6 +61,8 @@ class Population {
   IdentityTraits traits(std::uint64_t identity) const;
   // Whether capture k of the identity is a very low quality capture (all fingers, and the photo).
   bool low_quality_capture(std::uint64_t identity, int k) const;
+  // Whether capture k's face photo is a poor one (drawn independently of low_quality_capture).
+  bool poor_photo_capture(std::uint64_t identity, int k) const;
 
  private:
   PopulationConfig config_;
@@ -72,18 +75,34 @@ class Population {
 struct ProbeTruth {
   EnrollmentId probe;
   std::optional<std::uint64_t> mate;  // the gallery identity, for a mated probe
+  std::uint64_t identity = 0;         // who the probe really is (the mate, for a mated probe)
+  int capture = 0;                    // which capture of that identity
+  bool twin_of_enrolled = false;      // non-mated, and a look-alike twin of it is enrolled
 };
 
+//
+// Twins: both twins of a pair fall in any gallery prefix, so a plain probe set never shows the
+// engine a new applicant whose look-alike twin is already enrolled, the case that tempts a
+// face-driven alarm. With twin_share > 0, that fraction of the non-mated probes are such
+// applicants: one twin of a pair inside [0, gallery_size) is *withheld* from the gallery and
+// applies as a new person (capture 0). The gallery is then [0, gallery_size) minus withheld().
 class ProbeSet {
  public:
-  // mated_rate is clamped to [0, 1]; with gallery_size 0 no probe can be mated.
+  // mated_rate is clamped to [0, 1]; with gallery_size 0 no probe can be mated. twin_share is
+  // clamped to [0, 1] and limited by the twin pairs the gallery range holds.
   ProbeSet(const Population& population, std::uint64_t gallery_size, std::uint64_t count, double mated_rate,
-           std::uint64_t seed);
+           std::uint64_t seed, double twin_share = 0.0);
   std::uint64_t size() const { return count_; }
   // Probe ids are "probe-<seed>-<j>": they do not reveal the truth.
   Enrollment probe(std::uint64_t j) const;
   ProbeTruth truth(std::uint64_t j) const;
   std::uint64_t mated_count() const { return mated_; }
+  // Identities of [0, gallery_size) that are not to be enrolled (sorted): the twin probes.
+  const std::vector<std::uint64_t>& withheld() const { return withheld_; }
+  bool is_withheld(std::uint64_t identity) const;
+  // 0-based position of a gallery identity among the enrolled ones ([0, gallery_size) minus the
+  // withheld), i.e. the subject id a sequential import gives it, minus 1.
+  std::uint64_t enrolled_rank(std::uint64_t identity) const;
 
  private:
   struct Slot {
@@ -97,6 +116,7 @@ class ProbeSet {
   std::uint64_t gallery_size_, count_, mated_, seed_;
   std::uint64_t order_mul_ = 1, order_add_ = 0;  // affine permutation of [0, count)
   std::uint64_t mate_mul_ = 1, mate_add_ = 0;    // affine permutation of [0, gallery_size)
+  std::vector<std::uint64_t> withheld_;          // sorted
 };
 
 }  // namespace tunggal::datasets

@@ -40,7 +40,7 @@ std::uint64_t apply(std::uint64_t x, std::uint64_t mul, std::uint64_t add, std::
 }  // namespace
 
 ProbeSet::ProbeSet(const Population& population, std::uint64_t gallery_size, std::uint64_t count,
-                   double mated_rate, std::uint64_t seed)
+                   double mated_rate, std::uint64_t seed, double twin_share)
     : population_(population), gallery_size_(gallery_size), count_(count), seed_(seed) {
   const double rate = std::isfinite(mated_rate) ? std::clamp(mated_rate, 0.0, 1.0) : 0.0;
   mated_ = gallery_size == 0 ? 0 : static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * rate));
@@ -48,6 +48,27 @@ ProbeSet::ProbeSet(const Population& population, std::uint64_t gallery_size, std
   Rng rng(key(population.config().seed, Stream::kProbeSet, seed));
   affine_permutation(rng, count_, order_mul_, order_add_);
   affine_permutation(rng, gallery_size_, mate_mul_, mate_add_);
+
+  const double share = std::isfinite(twin_share) ? std::clamp(twin_share, 0.0, 1.0) : 0.0;
+  const std::uint64_t wanted = static_cast<std::uint64_t>(std::llround(static_cast<double>(count_ - mated_) * share));
+  if (wanted > 0) {
+    // Every twin pair wholly inside the gallery range, then `wanted` of them spread evenly; the
+    // pair's odd member is withheld (its even twin stays enrolled).
+    std::vector<std::uint64_t> pairs;
+    for (std::uint64_t m = 0; 2 * m + 1 < gallery_size_; ++m)
+      if (population.traits(2 * m).twin) pairs.push_back(m);
+    const std::uint64_t take = std::min<std::uint64_t>(wanted, pairs.size());
+    for (std::uint64_t k = 0; k < take; ++k) withheld_.push_back(2 * pairs[k * pairs.size() / take] + 1);
+  }
+}
+
+bool ProbeSet::is_withheld(std::uint64_t identity) const {
+  return std::binary_search(withheld_.begin(), withheld_.end(), identity);
+}
+
+std::uint64_t ProbeSet::enrolled_rank(std::uint64_t identity) const {
+  return identity - static_cast<std::uint64_t>(std::lower_bound(withheld_.begin(), withheld_.end(), identity) -
+                                               withheld_.begin());
 }
 
 ProbeSet::Slot ProbeSet::slot(std::uint64_t j) const {
@@ -56,10 +77,14 @@ ProbeSet::Slot ProbeSet::slot(std::uint64_t j) const {
   const std::uint64_t r = apply(j, order_mul_, order_add_, count_);
   if (r < mated_) {
     // Distinct mates while mated_ <= gallery_size; beyond that, later captures of the same mates.
-    return {true, apply(r % gallery_size_, mate_mul_, mate_add_, gallery_size_),
-            1 + static_cast<int>(r / gallery_size_)};
+    // A withheld twin is not enrolled: its enrolled twin re-applies instead.
+    std::uint64_t mate = apply(r % gallery_size_, mate_mul_, mate_add_, gallery_size_);
+    if (is_withheld(mate)) mate ^= 1;
+    return {true, mate, 1 + static_cast<int>(r / gallery_size_)};
   }
-  return {false, gallery_size_ + (r - mated_), 0};
+  const std::uint64_t fresh = r - mated_;
+  if (fresh < withheld_.size()) return {false, withheld_[fresh], 0};
+  return {false, gallery_size_ + (fresh - withheld_.size()), 0};
 }
 
 Enrollment ProbeSet::probe(std::uint64_t j) const {
@@ -80,6 +105,9 @@ ProbeTruth ProbeSet::truth(std::uint64_t j) const {
   ProbeTruth t;
   t.probe.value = fmt::format("probe-{}-{}", seed_, j);
   if (s.mated) t.mate = s.identity;
+  t.identity = s.identity;
+  t.capture = s.capture;
+  t.twin_of_enrolled = !s.mated && s.identity < gallery_size_;
   return t;
 }
 

@@ -270,6 +270,43 @@ TEST(ProbeSet, TruthIsExactAndConsistent) {
   EXPECT_GT(differ, 10);
 }
 
+TEST(ProbeSet, TwinProbesAreWithheldTwinsOfEnrolledPeople) {
+  // twin_rate 0.1 so a small gallery holds enough pairs.
+  const Population pop({.seed = 4, .twin_rate = 0.1});
+  const std::uint64_t gallery = 400, count = 200;
+  const ProbeSet probes(pop, gallery, count, 0.5, 77, 0.1);  // 100 non-mated, 10 of them twins
+  ASSERT_EQ(probes.withheld().size(), 10u);
+  std::uint64_t twins = 0;
+  for (std::uint64_t j = 0; j < count; ++j) {
+    const ProbeTruth t = probes.truth(j);
+    if (t.mate) {
+      EXPECT_FALSE(probes.is_withheld(*t.mate)) << "a mate must be enrolled";
+      EXPECT_FALSE(t.twin_of_enrolled);
+      continue;
+    }
+    if (!t.twin_of_enrolled) {
+      EXPECT_GE(t.identity, gallery);
+      continue;
+    }
+    ++twins;
+    EXPECT_TRUE(probes.is_withheld(t.identity));
+    EXPECT_TRUE(pop.traits(t.identity).twin);
+    EXPECT_FALSE(probes.is_withheld(t.identity ^ 1)) << "the other twin stays enrolled";
+    // A look-alike: as close to the enrolled twin's face as a re-capture of one person.
+    EXPECT_GT(probes.probe(j).face->cosine(*pop.capture(t.identity ^ 1, 0).face), 0.25f);
+  }
+  EXPECT_EQ(twins, 10u);
+  // Subject ids of a sequential import skip the withheld identities.
+  const std::uint64_t first = probes.withheld().front();
+  EXPECT_EQ(probes.enrolled_rank(first - 1), first - 1);
+  EXPECT_EQ(probes.enrolled_rank(first + 1), first);
+  EXPECT_EQ(probes.enrolled_rank(gallery - 1), gallery - 1 - probes.withheld().size() + probes.is_withheld(gallery - 1));
+  // Without a twin share nothing is withheld and identities map to themselves.
+  const ProbeSet plain(pop, gallery, count, 0.5, 77);
+  EXPECT_TRUE(plain.withheld().empty());
+  EXPECT_EQ(plain.enrolled_rank(123), 123u);
+}
+
 TEST(ProbeSet, EdgeCases) {
   const Population pop({.seed = 4});
   EXPECT_EQ(ProbeSet(pop, 0, 10, 0.5, 1).mated_count(), 0u);  // nothing to be mated with
