@@ -78,8 +78,15 @@ nlohmann::json to_json(const DedupReport& r) {
           f[std::string(finger_name(finger_at_slot(s)))] = tr.finger_llr[static_cast<std::size_t>(s)];
       return f;
     };
+    auto poor = [](std::uint16_t mask) {
+      nlohmann::json f = nlohmann::json::array();
+      for (int s = 0; s < kFingerCount; ++s)
+        if (mask >> s & 1u) f.push_back(std::string(finger_name(finger_at_slot(s))));
+      return f;
+    };
     missed.push_back({{"enrollment", o.enrollment},
                       {"verdict", std::string(to_string(o.kind))},
+                      {"hard_cases", o.hard_cases},
                       {"mate", *o.mate_subject},
                       {"face_rank", t.face_rank},
                       {"face_index_score", t.face_index_score},
@@ -93,9 +100,56 @@ nlohmann::json to_json(const DedupReport& r) {
                       {"face_score", std::isnan(t.full.face_score) ? nlohmann::json(nullptr) : nlohmann::json(t.full.face_score)},
                       {"finger_scores", fingers(t.full)},
                       {"face_llr", t.face_llr},
-                      {"finger_llrs", llrs(t)}});
+                      {"face_led_score", std::isnan(t.full.face_led_score) ? nlohmann::json(nullptr)
+                                                                            : nlohmann::json(t.full.face_led_score)},
+                      {"finger_llrs", llrs(t)},
+                      {"poor_fingers", poor(t.poor_fingers)}});
   }
   j["missed_mates"] = missed;
+  // Non-mated probes flagged DUPLICATE/REVIEW, with who they were and the evidence that flagged them.
+  nlohmann::json alarms = nlohmann::json::array();
+  for (const auto& o : r.outcomes) {
+    if (o.mated || (o.kind != VerdictKind::kDuplicate && o.kind != VerdictKind::kReview)) continue;
+    nlohmann::json a{{"enrollment", o.enrollment}, {"verdict", std::string(to_string(o.kind))},
+                     {"hard_cases", o.hard_cases}, {"score", o.top_score}};
+    if (o.top) {
+      a["subject"] = o.top->subject.value;
+      a["face_score"] = std::isnan(o.top->face_score) ? nlohmann::json(nullptr) : nlohmann::json(o.top->face_score);
+      nlohmann::json f = nlohmann::json::object();
+      for (int s = 0; s < kFingerCount; ++s)
+        if (!std::isnan(o.top->finger_scores[static_cast<std::size_t>(s)]))
+          f[std::string(finger_name(finger_at_slot(s)))] = o.top->finger_scores[static_cast<std::size_t>(s)];
+      a["finger_scores"] = f;
+      a["face_led_score"] =
+          std::isnan(o.top->face_led_score) ? nlohmann::json(nullptr) : nlohmann::json(o.top->face_led_score);
+    }
+    alarms.push_back(std::move(a));
+  }
+  j["false_alarms"] = alarms;
+  // Per hard case (a probe may have several): mated probes and how many came out UNIQUE;
+  // non-mated probes and how many were flagged.
+  nlohmann::json breakdown = nlohmann::json::object();
+  for (const auto& o : r.outcomes) {
+    std::vector<std::string> keys{"all"};
+    for (const auto& h : o.hard_cases) keys.push_back(h.substr(0, h.find(':')));
+    if (o.hard_cases.empty()) keys.emplace_back("none");
+    for (const auto& k : keys) {
+      auto& b = breakdown[k];
+      if (b.is_null()) b = {{"mated", 0}, {"missed", 0}, {"non_mated", 0}, {"flagged", 0}};
+      if (o.mated) {
+        b["mated"] = b["mated"].get<int>() + 1;
+        if (o.kind == VerdictKind::kUnique) b["missed"] = b["missed"].get<int>() + 1;
+      } else {
+        b["non_mated"] = b["non_mated"].get<int>() + 1;
+        if (o.kind == VerdictKind::kDuplicate || o.kind == VerdictKind::kReview) b["flagged"] = b["flagged"].get<int>() + 1;
+      }
+    }
+  }
+  j["hard_case_breakdown"] = breakdown;
+  j["twin_probes"] = r.twin_probes;
+  j["twin_share"] = r.config.twin_share;
+  j["poor_quality_at_most"] = r.config.poor_quality_at_most;
+  j["face_led_review"] = r.config.face_led_review;
   return j;
 }
 
@@ -104,13 +158,13 @@ void print_human(const DedupReport& r) {
       "gallery {} identities ({}), probes {} of which {} mated\n"
       "  verdicts: UNIQUE {}  DUPLICATE {}  REVIEW {}  REJECTED {}\n"
       "  FNIR {:.4f} ({} mated probes came out UNIQUE; {} flagged with the wrong mate)\n"
-      "  FPIR {:.4f} ({} non-mated probes flagged DUPLICATE/REVIEW)\n"
+      "  FPIR {:.4f} ({} non-mated probes flagged DUPLICATE/REVIEW; {} non-mated probes had an enrolled twin)\n"
       "  thresholds: duplicate {:.2f}, review {:.2f} (identity score; target FPIR {:g})\n"
       "  cascade loss vs exhaustive: {}\n"
       "  enrollments/s {:.1f} ({:.1f} per CPU-second)   latency p50 {:.0f} ms  p99 {:.0f} ms (batch {})\n"
       "  import {:.0f} identities/s; RAM {:.0f} bytes/identity; {:.1f} candidates and {:.1f} finger comparisons per probe\n",
       r.gallery, r.face_index, r.probes, r.mated_probes, r.unique, r.duplicate, r.review, r.rejected, r.fnir, r.fn,
-      r.wrong_mate, r.fpir, r.fp, r.duplicate_threshold, r.review_threshold, r.config.target_fpir,
+      r.wrong_mate, r.fpir, r.fp, r.twin_probes, r.duplicate_threshold, r.review_threshold, r.config.target_fpir,
       r.cascade_loss ? fmt::format("{:.4f} (of {} mates findable by exhaustive search)", *r.cascade_loss,
                                    r.cascade_loss_base)
                      : std::string("not measured"),
@@ -148,6 +202,14 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--code-scale", c->code_scores_per_list,
                  "cascade ranking: 1 = each finger-code list measured from its own K-th score, 0 = raw similarities "
                  "(default: the engine's)");
+  cmd.add_option("--twin-probes", c->twin_share,
+                 "fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled")
+      ->capture_default_str();
+  cmd.add_option("--poor-quality", c->poor_quality_at_most,
+                 "finger pairs with an impression of quality <= this are calibrated apart (0 = one class)")
+      ->capture_default_str();
+  auto no_face_led = std::make_shared<bool>(false);
+  cmd.add_flag("--no-face-led", *no_face_led, "no face-led REVIEW (EngineOptions::face_led_review off)");
   cmd.add_option("--data-dir", *data_dir, "keep the engine's data here (default: temporary, removed)");
   cmd.add_flag("--no-cascade-loss", *no_loss, "skip the exhaustive re-score of the mates");
   cmd.add_flag("--json", *json, "print one JSON object");
@@ -158,6 +220,7 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
     config.face = modalities->find("face") != std::string::npos;
     config.data_dir = *data_dir;
     config.measure_cascade_loss = !*no_loss;
+    config.face_led_review = !*no_face_led;
     auto report = run_dedup(config, *json ? Progress{} : stderr_progress_bar());
     if (!report) throw StatusError(report.error());
     if (*json) std::cout << to_json(*report).dump() << "\n";

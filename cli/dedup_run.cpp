@@ -1,6 +1,7 @@
 #include "cli/dedup_run.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,18 @@ double percentile(std::vector<double> v, double p) {
   const auto lo = static_cast<std::size_t>(pos);
   const std::size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+std::vector<std::string> hard_cases(const datasets::Population& pop, const datasets::ProbeTruth& truth) {
+  std::vector<std::string> out;
+  const datasets::IdentityTraits t = pop.traits(truth.identity);
+  if (t.damaged_fingers) out.push_back(fmt::format("damaged_fingers:{}", std::popcount(t.damaged_fingers)));
+  if (t.missing_fingers) out.push_back(fmt::format("missing_fingers:{}", std::popcount(t.missing_fingers)));
+  if (pop.low_quality_capture(truth.identity, truth.capture)) out.emplace_back("low_quality_capture");
+  if (pop.poor_photo_capture(truth.identity, truth.capture)) out.emplace_back("poor_photo");
+  if (t.twin) out.emplace_back("twin");
+  if (truth.twin_of_enrolled) out.emplace_back("twin_enrolled");
+  return out;
 }
 
 }  // namespace
@@ -102,6 +115,8 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   cal.identities = config.calibration_identities;
   cal.fingers = config.fingers;
   cal.face = config.face;
+  cal.poor_quality_at_most = config.poor_quality_at_most;
+  if (config.poor_quality_at_most <= 0) cal.worn_identities = 0;
   auto model = datasets::calibrate_fusion(calibration_population, matcher, cal);
   if (!model) return model.error();
   report.calibration_seconds = seconds_since(t0);
@@ -115,6 +130,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   options.target_fpir = config.target_fpir;
   options.review_fpir = config.review_fpir;
   if (!config.fingers) options.min_fingers_with_face = 0;
+  options.face_led_review = config.face_led_review;
   if (config.face_candidates > 0) options.face_candidates = config.face_candidates;
   if (config.finger_candidates > 0) options.finger_candidates = config.finger_candidates;
   if (config.full_match_candidates > 0) options.full_match_candidates = config.full_match_candidates;
@@ -124,10 +140,13 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 
-  // 3. Bulk import of the gallery: capture 0 of identities [0, gallery); subject id = identity + 1.
+  // 3. Bulk import of the gallery: capture 0 of identities [0, gallery) except the twins withheld
+  //    to apply as new people; subject id = 1 + the identity's rank among those enrolled.
   datasets::PopulationConfig pop_config;
   pop_config.seed = config.seed;
   datasets::Population population(pop_config);
+  datasets::ProbeSet probes(population, config.gallery, config.probes, config.mated_rate,
+                            config.seed + kProbeSeedOffset, config.twin_share);
   t0 = Clock::now();
   double cpu0 = process_cpu_seconds();
   constexpr std::uint64_t kChunk = 4096;
@@ -139,6 +158,15 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
       chunk[i - b] = population.capture(i, 0);
       keep_modalities(chunk[i - b], config);
     });
+    if (!probes.withheld().empty()) {
+      std::size_t kept = 0;
+      for (std::uint64_t i = b; i < e; ++i)
+        if (!probes.is_withheld(i)) {
+          if (kept != i - b) chunk[kept] = std::move(chunk[i - b]);
+          ++kept;
+        }
+      chunk.resize(kept);
+    }
     auto r = (*engine)->import(chunk);
     if (!r) return r.error();
     if (!r->skipped.empty())
@@ -158,8 +186,6 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   report.finger_index = after_import.finger_index;
 
   // 4. Probes through the real path: durable submit, then micro-batch decision.
-  datasets::ProbeSet probes(population, config.gallery, config.probes, config.mated_rate,
-                            config.seed + kProbeSeedOffset);
   report.probes = probes.size();
   report.outcomes.resize(probes.size());
   std::vector<double> latencies;
@@ -186,7 +212,9 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
       const datasets::ProbeTruth truth = probes.truth(j);
       o.enrollment = truth.probe.value;
       o.mated = truth.mate.has_value();
-      if (o.mated) o.mate_subject = *truth.mate + 1;
+      if (o.mated) o.mate_subject = probes.enrolled_rank(*truth.mate) + 1;
+      o.hard_cases = hard_cases(population, truth);
+      if (truth.twin_of_enrolled) ++report.twin_probes;
       o.latency_ms = ms;
       latencies.push_back(ms);
       auto it = by_id.find(o.enrollment);
@@ -197,7 +225,10 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
       const Verdict& v = *it->second;
       o.kind = v.kind;
       if (v.kind == VerdictKind::kUnique) o.own_subject = v.subject.value;
-      if (!v.candidates.empty()) o.top_score = v.candidates.front().score;
+      if (!v.candidates.empty()) {
+        o.top_score = v.candidates.front().score;
+        o.top = v.candidates.front();
+      }
       for (std::size_t r = 0; r < v.candidates.size(); ++r)
         if (o.mate_subject && v.candidates[r].subject.value == *o.mate_subject) o.mate_rank = static_cast<int>(r + 1);
     }

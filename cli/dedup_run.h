@@ -35,6 +35,13 @@ struct DedupConfig {
   int face_reserved_candidates = -1;  // -1 = engine default
   std::optional<float> face_vouch_llr;  // unset = engine default
   std::optional<bool> code_scores_per_list;  // unset = engine default
+  // Fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled
+  // (datasets::ProbeSet): the hard case for face evidence.
+  double twin_share = 0.0;
+  // Hard-case handling (A/B switches): finger quality classes in the calibration (0 = one class
+  // for every pair, the calibration before them) and face-led review (EngineOptions).
+  int poor_quality_at_most = 40;
+  bool face_led_review = true;
 };
 
 struct ProbeOutcome {
@@ -48,6 +55,11 @@ struct ProbeOutcome {
   std::uint64_t own_subject = 0;           // the subject a UNIQUE verdict committed it as
   std::optional<CascadeTrace> trace;      // for a missed mate: where the cascade lost it
   double latency_ms = 0.0;
+  // The generator's hard cases for who the probe really is ("damaged_fingers:6",
+  // "missing_fingers:2", "low_quality_capture", "poor_photo", "twin", "twin_enrolled"): the
+  // breakdown of misses and false alarms an operator wants.
+  std::vector<std::string> hard_cases;
+  std::optional<Candidate> top;  // the best candidate of a flagged verdict
 };
 
 struct DedupReport {
@@ -69,6 +81,7 @@ struct DedupReport {
   float duplicate_threshold = 0, review_threshold = 0;
   double fully_matched_per_probe = 0, finger_comparisons_per_probe = 0;
   std::string face_index, finger_index;
+  std::uint64_t twin_probes = 0;  // non-mated probes whose twin is enrolled
   std::vector<ProbeOutcome> outcomes;
 };
 

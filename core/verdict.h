@@ -36,6 +36,11 @@ struct Candidate {
   // Per-finger similarity for positions 1..10 (slot = position-1); NaN where not compared.
   std::array<float, kFingerCount> finger_scores;
   float face_score = std::nanf("");  // cosine; NaN when either side lacks a face
+  // The face alone on the identity-score scale (extreme-value impostor tail), set only when the
+  // fingers compared do not contradict it (EngineOptions::face_led_review); NaN otherwise. A face
+  // this strong with fingers that say nothing (worn, badly captured) sends the case to REVIEW,
+  // never to DUPLICATE: a face can not tell twins apart. Not stored with the verdict.
+  float face_led_score = std::nanf("");
 
   Candidate() { finger_scores.fill(std::nanf("")); }
 };

@@ -40,6 +40,14 @@ float Cascade::face_llr_of(const Seed& s) const {
   return s.face > -2.0f && fusion_.has_face_model() ? fusion_.face_calibration().llr(s.face) : 0.0f;
 }
 
+// The fused score of a compared candidate, and its face-led score when the fingers compared do
+// not contradict the face (EngineOptions::face_led_review).
+void Cascade::finish(Candidate& c, std::uint16_t poor) const {
+  const FusedScore f = fusion_.fuse(c.finger_scores, c.face_score, poor);
+  c.score = f.score;
+  if (f.face && f.finger_llr >= options_.face_led_min_finger_llr) c.face_led_score = fusion_.face_tail_score(c.face_score);
+}
+
 Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool early_exit,
                                  std::uint64_t* comparisons) const {
   Candidate c;
@@ -56,15 +64,19 @@ Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool ear
   if (face_llr >= options_.face_vouch_llr) early_exit = false;  // the face vouches: match every finger
   float finger_llr = 0.0f;
   int compared = 0;
+  std::uint16_t poor = 0;
   for (int slot : kMatchOrder) {
-    if (!probe.fingers[static_cast<std::size_t>(slot)] || !(mask & (1u << slot))) continue;
+    const auto at = static_cast<std::size_t>(slot);
+    if (!probe.fingers[at] || !(mask & (1u << slot))) continue;
     auto stored = gallery_.finger(subject, finger_at_slot(slot));
     if (!stored) continue;
     auto prepared = matcher_.prepare(*stored);
     if (!prepared) continue;  // enrolled finger unusable for matching: not evidence either way
-    const float s = matcher_.score(*probe.fingers[static_cast<std::size_t>(slot)], *prepared);
-    c.finger_scores[static_cast<std::size_t>(slot)] = s;
-    finger_llr += fusion_.finger_calibration().llr(s);
+    const float s = matcher_.score(*probe.fingers[at], *prepared);
+    const bool p = fusion_.poor_pair(probe.quality[at], stored->quality);
+    if (p) poor |= static_cast<std::uint16_t>(1u << slot);
+    c.finger_scores[at] = s;
+    finger_llr += fusion_.finger_llr(s, p);
     ++compared;
     if (comparisons) ++*comparisons;
     if (early_exit && compared >= options_.early_exit_after_fingers &&
@@ -73,7 +85,7 @@ Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool ear
     if (early_exit && compared == 1 && !std::isnan(c.face_score) && finger_llr + face_llr < options_.face_early_exit_llr)
       break;
   }
-  c.score = fusion_.fuse(c.finger_scores, c.face_score).score;
+  finish(c, poor);
   return c;
 }
 
@@ -88,20 +100,24 @@ Candidate Cascade::score_probe(const Probe& a, const Probe& b, SubjectId b_subje
   }
   float finger_llr = 0.0f;
   int compared = 0;
+  std::uint16_t poor = 0;
   for (int slot : kMatchOrder) {
-    const auto& fa = a.fingers[static_cast<std::size_t>(slot)];
-    const auto& fb = b.fingers[static_cast<std::size_t>(slot)];
+    const auto at = static_cast<std::size_t>(slot);
+    const auto& fa = a.fingers[at];
+    const auto& fb = b.fingers[at];
     if (!fa || !fb) continue;
     const float s = matcher_.score(*fa, *fb);
-    c.finger_scores[static_cast<std::size_t>(slot)] = s;
-    finger_llr += fusion_.finger_calibration().llr(s);
+    const bool p = fusion_.poor_pair(a.quality[at], b.quality[at]);
+    if (p) poor |= static_cast<std::uint16_t>(1u << slot);
+    c.finger_scores[at] = s;
+    finger_llr += fusion_.finger_llr(s, p);
     ++compared;
     if (comparisons) ++*comparisons;
     if (face_llr < options_.face_vouch_llr && compared >= options_.early_exit_after_fingers &&
         finger_llr + face_llr < options_.early_exit_llr)
       break;
   }
-  c.score = fusion_.fuse(c.finger_scores, c.face_score).score;
+  finish(c, poor);
   return c;
 }
 
@@ -243,8 +259,13 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     if (!std::isnan(t.full.face_score) && fusion_.has_face_model())
       t.face_llr = fusion_.face_calibration().llr(t.full.face_score);
     for (int s = 0; s < kFingerCount; ++s) {
-      const float fs = t.full.finger_scores[static_cast<std::size_t>(s)];
-      if (!std::isnan(fs)) t.finger_llr[static_cast<std::size_t>(s)] = fusion_.finger_calibration().llr(fs);
+      const auto at = static_cast<std::size_t>(s);
+      const float fs = t.full.finger_scores[at];
+      if (std::isnan(fs)) continue;
+      const auto stored = gallery_.finger(subject, finger_at_slot(s));
+      const bool poor = stored && fusion_.poor_pair(probe.quality[at], stored->quality);
+      t.finger_llr[at] = fusion_.finger_llr(fs, poor);
+      if (poor) t.poor_fingers |= static_cast<std::uint16_t>(1u << s);
     }
   }
   return t;

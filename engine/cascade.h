@@ -64,6 +64,7 @@ class Cascade {
 
  private:
   float face_llr_of(const engine::detail::Seed& s) const;  // 0 when the face index did not find it
+  void finish(Candidate& c, std::uint16_t poor_fingers) const;
 
   const Gallery& gallery_;
   const CandidateIndexes& indexes_;

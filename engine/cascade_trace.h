@@ -1,5 +1,6 @@
 #pragma once
 #include <array>
+#include <cstdint>
 
 #include "core/enrollment.h"
 #include "core/verdict.h"
@@ -18,6 +19,7 @@ struct CascadeTrace {
   bool fully_matched = false;  // pre_rank within full_match_candidates
   float face_llr = 0;          // the face's log10 likelihood ratio in the fusion (0 without a face)
   std::array<float, kFingerCount> finger_llr{};  // per slot, the finger's LLR in the full comparison
+  std::uint16_t poor_fingers = 0;  // bit slot: that pair was judged in the poor-quality class
   Candidate with_early_exit;   // the score the cascade gives it
   Candidate full;              // every common finger compared
 };

@@ -91,7 +91,11 @@ struct Engine::Impl {
   static constexpr std::size_t kIndexCount = 1 + kIndexedFingers.size();
 
   Thresholds current_thresholds() const {
-    return thresholds_for(options.target_fpir, options.review_fpir, std::max<std::uint64_t>(gallery.size(), 1));
+    Thresholds t = thresholds_for(options.target_fpir, options.review_fpir, std::max<std::uint64_t>(gallery.size(), 1));
+    // Face-led review at the duplicate threshold: the face alone would meet the target FPIR if
+    // there were no look-alikes (EngineOptions::face_led_review).
+    if (options.face_led_review && !fusion.face_tail().empty()) t.face_led = t.duplicate;
+    return t;
   }
 
   // Finger codes of the indexed positions, from raw templates (import, rebuild, adjudication).

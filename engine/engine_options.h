@@ -66,6 +66,15 @@ struct EngineOptions {
   // cost is a few comparisons per probe. +infinity turns this off.
   float face_vouch_llr = 2.0f;
 
+  // Face-led review (docs/dedup.md, "Worn fingers and twins"). A candidate whose face alone, by
+  // the fusion model's extreme-value face tail, would meet the duplicate threshold, and whose
+  // compared fingers (LLRs conditioned on quality) sum to at least face_led_min_finger_llr, is
+  // sent to REVIEW even when the fused score is below the review threshold. It never makes a
+  // DUPLICATE: a look-alike twin has the same face, and only clear fingers tell them apart, which
+  // is what the finger bound checks (a twin's clear prints sum far below it).
+  bool face_led_review = true;
+  float face_led_min_finger_llr = -3.0f;
+
   // Micro-batch: at most this many enrollments are decided together (searched against the gallery
   // and against each other, then committed in one WriteBatch).
   int max_batch = 64;

@@ -40,6 +40,7 @@ Probe make_probe(Enrollment enrollment, const matcher::FingerMatcher& matcher,
     }
     if (is_indexed(f.position)) probe.codes[slot] = matcher::make_finger_code(*prepared);
     probe.fingers[slot] = std::move(*prepared);
+    probe.quality[slot] = f.quality;
   });
   for (auto& n : notes)
     if (!n.empty()) probe.finger_notes.push_back(std::move(n));

@@ -20,6 +20,9 @@ struct Probe {
   std::array<std::optional<matcher::PreparedTemplate>, kFingerCount> fingers;
   // Per slot: the finger code for positions that have a finger-code index (empty otherwise).
   std::array<std::vector<float>, kFingerCount> codes;
+  // Per slot: the impression quality the station reported (0 = not reported or not captured);
+  // with the enrolled print's, it picks the finger's calibration class (FusionModel::poor_pair).
+  std::array<std::uint8_t, kFingerCount> quality{};
   std::vector<std::string> finger_notes;  // why a captured finger was not usable
   int usable_fingers = 0;
   bool has_face() const { return enrollment.face.has_value(); }

@@ -23,7 +23,8 @@ Verdict decide(EnrollmentId enrollment, std::vector<Candidate> candidates, const
   v.review_threshold = t.review;
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
-  std::erase_if(candidates, [&](const Candidate& c) { return c.score < t.review; });
+  // (A NaN face_led_score compares false: not face-led.)
+  std::erase_if(candidates, [&](const Candidate& c) { return c.score < t.review && !(c.face_led_score >= t.face_led); });
   if (static_cast<int>(candidates.size()) > max_kept) candidates.resize(static_cast<std::size_t>(max_kept));
   if (candidates.empty()) {
     v.kind = VerdictKind::kUnique;

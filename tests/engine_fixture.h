@@ -26,6 +26,7 @@ inline const FusionModel& test_fusion_model() {
     c.seed = 777;
     datasets::CalibrationOptions o;
     o.identities = 80;
+    o.worn_identities = 80;
     auto m = datasets::calibrate_fusion(datasets::Population(c), matcher::FingerMatcher{}, o);
     if (!m) std::abort();
     return *m;
