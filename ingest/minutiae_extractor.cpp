@@ -108,11 +108,22 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
     return r;
   }
   const cv::Mat enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, of, rf);
+  cv::Mat mask = seg.mask;
+  const bool use_response = o.outline_min_response > 0 || o.minutia_min_response > 0 || o.response_quality > 0;
+  const detail::RidgeResponse response = use_response ? detail::ridge_response(enhanced, mask) : detail::RidgeResponse{};
+  if (o.outline_min_response > 0) {
+    mask = seg.mask.clone();
+    detail::peel_weak_outline(mask, response, o.outline_min_response, int(std::lround(o.outline_peel_width / response.step)));
+  }
   r.timings.enhancement_ms = ms_since(t);
-  cv::Mat skeleton = detail::binarise(enhanced, seg.mask);
+  cv::Mat skeleton = detail::binarise(enhanced, mask);
   detail::thin(skeleton);
   r.timings.thinning_ms = ms_since(t);
-  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, seg.mask, of, o);
+  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, mask, of, o);
+  if (o.minutia_min_response > 0)
+    std::erase_if(found, [&](const detail::Candidate& c) { return response.at(c.x, c.y) < o.minutia_min_response; });
+  if (o.response_quality > 0)
+    for (auto& c : found) c.quality *= std::pow(std::min(1.0f, response.at(c.x, c.y)), o.response_quality);
   r.timings.minutiae_ms = ms_since(t);
 
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.quality > b.quality; });

@@ -35,6 +35,17 @@ struct ExtractorOptions {
   // ... and blocks below this fraction of the image's 90th percentile (0.3 halves DB4's EER but
   // costs DB1 as much: off until measured on more data)
   float relative_block_stddev = 0.0f;
+  // Second segmentation pass on the Gabor response (ingest/detail/ridge_response.cpp): the outline
+  // is peeled inwards where the local response energy is below this fraction of the print's median,
+  // in areas at least outline_peel_width px wide (narrower: the print's own edge). 0: off; 0.2-0.4
+  // measured within noise on FVC2002, DB3 worse at 0.3 and above (docs/extraction.md).
+  float outline_min_response = 0.0f;
+  float outline_peel_width = 20.0f;
+  // Minutiae where the relative response is below this are dropped (0: off; measured no better).
+  float minutia_min_response = 0.0f;
+  // Exponent of min(1, relative response) in a minutia's quality (0: off); only changes which
+  // minutiae max_minutiae keeps.
+  float response_quality = 0.0f;
   float orientation_sigma = 10.0f;   // Gaussian window of the gradient moments (7: +0.6 pt mean EER)
   float gradient_sigma = 0.0f;       // Gaussian pre-smoothing of the image before the gradients (0: none)
   float gabor_sigma_factor = 0.5f;   // Gabor envelope sigma across the ridges, fraction of the period

@@ -17,6 +17,8 @@ struct Segmentation {
   float foreground_fraction = 0;
 };
 Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& o);
+// Keeps the largest 8-connected component of a 0/1 CV_8U grid and fills its holes.
+void keep_largest_filled(cv::Mat& grid);
 
 // --- orientation_field.cpp ---
 struct OrientationField {
@@ -55,6 +57,24 @@ class GaborBank {
   std::vector<Kernel> kernels_;  // [period][orientation]
   int max_radius_ = 0;
 };
+
+// --- ridge_response.cpp ---
+// Local energy of the Gabor response over the foreground (a Gaussian of ~one ridge period, on a
+// grid of `step` px cells), relative to the print's median: ~1 on clear ridges, well below on
+// speckle, smudge and texture that only passed the contrast test.
+struct RidgeResponse {
+  cv::Mat relative;    // CV_32F per cell; 0 in the background
+  cv::Mat foreground;  // CV_32F per cell: fraction of the cell inside the mask
+  float median = 0;    // absolute energy of the median foreground cell
+  int step = 4;
+  float at(int x, int y) const;  // pixel coordinates
+};
+RidgeResponse ridge_response(const cv::Mat& enhanced, const cv::Mat& mask);
+// Second segmentation pass: removes from `mask` the foreground whose response is below
+// `min_relative` AND that is connected to the background through such weak foreground, i.e. peels
+// a weak outline inwards and leaves weak patches enclosed by the print alone. Returns whether
+// anything was removed.
+bool peel_weak_outline(cv::Mat& mask, const RidgeResponse& r, float min_relative, int min_width);
 
 // --- thinning.cpp ---
 // Ridge pixels (enhanced < 0 inside the mask) as CV_8U 0/1.

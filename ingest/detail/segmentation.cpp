@@ -6,10 +6,8 @@
 #include "ingest/detail/extraction_stages.h"
 
 namespace tunggal::ingest::detail {
-namespace {
 
-// Keeps the largest 8-connected component of a 0/1 grid and fills its holes: a finger is one blob,
-// and specks of dust or latent residue elsewhere are not fingerprint.
+// A finger is one blob, and specks of dust or latent residue elsewhere are not fingerprint.
 void keep_largest_filled(cv::Mat& grid) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(grid, labels, stats, centroids, 8, CV_32S);
@@ -24,8 +22,6 @@ void keep_largest_filled(cv::Mat& grid) {
   cv::floodFill(bg, cv::Point(0, 0), 2);
   grid = (bg(cv::Rect(1, 1, grid.cols, grid.rows)) != 2) / 255;
 }
-
-}  // namespace
 
 Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& o) {
   Segmentation s;
