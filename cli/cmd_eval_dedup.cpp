@@ -150,6 +150,8 @@ nlohmann::json to_json(const DedupReport& r) {
   j["twin_share"] = r.config.twin_share;
   j["poor_quality_at_most"] = r.config.poor_quality_at_most;
   j["face_led_review"] = r.config.face_led_review;
+  j["review_fpir"] = r.config.review_fpir;
+  if (r.config.face_led_min_finger_llr) j["face_led_min_finger_llr"] = *r.config.face_led_min_finger_llr;
   return j;
 }
 
@@ -188,6 +190,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--shards", c->shards, "gallery shards")->capture_default_str();
   cmd.add_option("--batch", c->batch, "micro-batch size")->capture_default_str();
   cmd.add_option("--target-fpir", c->target_fpir, "FPIR the duplicate threshold is set for")->capture_default_str();
+  cmd.add_option("--review-fpir", c->review_fpir,
+                 "FPIR the review threshold is set for (1e-3 with --target-fpir 1e-4 at 100k: a 1M gallery's thresholds)")
+      ->capture_default_str();
   cmd.add_option("--face-candidates", c->face_candidates, "cascade: top-K from the face index (0 = engine default)");
   cmd.add_option("--finger-candidates", c->finger_candidates,
                  "cascade: top-K per finger-code index (0 = engine default)");
@@ -210,6 +215,8 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
       ->capture_default_str();
   auto no_face_led = std::make_shared<bool>(false);
   cmd.add_flag("--no-face-led", *no_face_led, "no face-led REVIEW (EngineOptions::face_led_review off)");
+  cmd.add_option("--face-led-min-finger-llr", c->face_led_min_finger_llr,
+                 "face-led REVIEW only when the compared fingers' LLRs sum to at least this (default: the engine's)");
   cmd.add_option("--data-dir", *data_dir, "keep the engine's data here (default: temporary, removed)");
   cmd.add_flag("--no-cascade-loss", *no_loss, "skip the exhaustive re-score of the mates");
   cmd.add_flag("--json", *json, "print one JSON object");

@@ -131,6 +131,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   options.review_fpir = config.review_fpir;
   if (!config.fingers) options.min_fingers_with_face = 0;
   options.face_led_review = config.face_led_review;
+  if (config.face_led_min_finger_llr) options.face_led_min_finger_llr = *config.face_led_min_finger_llr;
   if (config.face_candidates > 0) options.face_candidates = config.face_candidates;
   if (config.finger_candidates > 0) options.finger_candidates = config.finger_candidates;
   if (config.full_match_candidates > 0) options.full_match_candidates = config.full_match_candidates;

@@ -42,6 +42,7 @@ struct DedupConfig {
   // for every pair, the calibration before them) and face-led review (EngineOptions).
   int poor_quality_at_most = 40;
   bool face_led_review = true;
+  std::optional<float> face_led_min_finger_llr;  // unset = engine default
 };
 
 struct ProbeOutcome {
