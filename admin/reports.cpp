@@ -247,16 +247,21 @@ Expected<json> thresholds_what_if(const engine::Store& s, const EngineOptions& o
 
 }  // namespace
 
-json candidate_json(const Candidate& c) {
+json candidate_json(const Candidate& c, float review_threshold) {
   json fingers = json::object();
   for (std::size_t i = 0; i < c.finger_scores.size(); ++i)
     if (!std::isnan(c.finger_scores[i])) fingers[std::to_string(i + 1)] = c.finger_scores[i];
-  return {{"subject", c.subject.value}, {"score", c.score}, {"face_score", num(c.face_score)}, {"finger_scores", fingers}};
+  return {{"subject", c.subject.value},
+          {"score", c.score},
+          {"face_score", num(c.face_score)},
+          {"face_led_score", num(c.face_led_score)},  // the face alone, when the fingers do not contradict it
+          {"face_led", !std::isnan(c.face_led_score) && c.score < review_threshold},
+          {"finger_scores", fingers}};
 }
 
 json verdict_json(const Verdict& v) {
   json cands = json::array();
-  for (const Candidate& c : v.candidates) cands.push_back(candidate_json(c));
+  for (const Candidate& c : v.candidates) cands.push_back(candidate_json(c, v.review_threshold));
   json j{{"enrollment", v.enrollment.value},
          {"kind", std::string(to_string(v.kind))},
          {"candidates", cands},

@@ -4,6 +4,7 @@
 // the protocol, so an admin sees the same fields offline and remotely (docs/admin.md).
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,9 @@
 
 namespace tunggal::admin {
 
-nlohmann::json candidate_json(const Candidate& c);
+// `review_threshold`: the verdict's; a candidate listed below it was sent to REVIEW by its face
+// alone ("face_led": true, with "face_led_score").
+nlohmann::json candidate_json(const Candidate& c, float review_threshold = std::numeric_limits<float>::infinity());
 nlohmann::json verdict_json(const Verdict& v);
 nlohmann::json case_json(const ReviewCase& c);
 

@@ -157,6 +157,9 @@ std::string format_age(std::int64_t ms) {
 std::string candidate_text(const nlohmann::json& c) {
   std::string s = fmt::format("subject {:<10} score {:7.2f}", c.value("subject", std::uint64_t{0}), c.value("score", 0.0));
   if (c.contains("face_score") && c["face_score"].is_number()) s += fmt::format("  face {:.3f}", c["face_score"].get<double>());
+  if (c.value("face_led", false) && c.contains("face_led_score") && c["face_led_score"].is_number())
+    s += fmt::format("  [face-led {:.2f}: listed for its face alone, fingers worn or unclear; never a DUPLICATE]",
+                     c["face_led_score"].get<double>());
   std::string fingers;
   if (c.contains("finger_scores"))
     for (int p = 1; p <= 10; ++p)  // JSON objects sort keys as text ("10" < "2"): walk positions in order

@@ -39,7 +39,8 @@ struct Candidate {
   // The face alone on the identity-score scale (extreme-value impostor tail), set only when the
   // fingers compared do not contradict it (EngineOptions::face_led_review); NaN otherwise. A face
   // this strong with fingers that say nothing (worn, badly captured) sends the case to REVIEW,
-  // never to DUPLICATE: a face can not tell twins apart. Not stored with the verdict.
+  // never to DUPLICATE: a face can not tell twins apart. Stored with the verdict and sent to admins,
+  // so an adjudicator sees why a candidate below the review threshold is listed.
   float face_led_score = std::nanf("");
 
   Candidate() { finger_scores.fill(std::nanf("")); }

@@ -126,6 +126,7 @@ Verdict make_verdict(const std::string& enrollment) {
   c.finger_scores[1] = 0.8f;
   c.finger_scores[6] = 0.0f;
   c.face_score = 0.61f;
+  c.face_led_score = 9.5f;
   v.candidates.push_back(c);
   Candidate d;  // all NaN except score
   d.subject = SubjectId{43};
@@ -157,6 +158,7 @@ void expect_same(const Verdict& a, const Verdict& b) {
       EXPECT_TRUE(same_bits(a.candidates[i].finger_scores[f], b.candidates[i].finger_scores[f])) << i << "/" << f;
     }
     EXPECT_TRUE(same_bits(a.candidates[i].face_score, b.candidates[i].face_score));
+    EXPECT_TRUE(same_bits(a.candidates[i].face_led_score, b.candidates[i].face_led_score));
   }
   EXPECT_EQ(a.reject_reason, b.reject_reason);
   EXPECT_TRUE(same_bits(a.duplicate_threshold, b.duplicate_threshold));
@@ -236,6 +238,21 @@ TEST(RecordCodec, VerdictKeepsEveryFieldIncludingNaNScores) {
   EXPECT_TRUE(std::isnan(back->candidates[1].finger_scores[3]));
 }
 
+// Verdicts stored before candidates carried a face-led score end after adjudicated_at; they
+// still read, with no face-led score, and a partial extension is refused.
+TEST(RecordCodec, VerdictsStoredBeforeFaceLedScoresStillRead) {
+  const Verdict v = make_verdict("E-1");
+  std::string bytes;
+  detail::encode(v, bytes);
+  const std::size_t legacy = bytes.size() - 4 - 4 * v.candidates.size();
+  auto old = detail::decode_verdict(std::string_view(bytes).substr(0, legacy));
+  ASSERT_TRUE(old) << old.error().to_string();
+  ASSERT_EQ(old->candidates.size(), 2u);
+  EXPECT_TRUE(std::isnan(old->candidates[0].face_led_score));
+  EXPECT_EQ(old->adjudicated_at_ms, v.adjudicated_at_ms);
+  EXPECT_EQ(detail::decode_verdict(std::string_view(bytes).substr(0, legacy + 4)).status().code(), ErrorCode::kCorruption);
+}
+
 TEST(RecordCodec, FaceRoundTripsBitForBit) {
   const FaceEmbedding f = make_face(7, 512);
   std::string bytes;
@@ -262,7 +279,10 @@ TEST(RecordCodec, EveryTruncationAndByteFlipIsAnErrorOrAValidRecordNeverACrash) 
   cases = {{t, +tcheck}, {e, +echeck}, {v, +vcheck}, {s, +scheck}, {a, +acheck}};
   for (const auto& [bytes, check] : cases) {
     ASSERT_TRUE(check(bytes));
+    // A verdict cut just before its face-led scores is a verdict stored before them (valid).
+    const std::size_t legacy_verdict = v.size() - 4 - 4 * make_verdict("E-1").candidates.size();
     for (std::size_t n = 0; n < bytes.size(); ++n) {
+      if (check == +vcheck && n == legacy_verdict) continue;
       const Status st = check(std::string_view(bytes).substr(0, n));
       ASSERT_FALSE(st) << "prefix " << n;
       EXPECT_TRUE(st.code() == ErrorCode::kCorruption || st.code() == ErrorCode::kIncompatible) << st.to_string();

@@ -421,6 +421,10 @@ void encode(const Verdict& v, std::string& out) {
   w.str(v.decided_by);
   w.str(v.decision_reason);
   w.i64(v.adjudicated_at_ms);
+  // Appended later (face-led review): each candidate's face-led score, NaN when not face-led.
+  // Verdicts stored before it end above and read back with NaN.
+  w.u32(static_cast<std::uint32_t>(v.candidates.size()));
+  for (const auto& c : v.candidates) w.f32(c.face_led_score);
 }
 
 Expected<Verdict> decode_verdict(std::string_view in) {
@@ -456,6 +460,12 @@ Expected<Verdict> decode_verdict(std::string_view in) {
   TUNGGAL_READ(kRec, r, str("decided_by", v.decided_by));
   TUNGGAL_READ(kRec, r, str("decision_reason", v.decision_reason));
   TUNGGAL_READ(kRec, r, i64("adjudicated_at", v.adjudicated_at_ms));
+  if (r.remaining() > 0) {  // the face-led scores (absent from verdicts stored before them)
+    std::uint32_t nled = 0;
+    TUNGGAL_READ(kRec, r, u32("face-led score count", nled));
+    if (nled != ncand) return corrupt(kRec, fmt::format("{} face-led scores for {} candidates", nled, ncand));
+    for (auto& c : v.candidates) TUNGGAL_READ(kRec, r, f32("candidate face-led score", c.face_led_score));
+  }
   if (decision > 2) return corrupt(kRec, fmt::format("decision {} is unknown", decision));
   v.decision = static_cast<Decision>(decision);
   TUNGGAL_CODEC_TRY(check_end(kRec, r));

@@ -1,0 +1,57 @@
+// A candidate the face alone sent to REVIEW (worn or unclear fingers) is listed below the review
+// threshold; the adjudicator must see why, from the store, over the protocol and in `admin show`.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "admin/reports.h"
+#include "server/wire_codec.h"
+
+namespace tunggal {
+namespace {
+
+Verdict face_led_verdict() {
+  Verdict v;
+  v.enrollment = EnrollmentId{"E-1"};
+  v.kind = VerdictKind::kReview;
+  v.duplicate_threshold = 9.0f;
+  v.review_threshold = 8.0f;
+  Candidate worn;  // fused score below review, listed for its face
+  worn.subject = SubjectId{42};
+  worn.score = 6.9f;
+  worn.face_score = 0.6f;
+  worn.face_led_score = 11.2f;
+  Candidate clear;  // a DUPLICATE-level candidate whose face also agrees: not face-led
+  clear.subject = SubjectId{43};
+  clear.score = 12.0f;
+  clear.face_led_score = 11.0f;
+  Candidate plain;
+  plain.subject = SubjectId{44};
+  plain.score = 8.5f;
+  v.candidates = {worn, clear, plain};
+  return v;
+}
+
+TEST(FaceLedEvidence, TravelsOverTheProtocolToAdmins) {
+  wire::Verdict w;
+  server::verdict_to_wire(face_led_verdict(), "site/E-1", "site", /*admin=*/true, &w);
+  const Verdict back = server::verdict_from_wire(w);
+  ASSERT_EQ(back.candidates.size(), 3u);
+  EXPECT_FLOAT_EQ(back.candidates[0].face_led_score, 11.2f);
+  EXPECT_FLOAT_EQ(back.candidates[1].face_led_score, 11.0f);
+  EXPECT_TRUE(std::isnan(back.candidates[2].face_led_score));
+}
+
+TEST(FaceLedEvidence, AdminDocumentSaysWhichCandidateTheFaceAloneListed) {
+  const nlohmann::json doc = admin::verdict_json(face_led_verdict());
+  const auto& c = doc.at("candidates");
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_TRUE(c[0].at("face_led").get<bool>());
+  EXPECT_NEAR(c[0].at("face_led_score").get<double>(), 11.2, 1e-5);
+  EXPECT_FALSE(c[1].at("face_led").get<bool>()) << "above the review threshold on its own score";
+  EXPECT_FALSE(c[2].at("face_led").get<bool>());
+  EXPECT_TRUE(c[2].at("face_led_score").is_null());
+}
+
+}  // namespace
+}  // namespace tunggal
