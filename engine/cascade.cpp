@@ -1,14 +1,13 @@
 #include "engine/cascade.h"
 
-#include "engine/detail/candidate_ranking.h"
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <unordered_map>
 
 #include <tbb/parallel_for.h>
+
+#include "engine/detail/candidate_ranking.h"
 
 namespace tunggal {
 
@@ -36,6 +35,39 @@ constexpr std::array<int, kFingerCount> kMatchOrder = [] {
 
 }  // namespace
 
+// The fingers compared so far for one candidate.
+struct Cascade::FingerTally {
+  float llr = 0.0f;        // summed finger LLRs (each in its quality class)
+  int compared = 0;
+  std::uint16_t poor = 0;  // bit slot: that pair was judged in the poor-quality class
+};
+
+void Cascade::tally(Candidate& c, FingerTally& t, int slot, float score, bool poor) const {
+  c.finger_scores[static_cast<std::size_t>(slot)] = score;
+  if (poor) t.poor |= static_cast<std::uint16_t>(1u << slot);
+  t.llr += fusion_.finger_llr(score, poor);
+  ++t.compared;
+}
+
+// The early exit: clearly an impostor after early_exit_after_fingers fingers, or after one when
+// the face was compared and `one_finger_rule` (face_early_exit_llr); never when the face vouches.
+bool Cascade::clearly_impostor(const FingerTally& t, float face_llr, bool one_finger_rule) const {
+  if (face_llr >= options_.face_vouch_llr) return false;  // the face vouches: match every finger
+  if (t.compared >= options_.early_exit_after_fingers && t.llr + face_llr < options_.early_exit_llr) return true;
+  return one_finger_rule && t.compared == 1 && t.llr + face_llr < options_.face_early_exit_llr;
+}
+
+std::vector<Seed> Cascade::rankable(std::unordered_map<std::uint64_t, Seed>& seeds, const ListCuts& cuts) const {
+  std::vector<Seed> list;
+  list.reserve(seeds.size());
+  for (auto& [id, s] : seeds) {
+    if (!gallery_.contains(SubjectId{id})) continue;  // removed since the index answered
+    s.pre = pre_score(s, cuts, face_llr_of(s), options_.code_scores_per_list);
+    list.push_back(s);
+  }
+  return list;
+}
+
 float Cascade::face_llr_of(const Seed& s) const {
   return s.face > -2.0f && fusion_.has_face_model() ? fusion_.face_calibration().llr(s.face) : 0.0f;
 }
@@ -61,10 +93,7 @@ Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool ear
     }
   }
   const std::uint16_t mask = gallery_.finger_mask(subject);
-  if (face_llr >= options_.face_vouch_llr) early_exit = false;  // the face vouches: match every finger
-  float finger_llr = 0.0f;
-  int compared = 0;
-  std::uint16_t poor = 0;
+  FingerTally t;
   for (int slot : kMatchOrder) {
     const auto at = static_cast<std::size_t>(slot);
     if (!probe.fingers[at] || !(mask & (1u << slot))) continue;
@@ -72,20 +101,12 @@ Candidate Cascade::score_subject(const Probe& probe, SubjectId subject, bool ear
     if (!stored) continue;
     auto prepared = matcher_.prepare(*stored);
     if (!prepared) continue;  // enrolled finger unusable for matching: not evidence either way
-    const float s = matcher_.score(*probe.fingers[at], *prepared);
-    const bool p = fusion_.poor_pair(probe.quality[at], stored->quality);
-    if (p) poor |= static_cast<std::uint16_t>(1u << slot);
-    c.finger_scores[at] = s;
-    finger_llr += fusion_.finger_llr(s, p);
-    ++compared;
+    tally(c, t, slot, matcher_.score(*probe.fingers[at], *prepared),
+          fusion_.poor_pair(probe.quality[at], stored->quality));
     if (comparisons) ++*comparisons;
-    if (early_exit && compared >= options_.early_exit_after_fingers &&
-        finger_llr + face_llr < options_.early_exit_llr)
-      break;
-    if (early_exit && compared == 1 && !std::isnan(c.face_score) && finger_llr + face_llr < options_.face_early_exit_llr)
-      break;
+    if (early_exit && clearly_impostor(t, face_llr, !std::isnan(c.face_score))) break;
   }
-  finish(c, poor);
+  finish(c, t.poor);
   return c;
 }
 
@@ -98,26 +119,17 @@ Candidate Cascade::score_probe(const Probe& a, const Probe& b, SubjectId b_subje
     c.face_score = a.enrollment.face->cosine(*b.enrollment.face);
     face_llr = fusion_.face_calibration().llr(c.face_score);
   }
-  float finger_llr = 0.0f;
-  int compared = 0;
-  std::uint16_t poor = 0;
+  FingerTally t;
   for (int slot : kMatchOrder) {
     const auto at = static_cast<std::size_t>(slot);
     const auto& fa = a.fingers[at];
     const auto& fb = b.fingers[at];
     if (!fa || !fb) continue;
-    const float s = matcher_.score(*fa, *fb);
-    const bool p = fusion_.poor_pair(a.quality[at], b.quality[at]);
-    if (p) poor |= static_cast<std::uint16_t>(1u << slot);
-    c.finger_scores[at] = s;
-    finger_llr += fusion_.finger_llr(s, p);
-    ++compared;
+    tally(c, t, slot, matcher_.score(*fa, *fb), fusion_.poor_pair(a.quality[at], b.quality[at]));
     if (comparisons) ++*comparisons;
-    if (face_llr < options_.face_vouch_llr && compared >= options_.early_exit_after_fingers &&
-        finger_llr + face_llr < options_.early_exit_llr)
-      break;
+    if (clearly_impostor(t, face_llr, /*one_finger_rule=*/false)) break;
   }
-  finish(c, poor);
+  finish(c, t.poor);
   return c;
 }
 
@@ -170,13 +182,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
   std::vector<Task> tasks;
   std::uint64_t retrieved = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    std::vector<Seed> list;
-    list.reserve(seeds[i].size());
-    for (auto& [id, s] : seeds[i]) {
-      if (!gallery_.contains(SubjectId{id})) continue;  // removed since the index answered
-      s.pre = pre_score(s, cuts[i], face_llr_of(s), options_.code_scores_per_list);
-      list.push_back(s);
-    }
+    std::vector<Seed> list = rankable(seeds[i], cuts[i]);
     retrieved += list.size();
     for (const Seed& s : select_for_matching(std::move(list), options_.full_match_candidates,
                                              options_.face_reserved_candidates))
@@ -239,13 +245,8 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     collect(*r, row, false, one, cuts);
   }
   // The same ranking as search().
-  std::vector<Seed> list;
   one[0].erase(ignore.value);
-  for (auto& [id, s] : one[0]) {
-    if (!gallery_.contains(SubjectId{id})) continue;
-    s.pre = pre_score(s, cuts[0], face_llr_of(s), options_.code_scores_per_list);
-    list.push_back(s);
-  }
+  std::vector<Seed> list = rankable(one[0], cuts[0]);
   std::vector<Seed> ranked;
   const std::vector<Seed> chosen =
       select_for_matching(std::move(list), options_.full_match_candidates, options_.face_reserved_candidates, &ranked);

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "core/verdict.h"
@@ -26,6 +27,7 @@ namespace tunggal {
 
 namespace engine::detail {
 struct Seed;
+struct ListCuts;
 }
 
 struct CascadeCounters {
@@ -63,7 +65,14 @@ class Cascade {
                         std::uint64_t* comparisons = nullptr) const;
 
  private:
+  struct FingerTally;
   float face_llr_of(const engine::detail::Seed& s) const;  // 0 when the face index did not find it
+  // One probe's retrieved candidates still in the gallery, each with its pre-score (the ranking of
+  // search() and trace() alike).
+  std::vector<engine::detail::Seed> rankable(std::unordered_map<std::uint64_t, engine::detail::Seed>& seeds,
+                                             const engine::detail::ListCuts& cuts) const;
+  void tally(Candidate& c, FingerTally& t, int slot, float score, bool poor) const;
+  bool clearly_impostor(const FingerTally& t, float face_llr, bool one_finger_rule) const;
   void finish(Candidate& c, std::uint16_t poor_fingers) const;
 
   const Gallery& gallery_;

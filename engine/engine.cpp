@@ -528,20 +528,20 @@ Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const E
   if (!self.empty() && self.size() != n)
     return invalid_argument(fmt::format("identify_many: {} probes but {} own subject ids", n, self.size()));
   std::vector<Probe> probes(n);
-  std::vector<Status> invalid(n);
+  std::vector<Status> usable(n);  // ok, or why probe i is invalid or REJECTED
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
     if (Status s = validate(enrollments[i]); !s) {
-      invalid[i] = std::move(s);
+      usable[i] = std::move(s);
       return;
     }
     probes[i] = make_probe(enrollments[i], m.matcher, m.options);
     if (!self.empty()) probes[i].self = self[i];
-    if (!probes[i].reject_reason.empty()) invalid[i] = invalid_argument(probes[i].reject_reason);
+    if (!probes[i].reject_reason.empty()) usable[i] = invalid_argument(probes[i].reject_reason);
   });
   std::vector<const Probe*> live;
   std::vector<std::size_t> live_at;
   for (std::size_t i = 0; i < n; ++i)
-    if (invalid[i]) {
+    if (usable[i]) {
       live.push_back(&probes[i]);
       live_at.push_back(i);
     }
@@ -555,8 +555,8 @@ Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const E
   std::vector<Expected<Verdict>> out;
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!invalid[i]) {
-      out.emplace_back(std::move(invalid[i]));
+    if (!usable[i]) {
+      out.emplace_back(std::move(usable[i]));
       continue;
     }
     Verdict v = decide(enrollments[i].id, std::move(candidates[i]), t, m.options.max_reported_candidates);
