@@ -40,7 +40,8 @@ struct Candidate {
   // fingers compared do not contradict it (EngineOptions::face_led_review); NaN otherwise. A face
   // this strong with fingers that say nothing (worn, badly captured) sends the case to REVIEW,
   // never to DUPLICATE: a face can not tell twins apart. Stored with the verdict and sent to admins,
-  // so an adjudicator sees why a candidate below the review threshold is listed.
+  // so an adjudicator sees why a candidate below the review threshold is listed (the verdict
+  // policy keeps such a candidate when this reaches the duplicate threshold).
   float face_led_score = std::nanf("");
 
   Candidate() { finger_scores.fill(std::nanf("")); }

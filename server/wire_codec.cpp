@@ -204,7 +204,7 @@ void verdict_to_wire(const Verdict& v, std::string_view shown_id, std::string_vi
     w->set_score(c.score);
     w->mutable_finger_scores()->Add(c.finger_scores.begin(), c.finger_scores.end());
     w->set_face_score(c.face_score);
-    w->set_face_led_score(c.face_led_score);
+    if (!std::isnan(c.face_led_score)) w->set_face_led_score(c.face_led_score);
   }
 }
 
@@ -228,8 +228,7 @@ Verdict verdict_from_wire(const wire::Verdict& in) {
     c.score = w.score();
     for (int i = 0; i < std::min(w.finger_scores_size(), kFingerCount); ++i) c.finger_scores[static_cast<std::size_t>(i)] = w.finger_scores(i);
     c.face_score = w.face_score();
-    c.face_led_score = w.face_led_score();  // 0 from a server that predates it: not face-led
-    if (c.face_led_score == 0.0f) c.face_led_score = std::nanf("");
+    if (w.has_face_led_score()) c.face_led_score = w.face_led_score();
     v.candidates.push_back(c);
   }
   return v;

@@ -421,7 +421,7 @@ void encode(const Verdict& v, std::string& out) {
   w.str(v.decided_by);
   w.str(v.decision_reason);
   w.i64(v.adjudicated_at_ms);
-  // Appended later (face-led review): each candidate's face-led score, NaN when not face-led.
+  // Appended later (face-led review): each candidate's face-led score (Candidate::face_led_score).
   // Verdicts stored before it end above and read back with NaN.
   w.u32(static_cast<std::uint32_t>(v.candidates.size()));
   for (const auto& c : v.candidates) w.f32(c.face_led_score);
