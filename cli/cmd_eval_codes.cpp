@@ -33,8 +33,10 @@
 #include "datasets/fvc_set.h"
 #include "datasets/population.h"
 #include "matcher/detail/finger_code_model.h"
+#include "matcher/detail/linear_algebra.h"
 #include "matcher/detail/synthetic_finger.h"
 #include "matcher/finger_code.h"
+#include "matcher/finger_code_centre.h"
 
 namespace tunggal::cli {
 namespace {
@@ -53,6 +55,8 @@ struct Args {
   bool skip_fvc = false, skip_generated = false;
   FingerCodeOptions model;  // experiment knobs; the defaults are the shipped code
   bool x_vlad = true;
+  bool centre = true;               // probes search with the gallery's mean code taken off
+  bool x_normalisations = false;    // experiment: score normalisations of the four-finger sum
 };
 
 float dot(const float* a, const float* b, int d) {
@@ -106,14 +110,16 @@ struct FvcItem {
   bool ok = false;
 };
 
-json eval_fvc_gallery(const std::vector<FvcItem>& items, const Codes& codes, const std::vector<std::size_t>& idx) {
+// `probes`: the codes each item searches with (centred), `codes`: what the gallery holds.
+json eval_fvc_gallery(const std::vector<FvcItem>& items, const Codes& codes, const Codes& probes,
+                      const std::vector<std::size_t>& idx) {
   std::vector<int> any_rank, each_rank;
   const int gallery = static_cast<int>(idx.size()) - 1;
   for (std::size_t a : idx) {
     std::vector<float> mates, impostors;
     for (std::size_t b : idx) {
       if (a == b) continue;
-      const float s = dot(codes.row(a), codes.row(b), codes.dim);
+      const float s = dot(probes.row(a), codes.row(b), codes.dim);
       (items[a].set == items[b].set && items[a].finger == items[b].finger ? mates : impostors).push_back(s);
     }
     if (mates.empty()) continue;
@@ -152,18 +158,34 @@ Expected<json> eval_fvc(const Args& a, const FingerCodeModel& model) {
       codes.v.resize(items.size() * std::size_t(codes.dim));
       model.encode(*prep, std::span<float>(&codes.v[(items.size() - 1) * codes.dim], std::size_t(codes.dim)));
     }
+  // Probe codes centred as the engine centres them (matcher/finger_code_centre.h), by the mean of
+  // the other three sets' codes: a set's own mean would hold 7 of every probe's 79 mates and
+  // impostors, far more than a national gallery's mean holds of anyone.
+  Codes probes = codes;
+  if (a.centre) {
+    for (std::size_t s = 0; s < sets->size(); ++s) {
+      matcher::FingerCodeCentre centre(codes.dim);
+      for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].set != int(s) + 1) centre.add(std::span<const float>(codes.row(i), std::size_t(codes.dim)));
+      for (std::size_t i = 0; i < items.size(); ++i)
+        if (items[i].set == int(s) + 1)
+          centre.centre(std::span<const float>(codes.row(i), std::size_t(codes.dim)),
+                        std::span<float>(&probes.v[i * std::size_t(codes.dim)], std::size_t(codes.dim)));
+    }
+  }
   json j;
   j["templates"] = items.size();
   j["rejected_by_prepare"] = failed;
+  j["probe_codes_centred"] = a.centre;
   for (std::size_t s = 0; s < sets->size(); ++s) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < items.size(); ++i)
       if (items[i].set == int(s) + 1) idx.push_back(i);
-    if (!idx.empty()) j[(*sets)[s].name] = eval_fvc_gallery(items, codes, idx);
+    if (!idx.empty()) j[(*sets)[s].name] = eval_fvc_gallery(items, codes, probes, idx);
   }
   std::vector<std::size_t> all(items.size());
   std::iota(all.begin(), all.end(), 0);
-  j["all_sets_pooled"] = eval_fvc_gallery(items, codes, all);
+  j["all_sets_pooled"] = eval_fvc_gallery(items, codes, probes, all);
   return j;
 }
 
@@ -200,6 +222,18 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
     if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, prb, prb_ok, std::size_t(i));
   });
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Probes search with the gallery's mean code taken off, as the engine does: the centre of each
+  // finger is learnt from the first FingerCodeCentre::kFreezeAt gallery codes.
+  std::vector<Codes> prb_raw = prb;
+  if (a.centre)
+    for (int f = 0; f < kFingers; ++f) {
+      matcher::FingerCodeCentre centre(d);
+      for (int g = 0; g < n; ++g)
+        if (gal_ok[std::size_t(g) * kFingers + f]) centre.add(std::span<const float>(gal[f].row(g), std::size_t(d)));
+      for (int p = 0; p < np; ++p)
+        centre.centre(std::span<const float>(prb_raw[f].row(p), std::size_t(d)),
+                      std::span<float>(&prb[f].v[std::size_t(p) * d], std::size_t(d)));
+    }
 
   // Per probe and finger: the top kmax gallery ids with their scores, and the rank of the mate
   // (probe i's mate is gallery i; an absent finger on either side never finds it).
@@ -226,8 +260,170 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
     fused_rank[p] = 1 + static_cast<int>(std::count_if(fused.begin(), fused.end(), [&](float x) { return x > fused[p]; }));
   });
 
+  // Score normalisation of the four-finger sum (experiment). Cohort: capture 1 of identities
+  // [n, n + cohort), mated with no one in the gallery. Per gallery code: mean and deviation of its
+  // similarity to the cohort (hubness: some codes sit close to everyone); per probe code: mean and
+  // deviation of its similarity to the gallery.
+  json norm_j;
+  if (a.x_normalisations) {
+    const std::vector<Codes>& prb = prb_raw;  // the experiments normalise the raw probe codes
+    const int nc = std::min(1000, n);
+    std::vector<Codes> coh(kFingers, Codes{d, std::vector<float>(std::size_t(nc) * d)});
+    std::vector<std::uint8_t> coh_ok(std::size_t(nc) * kFingers);
+    tbb::parallel_for(0, nc, [&](int i) { encode_capture(pop.capture(std::uint64_t(n + i), 1), m, model, coh, coh_ok, std::size_t(i)); });
+    std::vector<float> gmu(std::size_t(n) * kFingers, 0.0f), gsd(std::size_t(n) * kFingers, 1.0f);
+    tbb::parallel_for(0, n, [&](int g) {
+      for (int f = 0; f < kFingers; ++f) {
+        if (!gal_ok[std::size_t(g) * kFingers + f]) continue;
+        double s1 = 0, s2 = 0;
+        int c = 0;
+        for (int i = 0; i < nc; ++i) {
+          if (!coh_ok[std::size_t(i) * kFingers + f]) continue;
+          const double x = dot(coh[f].row(i), gal[f].row(g), d);
+          s1 += x, s2 += x * x, ++c;
+        }
+        if (c < 2) continue;
+        const double mu = s1 / c;
+        gmu[std::size_t(g) * kFingers + f] = float(mu);
+        gsd[std::size_t(g) * kFingers + f] = float(std::sqrt(std::max(1e-8, s2 / c - mu * mu)));
+      }
+    });
+    enum { kRaw, kClip, kProbeZ, kGalleryCentre, kGalleryZ, kBothZ, kProduct, kVariants };
+    const char* names[kVariants] = {"raw_sum", "clipped_sum", "probe_z", "gallery_centred", "gallery_z", "probe_z_plus_gallery_z", "product_z"};
+    std::vector<std::vector<int>> vr(kVariants, std::vector<int>(np, kNever));
+    tbb::parallel_for(0, np, [&](int p) {
+      std::vector<std::vector<float>> fused(kVariants, std::vector<float>(n, 0.0f));
+      std::vector<float> s(n);
+      for (int f = 0; f < kFingers; ++f) {
+        if (!prb_ok[std::size_t(p) * kFingers + f]) continue;
+        double s1 = 0, s2 = 0;
+        int c = 0;
+        for (int g = 0; g < n; ++g) {
+          if (!gal_ok[std::size_t(g) * kFingers + f]) continue;
+          s[g] = dot(prb[f].row(p), gal[f].row(g), d);
+          s1 += s[g], s2 += double(s[g]) * s[g], ++c;
+        }
+        if (c < 2) continue;
+        const float pmu = float(s1 / c), psd = float(std::sqrt(std::max(1e-8, s2 / c - (s1 / c) * (s1 / c))));
+        for (int g = 0; g < n; ++g) {
+          if (!gal_ok[std::size_t(g) * kFingers + f]) continue;
+          const float mu = gmu[std::size_t(g) * kFingers + f], sd = gsd[std::size_t(g) * kFingers + f];
+          fused[kRaw][g] += s[g];
+          fused[kClip][g] += std::max(s[g], 0.0f);
+          fused[kProbeZ][g] += (s[g] - pmu) / psd;
+          fused[kGalleryCentre][g] += s[g] - mu;
+          fused[kGalleryZ][g] += (s[g] - mu) / sd;
+          fused[kBothZ][g] += (s[g] - pmu) / psd + (s[g] - mu) / sd;
+          fused[kProduct][g] += (s[g] - mu) / (sd * psd);
+        }
+      }
+      for (int v = 0; v < kVariants; ++v) {
+        const auto& x = fused[v];
+        vr[v][p] = 1 + static_cast<int>(std::count_if(x.begin(), x.end(), [&](float y) { return y > x[p]; }));
+      }
+    });
+    for (int v = 0; v < kVariants; ++v) norm_j[names[v]] = rank_summary(vr[v], n);
+    norm_j["cohort"] = nc;
+
+    // Query-side transforms learnt from the gallery's own codes (what an engine can do: the
+    // enrolled codes are its data): q' = A (q - m) with m the gallery mean of that finger and
+    // A = (C + eps I)^-alpha, C the gallery covariance; the stored codes stay as they are.
+    struct Tf {
+      const char* name;
+      bool centre;
+      double alpha, shrink;
+    };
+    const std::vector<Tf> tfs = {{"gal_centre", true, 0.0, 0.0},       {"gal_whiten_a0.25", true, 0.25, 0.1},
+                                 {"gal_whiten_a0.5", true, 0.5, 0.1},  {"gal_whiten_a0.5_s0.01", true, 0.5, 0.01},
+                                 {"gal_whiten_a1", true, 1.0, 0.1}};
+    std::vector<std::vector<float>> gm(kFingers, std::vector<float>(d, 0.0f));
+    std::vector<std::vector<double>> gc(kFingers, std::vector<double>(std::size_t(d) * d, 0.0));
+    for (int f = 0; f < kFingers; ++f) {
+      std::vector<double> mu(d, 0.0);
+      int c = 0;
+      for (int g = 0; g < n; ++g)
+        if (gal_ok[std::size_t(g) * kFingers + f]) {
+          for (int k = 0; k < d; ++k) mu[k] += gal[f].row(g)[k];
+          ++c;
+        }
+      for (int k = 0; k < d; ++k) gm[f][k] = float(mu[k] / std::max(c, 1));
+      auto& C = gc[f];
+      std::vector<double> x(d);
+      for (int g = 0; g < n; ++g) {
+        if (!gal_ok[std::size_t(g) * kFingers + f]) continue;
+        for (int k = 0; k < d; ++k) x[k] = gal[f].row(g)[k] - gm[f][k];
+        for (int r = 0; r < d; ++r)
+          for (int k = r; k < d; ++k) C[std::size_t(r) * d + k] += x[r] * x[k];
+      }
+      for (int r = 0; r < d; ++r)
+        for (int k = r; k < d; ++k) C[std::size_t(k) * d + r] = C[std::size_t(r) * d + k] /= std::max(c - 1, 1);
+    }
+    std::vector<matcher::detail::SymmetricEigen> eig;
+    for (int f = 0; f < kFingers; ++f) eig.push_back(matcher::detail::symmetric_eigen(gc[f], d));
+    for (const Tf& tf : tfs) {
+      std::vector<std::vector<float>> A(kFingers);
+      for (int f = 0; f < kFingers; ++f) {
+        A[f].assign(std::size_t(d) * d, 0.0f);
+        double mean_ev = 0;
+        for (double v : eig[f].values) mean_ev += std::max(v, 0.0) / d;
+        for (int i = 0; i < d; ++i) {
+          const double w = std::pow(std::max(eig[f].values[i], 0.0) + tf.shrink * mean_ev, -tf.alpha);
+          const double* v = &eig[f].vectors[std::size_t(i) * d];
+          for (int r = 0; r < d; ++r)
+            for (int k = 0; k < d; ++k) A[f][std::size_t(r) * d + k] += float(w * v[r] * v[k]);
+        }
+      }
+      std::vector<int> sum_rank(np, kNever), sum_unit_rank(np, kNever);
+      std::vector<std::vector<int>> fr(kFingers);
+      for (auto& x : fr) x.assign(np, kNever);
+      tbb::parallel_for(0, np, [&](int p) {
+        std::vector<float> fused(n, 0.0f), fused_unit(n, 0.0f), s(n), qc(d), q(d);
+        for (int f = 0; f < kFingers; ++f) {
+          if (!prb_ok[std::size_t(p) * kFingers + f]) continue;
+          for (int k = 0; k < d; ++k) qc[k] = prb[f].row(p)[k] - (tf.centre ? gm[f][k] : 0.0f);
+          double nq = 0;
+          for (int r = 0; r < d; ++r) {
+            float v = qc[r];
+            if (tf.alpha > 0) v = dot(&A[f][std::size_t(r) * d], qc.data(), d);
+            q[r] = v;
+          }
+          // The norm of A(q - m) as the gallery sees it: the spread of the probe's scores.
+          double s1 = 0, s2 = 0;
+          int c = 0;
+          for (int g = 0; g < n; ++g) {
+            if (!gal_ok[std::size_t(g) * kFingers + f]) {
+              s[g] = -1e9f;
+              continue;
+            }
+            s[g] = dot(q.data(), gal[f].row(g), d);
+            s1 += s[g], s2 += double(s[g]) * s[g], ++c;
+          }
+          nq = std::sqrt(std::max(1e-12, s2 / std::max(c, 1) - (s1 / std::max(c, 1)) * (s1 / std::max(c, 1))));
+          for (int g = 0; g < n; ++g) {
+            if (!gal_ok[std::size_t(g) * kFingers + f]) continue;
+            fused[g] += s[g];
+            fused_unit[g] += float(s[g] / nq);
+          }
+          if (gal_ok[std::size_t(p) * kFingers + f])
+            fr[f][p] = 1 + static_cast<int>(std::count_if(s.begin(), s.end(), [&](float x) { return x > s[p]; }));
+        }
+        sum_rank[p] = 1 + static_cast<int>(std::count_if(fused.begin(), fused.end(), [&](float x) { return x > fused[p]; }));
+        sum_unit_rank[p] = 1 + static_cast<int>(std::count_if(fused_unit.begin(), fused_unit.end(), [&](float x) { return x > fused_unit[p]; }));
+      });
+      norm_j[std::string(tf.name) + "_sum"] = rank_summary(sum_rank, n);
+      norm_j[std::string(tf.name) + "_sum_probe_scaled"] = rank_summary(sum_unit_rank, n);
+      for (int f = 0; f < kFingers; ++f) {
+        std::vector<int> r;
+        for (int p = 0; p < np; ++p)
+          if (fr[f][p] != kNever) r.push_back(fr[f][p]);
+        norm_j[std::string(tf.name) + "_finger_" + std::to_string(f)] = rank_summary(r, n);
+      }
+    }
+  }
+
   json j;
   j["population_seed"] = a.seed;
+  j["probe_codes_centred"] = a.centre;
   j["gallery"] = n;
   j["probes"] = np;
   j["encode_seconds"] = build_s;
@@ -243,6 +439,7 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
   }
   j["per_finger"] = per;
   j["fused_score_sum"] = rank_summary(fused_rank, n);
+  if (a.x_normalisations) j["fused_normalised"] = norm_j;
 
   // Ceiling: probes whose mate the full matcher itself recognises on at least one of the four
   // fingers (best mated MCC score above t; FVC2002 impostors stay below ~0.06).
@@ -364,6 +561,9 @@ int run(const Args& a0) {
   if (out.contains("generated")) {
     const auto& g = out["generated"];
     print_summary("gen 4 fingers score sum", g["fused_score_sum"]);
+    if (g.contains("fused_normalised"))
+      for (auto& [k, v] : g["fused_normalised"].items())
+        if (v.is_object()) print_summary("gen 4f " + k, v);
     std::cout << "gen probes whose best mated MCC score over the 4 fingers exceeds t:";
     for (auto& [t, v] : g["probes_matchable_by_mcc"].items()) std::cout << " t=" << t << " " << v.get<double>();
     std::cout << "\n";
@@ -388,12 +588,17 @@ RegisterCommand reg{{"eval codes", "finger-code retrieval: hit rate vs penetrati
                        cmd.add_flag("--json", a->json_out, "print the full results as JSON");
                        cmd.add_flag("--skip-fvc", a->skip_fvc, "do not evaluate on FVC2002");
                        cmd.add_flag("--skip-generated", a->skip_generated, "do not evaluate on generated identities");
+                       cmd.add_flag("!--no-centre", a->centre,
+                                    "probe codes search as they are, without the gallery's mean code taken off");
                        // Experiment knobs (the defaults are the shipped code; other values are not
                        // what make_finger_code() produces).
                        cmd.add_option("--x-blocks", a->model.blocks, "experiment: spatial pooling blocks per side");
                        cmd.add_option("--x-dim", a->model.dimension, "experiment: code dimension");
                        cmd.add_option("--x-prior", a->model.prior_density, "experiment: prior density");
                        cmd.add_option("--x-sqrt", a->model.signed_sqrt, "experiment: signed sqrt (0/1)");
+                       cmd.add_flag("--x-normalisations", a->x_normalisations,
+                                    "experiment: score normalisations of the four-finger sum (on uncentred probe codes)");
+                       cmd.add_option("--x-post-centre", a->model.post_centre, "experiment: centre the normalised code (0/1)");
                        cmd.add_option("--x-proj", a->model.projection, "experiment: projected dimensions");
                        cmd.add_option("--x-lda", a->model.lda, "experiment: LDA (1) or PCA whitening (0)");
                        cmd.add_option("--x-vlad", a->x_vlad, "experiment: VLAD (1) or bag of words (0)");

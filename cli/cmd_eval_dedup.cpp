@@ -207,6 +207,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--code-scale", c->code_scores_per_list,
                  "cascade ranking: 1 = each finger-code list measured from its own K-th score, 0 = raw similarities "
                  "(default: the engine's)");
+  cmd.add_option("--code-centre", c->centre_finger_codes,
+                 "cascade retrieval: 1 = probe finger codes search with the gallery's mean code taken off, 0 = as "
+                 "they are (default: the engine's)");
   cmd.add_option("--twin-probes", c->twin_share,
                  "fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled")
       ->capture_default_str();

@@ -138,6 +138,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (config.face_reserved_candidates >= 0) options.face_reserved_candidates = config.face_reserved_candidates;
   if (config.face_vouch_llr) options.face_vouch_llr = *config.face_vouch_llr;
   if (config.code_scores_per_list) options.code_scores_per_list = *config.code_scores_per_list;
+  if (config.centre_finger_codes) options.centre_finger_codes = *config.centre_finger_codes;
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 

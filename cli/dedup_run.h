@@ -35,6 +35,7 @@ struct DedupConfig {
   int face_reserved_candidates = -1;  // -1 = engine default
   std::optional<float> face_vouch_llr;  // unset = engine default
   std::optional<bool> code_scores_per_list;  // unset = engine default
+  std::optional<bool> centre_finger_codes;   // unset = engine default
   // Fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled
   // (datasets::ProbeSet): the hard case for face evidence.
   double twin_share = 0.0;

@@ -8,6 +8,7 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/detail/candidate_ranking.h"
+#include "matcher/finger_code_centre.h"
 
 namespace tunggal {
 
@@ -165,7 +166,10 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     for (std::size_t i = 0; i < n; ++i) {
       const auto& code = probes[i]->codes[static_cast<std::size_t>(slot)];
       if (!probes[i]->reject_reason.empty() || code.empty()) continue;
-      queries.insert(queries.end(), code.begin(), code.end());
+      const std::size_t at = queries.size();
+      queries.resize(at + code.size());
+      if (options_.centre_finger_codes) centres_[f]->centre(code, std::span<float>(queries).subspan(at));
+      else std::copy(code.begin(), code.end(), queries.begin() + static_cast<std::ptrdiff_t>(at));
       rows.push_back(static_cast<int>(i));
     }
     if (rows.empty()) continue;
@@ -239,7 +243,7 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     const auto& code = probe.codes[static_cast<std::size_t>(slot)];
     if (!idx || idx->size() == 0 || code.empty()) continue;
     ++t.code_lists;
-    auto r = idx->search(code, options_.finger_candidates);
+    auto r = idx->search(options_.centre_finger_codes ? centres_[f]->centre(code) : code, options_.finger_candidates);
     if (!r) return r.error();
     t.code_rank[static_cast<std::size_t>(slot)] = rank_in(*r).first;
     collect(*r, row, false, one, cuts);

@@ -38,9 +38,9 @@ struct CascadeCounters {
 
 class Cascade {
  public:
-  Cascade(const Gallery& gallery, const CandidateIndexes& indexes, const matcher::FingerMatcher& matcher,
-          const FusionModel& fusion, const EngineOptions& options)
-      : gallery_(gallery), indexes_(indexes), matcher_(matcher), fusion_(fusion), options_(options) {}
+  Cascade(const Gallery& gallery, const CandidateIndexes& indexes, const CodeCentres& centres,
+          const matcher::FingerMatcher& matcher, const FusionModel& fusion, const EngineOptions& options)
+      : gallery_(gallery), indexes_(indexes), centres_(centres), matcher_(matcher), fusion_(fusion), options_(options) {}
 
   // Scored candidates per probe (unsorted; rejected probes get none).
   Expected<std::vector<std::vector<Candidate>>> search(std::span<const Probe* const> probes,
@@ -77,6 +77,7 @@ class Cascade {
 
   const Gallery& gallery_;
   const CandidateIndexes& indexes_;
+  const CodeCentres& centres_;
   const matcher::FingerMatcher& matcher_;
   const FusionModel& fusion_;
   const EngineOptions& options_;

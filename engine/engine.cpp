@@ -16,6 +16,7 @@
 #include "engine/probe.h"
 #include "engine/store.h"
 #include "matcher/finger_code.h"
+#include "matcher/finger_code_centre.h"
 #include "matcher/finger_matcher.h"
 
 namespace tunggal {
@@ -70,6 +71,7 @@ struct Engine::Impl {
   Gallery gallery;
   GalleryFaceSource face_source;
   CandidateIndexes indexes;
+  CodeCentres centres;
   std::unique_ptr<Cascade> cascade;
 
   std::mutex decide_mu;  // one decider at a time: batches are serialised
@@ -78,7 +80,46 @@ struct Engine::Impl {
   std::atomic<std::uint64_t> decided{0}, retrieved{0}, fully_matched{0}, comparisons{0};
 
   Impl(EngineOptions o, FusionModel f)
-      : options(std::move(o)), fusion(std::move(f)), gallery(options.face_dimension), face_source(gallery) {}
+      : options(std::move(o)), fusion(std::move(f)), gallery(options.face_dimension), face_source(gallery) {
+    for (auto& c : centres) c = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
+  }
+
+  // Meta key of one indexed position's code centre; codes of another version need their own.
+  static std::string centre_key(std::size_t k) {
+    return fmt::format("finger_code_centre_v{}_{}", matcher::finger_code_version(), static_cast<int>(kIndexedFingers[k]));
+  }
+
+  // The saved centres of this code version, if any (a damaged one is learnt again).
+  void restore_centres() {
+    for (std::size_t k = 0; k < centres.size(); ++k) {
+      auto v = store->meta(centre_key(k));
+      if (!v || !*v) continue;
+      if (Status s = centres[k]->restore(**v); !s)
+        centres[k] = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
+    }
+  }
+
+  // A centre not yet frozen (a gallery of fewer than kFreezeAt people, or one indexed before
+  // centres were saved) is learnt from an even sample of the gallery as it is now, so that
+  // reopening gives it the same value whatever order the subjects were added in.
+  void learn_centres_from_gallery() {
+    bool all_frozen = true;
+    for (const auto& c : centres) all_frozen = all_frozen && c->frozen();
+    if (all_frozen) return;
+    std::vector<SubjectId> ids = gallery.ids();
+    std::sort(ids.begin(), ids.end(), [](SubjectId a, SubjectId b) { return a.value < b.value; });
+    const std::size_t want = std::min<std::size_t>(ids.size(), matcher::FingerCodeCentre::kFreezeAt);
+    std::vector<SubjectId> sample;
+    for (std::size_t i = 0; i < want; ++i) sample.push_back(ids[i * ids.size() / want]);
+    std::vector<std::optional<FaceEmbedding>> faces;
+    const std::vector<IndexRow> rows = rows_from_gallery(sample, faces);
+    for (std::size_t k = 0; k < centres.size(); ++k) {
+      if (centres[k]->frozen()) continue;
+      centres[k] = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
+      for (const IndexRow& r : rows)
+        if (!r.codes[k].empty()) centres[k]->add(r.codes[k]);
+    }
+  }
 
   fs::path index_dir() const { return options.data_dir / "index"; }
   fs::path index_path(std::size_t which) const {  // 0 = face, 1.. = finger positions
@@ -126,6 +167,7 @@ struct Engine::Impl {
       vecs.clear();
       for (const IndexRow& r : rows) {
         if (r.codes[k].empty()) continue;
+        centres[k]->add(r.codes[k]);  // until it is frozen
         ids.push_back(r.id);
         vecs.insert(vecs.end(), r.codes[k].begin(), r.codes[k].end());
       }
@@ -163,6 +205,9 @@ struct Engine::Impl {
   }
 
   Status rebuild_indexes() {
+    // A centre still learning is learnt again from what is re-added; a frozen one stays.
+    for (auto& c : centres)
+      if (!c->frozen()) c = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
     auto fresh = make_candidate_indexes(options, &face_source);
     if (!fresh) return fresh.error();
     indexes = std::move(*fresh);
@@ -231,6 +276,7 @@ struct Engine::Impl {
     }
     auto b = store->batch();
     b.put_meta(kCodeVersionKey, std::to_string(matcher::finger_code_version()));
+    for (std::size_t k = 0; k < centres.size(); ++k) b.put_meta(centre_key(k), centres[k]->serialise());
     return store->commit(std::move(b), Durability::kSynced);
   }
 
@@ -302,9 +348,12 @@ Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std
     return true;
   });
   if (!scan) return scan;
+  impl->restore_centres();
   if (!impl->load_snapshots())
     if (Status s = impl->rebuild_indexes(); !s) return s;
-  impl->cascade = std::make_unique<Cascade>(impl->gallery, impl->indexes, impl->matcher, impl->fusion, impl->options);
+  impl->learn_centres_from_gallery();
+  impl->cascade = std::make_unique<Cascade>(impl->gallery, impl->indexes, impl->centres, impl->matcher, impl->fusion,
+                                            impl->options);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

@@ -47,6 +47,9 @@ struct EngineOptions {
   // The ranking puts every finger-code list on one scale (similarities measured from each list's
   // own K-th score) instead of summing raw similarities (engine/cascade.cpp, docs/dedup.md).
   bool code_scores_per_list = true;
+  // Probe finger codes search with the gallery's mean code taken off (matcher/finger_code_centre.h):
+  // the codes' shared direction otherwise favours the same gallery codes for every probe.
+  bool centre_finger_codes = true;
   // Full matching of a candidate stops once this many fingers were compared and their summed
   // finger LLR plus the face LLR is below early_exit_llr: clearly an impostor, the remaining
   // fingers cannot plausibly lift it to the review threshold. The cascade loss this causes is

@@ -12,6 +12,9 @@
 #include "index/vector_index.h"
 
 namespace tunggal {
+namespace matcher {
+class FingerCodeCentre;
+}
 
 // index::VectorSource over the gallery's half-precision faces.
 class GalleryFaceSource final : public index::VectorSource {
@@ -31,6 +34,10 @@ struct CandidateIndexes {
   // One per kIndexedFingers entry, same order.
   std::array<std::unique_ptr<index::VectorIndex>, kIndexedFingers.size()> fingers;
 };
+
+// Per kIndexedFingers entry: the gallery's mean finger code, taken off probe codes before they
+// search that finger's index (matcher/finger_code_centre.h).
+using CodeCentres = std::array<std::unique_ptr<matcher::FingerCodeCentre>, kIndexedFingers.size()>;
 
 Expected<CandidateIndexes> make_candidate_indexes(const EngineOptions& options,
                                                   const index::VectorSource* face_source);

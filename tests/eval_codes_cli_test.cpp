@@ -48,6 +48,22 @@ TEST(EvalCodesCli, GeneratedGalleryJsonContractAndConsistentRates) {
   }
 }
 
+TEST(EvalCodesCli, ProbesAreCentredUnlessAskedNotTo) {
+  // 150 identities: above the 100 codes a centre needs before it is used.
+  nlohmann::json on, off;
+  const CliRun a = run("eval codes --json --skip-fvc --gallery 150 --probes 60");
+  const CliRun b = run("eval codes --json --skip-fvc --gallery 150 --probes 60 --no-centre");
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  ASSERT_EQ(b.exit_code, 0) << b.out;
+  ASSERT_NO_THROW(on = nlohmann::json::parse(a.out));
+  ASSERT_NO_THROW(off = nlohmann::json::parse(b.out));
+  EXPECT_EQ(on["generated"]["probe_codes_centred"], true);
+  EXPECT_EQ(off["generated"]["probe_codes_centred"], false);
+  // Centring changes what the probes find (the direction of the change is measured in
+  // docs/finger_codes.md at 10,000 identities, not here).
+  EXPECT_NE(on["generated"]["per_finger"].dump(), off["generated"]["per_finger"].dump());
+}
+
 TEST(EvalCodesCli, MissingFvcDirectoryIsReportedAsUnavailable) {
   const CliRun r = run("eval codes --skip-generated --fvc-dir /nonexistent/fvc2002");
   EXPECT_EQ(r.exit_code, 3) << r.out;

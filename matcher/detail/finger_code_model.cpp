@@ -197,6 +197,33 @@ void FingerCodeModel::train() {
   }
   for (int k = 0; k < raw_dim_; ++k) mean_contribution_[k] = float(acc[k] / double(std::max<std::size_t>(na, 1)));
 
+  if (opt_.post_centre) {
+    // The normalised codes of two captures of every training finger share a common direction
+    // (the signed square root and L2 undo the centring above); remove their mean.
+    std::vector<std::vector<double>> sums(std::size_t(std::max(opt_.train_fingers, 0)));
+    tbb::parallel_for(0, opt_.train_fingers, [&](int f) {
+      std::vector<int> source;
+      const int n = 25 + (f * 7) % 40;
+      const FingerTemplate ta = synthetic_finger(opt_.seed + 1000 + std::uint64_t(f), n, 560, 560);
+      const FingerTemplate tb = training_impression(ta, opt_.seed * 31 + std::uint64_t(f), source);
+      std::vector<float> c(static_cast<std::size_t>(raw_dim_));
+      auto& s = sums[std::size_t(f)];
+      s.assign(std::size_t(raw_dim_) + 1, 0.0);
+      for (const FingerTemplate* t : {&ta, &tb}) {
+        auto p = matcher.prepare(*t);
+        if (!p) continue;
+        encode_raw(*p, c);
+        for (int k = 0; k < raw_dim_; ++k) s[std::size_t(k)] += c[std::size_t(k)];
+        s[std::size_t(raw_dim_)] += 1;
+      }
+    });
+    std::vector<double> total(std::size_t(raw_dim_) + 1, 0.0);
+    for (const auto& s : sums)
+      for (std::size_t k = 0; k < s.size(); ++k) total[k] += s[k];
+    post_mean_.assign(std::size_t(raw_dim_), 0.0f);
+    for (int k = 0; k < raw_dim_; ++k) post_mean_[std::size_t(k)] = float(total[std::size_t(k)] / std::max(1.0, total.back()));
+  }
+
   if (!opt_.code_lda) return;
   // Second stage: which directions of the aggregated code stay put between two captures of one
   // finger (LDA on pairs of captures of synthetic fingers), the "PCA + whitening" step that
@@ -408,6 +435,18 @@ void FingerCodeModel::encode_raw(const PreparedTemplate& t, std::span<float> out
   }
   const float inv = static_cast<float>(1.0 / std::sqrt(norm));
   for (int r = 0; r < dim; ++r) out[r] *= inv;
+  if (post_mean_.empty()) return;
+  norm = 0;
+  for (int r = 0; r < dim; ++r) {
+    out[r] -= post_mean_[std::size_t(r)];
+    norm += double(out[r]) * out[r];
+  }
+  if (!(norm > 1e-12) || !std::isfinite(norm)) {
+    std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
+    return;
+  }
+  const float inv2 = static_cast<float>(1.0 / std::sqrt(norm));
+  for (int r = 0; r < dim; ++r) out[r] *= inv2;
 }
 
 void FingerCodeModel::encode(const PreparedTemplate& t, std::span<float> out) const {

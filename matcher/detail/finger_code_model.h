@@ -51,6 +51,7 @@ struct FingerCodeOptions {
   float soft_sigma = 1.5f;       // BoW: vote weight exp(-(d² - d²min) / 2σ²), projected units
   float border_weight_gamma = 2;  // cylinder weight (valid cells / cells in the circle)^γ
   bool signed_sqrt = true;       // power normalisation after the sum
+  bool post_centre = false;      // subtract the mean normalised code of synthetic captures, L2 again
   int train_fingers = 400;       // synthetic fingers for the projection and the codebook
   int kmeans_iterations = 12;
   std::uint64_t seed = 20261125;
@@ -88,6 +89,7 @@ class FingerCodeModel {
   std::vector<float> centroids_;            // words_ x projection
   std::vector<float> centroid_norm2_;       // words_
   std::vector<float> mean_contribution_;    // raw_dim_: mean accumulate() of training cylinders
+  std::vector<float> post_mean_;            // raw_dim_: mean normalised code (post_centre only)
   LinearProjection code_proj_;              // dimension x raw_dim_ (code_lda only)
 };
 
