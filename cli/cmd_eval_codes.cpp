@@ -57,6 +57,7 @@ struct Args {
   bool x_vlad = true;
   bool centre = true;               // probes search with the gallery's mean code taken off
   bool x_normalisations = false;    // experiment: score normalisations of the four-finger sum
+  bool x_sum_clip = true;           // experiment: the four-finger sum counts negative similarities as 0
 };
 
 float dot(const float* a, const float* b, int d) {
@@ -248,7 +249,7 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
       if (!prb_ok[std::size_t(p) * kFingers + f]) continue;
       for (int g = 0; g < n; ++g) {
         s[g] = gal_ok[std::size_t(g) * kFingers + f] ? dot(prb[f].row(p), gal[f].row(g), d) : -2.0f;
-        fused[g] += std::max(s[g], 0.0f);
+        fused[g] += a.x_sum_clip ? std::max(s[g], 0.0f) : s[g];
       }
       if (gal_ok[std::size_t(p) * kFingers + f])
         rank[p * kFingers + f] = 1 + static_cast<int>(std::count_if(s.begin(), s.end(), [&](float x) { return x > s[p]; }));
@@ -598,6 +599,7 @@ RegisterCommand reg{{"eval codes", "finger-code retrieval: hit rate vs penetrati
                        cmd.add_option("--x-sqrt", a->model.signed_sqrt, "experiment: signed sqrt (0/1)");
                        cmd.add_flag("--x-normalisations", a->x_normalisations,
                                     "experiment: score normalisations of the four-finger sum (on uncentred probe codes)");
+                       cmd.add_option("--x-sum-clip", a->x_sum_clip, "experiment: four-finger sum counts negative similarities as 0 (0/1)");
                        cmd.add_option("--x-post-centre", a->model.post_centre, "experiment: centre the normalised code (0/1)");
                        cmd.add_option("--x-proj", a->model.projection, "experiment: projected dimensions");
                        cmd.add_option("--x-lda", a->model.lda, "experiment: LDA (1) or PCA whitening (0)");
