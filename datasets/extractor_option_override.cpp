@@ -19,6 +19,7 @@ const std::vector<Knob<ExtractorOptions>>& knobs() {
       {"minutia_min_response", &ExtractorOptions::minutia_min_response},
       {"orientation_sigma", &ExtractorOptions::orientation_sigma},
       {"gradient_sigma", &ExtractorOptions::gradient_sigma},
+      {"refine_orientation", nullptr, &ExtractorOptions::refine_orientation},
       {"gabor_sigma_factor", &ExtractorOptions::gabor_sigma_factor},
       {"gabor_along_factor", &ExtractorOptions::gabor_along_factor},
       {"border_margin", &ExtractorOptions::border_margin},

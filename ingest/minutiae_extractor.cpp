@@ -107,7 +107,19 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
     r.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     return r;
   }
-  const cv::Mat enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, of, rf);
+  // Two passes (o.refine_orientation): the field re-measured on the first pass's output, where
+  // blotches, pores and sweat dots no longer pull the gradients, tunes the filters of the second
+  // pass on the same normalised image (docs/extraction.md, sixth version). The first pass only
+  // feeds a field averaged over ~10 px, so it may filter every second pixel. The refined field
+  // gives the minutiae their angles; their quality keeps the coherence of the image's own field
+  // (the enhanced image is coherent by construction, and the image quality was calibrated on it).
+  detail::OrientationField field = of;
+  cv::Mat enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, of, rf, std::max(1, o.refine_orientation));
+  if (o.refine_orientation > 0) {
+    field = detail::orientation_field(enhanced, o);
+    field.coherence = of.coherence;
+    enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, field, rf);
+  }
   cv::Mat mask = seg.mask;
   const bool use_response = o.outline_min_response > 0 || o.minutia_min_response > 0 || o.response_quality > 0;
   const detail::RidgeResponse response = use_response ? detail::ridge_response(enhanced, mask) : detail::RidgeResponse{};
@@ -119,7 +131,7 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
   cv::Mat skeleton = detail::binarise(enhanced, mask);
   detail::thin(skeleton);
   r.timings.thinning_ms = ms_since(t);
-  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, mask, of, o);
+  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, mask, field, o);
   if (o.minutia_min_response > 0)
     std::erase_if(found, [&](const detail::Candidate& c) { return response.at(c.x, c.y) < o.minutia_min_response; });
   if (o.response_quality > 0)

@@ -4,6 +4,7 @@
 // inside the foreground, pixel by pixel: cheaper than filtering the whole image once per bin.
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -51,17 +52,21 @@ GaborBank::GaborBank(float across_factor, float along_factor) {
 }
 
 cv::Mat GaborBank::enhance(const cv::Mat& normalised, const cv::Mat& mask, const OrientationField& of,
-                           const RidgeFrequency& rf) const {
+                           const RidgeFrequency& rf, int step) const {
   const int R = max_radius_;
+  step = std::max(1, step);
   cv::Mat padded;
   cv::copyMakeBorder(normalised, padded, R, R, R, R, cv::BORDER_CONSTANT, 0);
-  cv::Mat out(normalised.size(), CV_32F, cv::Scalar(0));
+  const cv::Size grid((normalised.cols + step - 1) / step, (normalised.rows + step - 1) / step);
+  cv::Mat out(grid, CV_32F, cv::Scalar(0));
   const float bins_per_rad = float(kOrientations) / std::numbers::pi_v<float>;
-  for (int y = 0; y < normalised.rows; ++y) {
+  for (int gy = 0; gy < grid.height; ++gy) {
+    const int y = gy * step;
     const std::uint8_t* mk = mask.ptr<std::uint8_t>(y);
     const float* per = rf.period.ptr<float>(y);
-    float* o = out.ptr<float>(y);
-    for (int x = 0; x < normalised.cols; ++x) {
+    float* o = out.ptr<float>(gy);
+    for (int gx = 0; gx < grid.width; ++gx) {
+      const int x = gx * step;
       if (!mk[x]) continue;
       const int oi = int(std::lround(of.ridge_angle(x, y) * bins_per_rad)) % kOrientations;
       const int pi = std::clamp(int(std::lround((per[x] - kMinPeriod) / kPeriodStep)), 0, kPeriods - 1);
@@ -75,10 +80,15 @@ cv::Mat GaborBank::enhance(const cv::Mat& normalised, const cv::Mat& mask, const
         for (int dx = 0; dx < n; ++dx) s += row[dx] * w[dx];
         acc += s;
       }
-      o[x] = acc;
+      o[gx] = acc;
     }
   }
-  return out;
+  if (step == 1) return out;
+  cv::Mat full;
+  cv::resize(out, full, cv::Size(grid.width * step, grid.height * step), 0, 0, cv::INTER_LINEAR);
+  full = full(cv::Rect(0, 0, normalised.cols, normalised.rows)).clone();
+  full.setTo(0, mask == 0);
+  return full;
 }
 
 }  // namespace tunggal::ingest::detail
