@@ -20,6 +20,7 @@ const std::vector<Knob<ExtractorOptions>>& knobs() {
       {"orientation_sigma", &ExtractorOptions::orientation_sigma},
       {"gradient_sigma", &ExtractorOptions::gradient_sigma},
       {"refine_orientation", nullptr, &ExtractorOptions::refine_orientation},
+      {"refine_frequency", nullptr, &ExtractorOptions::refine_frequency},
       {"gabor_sigma_factor", &ExtractorOptions::gabor_sigma_factor},
       {"gabor_along_factor", &ExtractorOptions::gabor_along_factor},
       {"border_margin", &ExtractorOptions::border_margin},

@@ -108,17 +108,22 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
     return r;
   }
   // Two passes (o.refine_orientation): the field re-measured on the first pass's output, where
-  // blotches, pores and sweat dots no longer pull the gradients, tunes the filters of the second
-  // pass on the same normalised image (docs/extraction.md, sixth version). The first pass only
-  // feeds a field averaged over ~10 px, so it may filter every second pixel. The refined field
-  // gives the minutiae their angles; their quality keeps the coherence of the image's own field
-  // (the enhanced image is coherent by construction, and the image quality was calibrated on it).
+  // blotches, pores and sweat dots no longer pull the gradients, and with it the ridge period
+  // (o.refine_frequency; DB4's dotted ridges fool the x-signature of the raw image), tune the
+  // filters of the second pass on the same normalised image (docs/extraction.md, sixth version).
+  // The first pass only feeds estimates averaged over ~10 px, so it may filter every second pixel.
+  // The refined field gives the minutiae their angles; their quality keeps the coherence of the
+  // image's own field (the enhanced image is coherent by construction, and the image quality was
+  // calibrated on it).
   detail::OrientationField field = of;
   cv::Mat enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, of, rf, std::max(1, o.refine_orientation));
   if (o.refine_orientation > 0) {
     field = detail::orientation_field(enhanced, o);
     field.coherence = of.coherence;
-    enhanced = impl_->gabor.enhance(seg.normalised, seg.mask, field, rf);
+    enhanced = o.refine_frequency
+                   ? impl_->gabor.enhance(seg.normalised, seg.mask, field,
+                                          detail::ridge_frequency(enhanced, seg.mask, field, o))
+                   : impl_->gabor.enhance(seg.normalised, seg.mask, field, rf);
   }
   cv::Mat mask = seg.mask;
   const bool use_response = o.outline_min_response > 0 || o.minutia_min_response > 0 || o.response_quality > 0;
