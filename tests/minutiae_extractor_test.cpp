@@ -323,6 +323,18 @@ TEST(MinutiaeExtractorFvc, Db1EerStaysBounded) {
   EXPECT_LT(r->rates.eer, 0.04) << "DB1_B EER with our extractor";
 }
 
+// EER of one FVC2002 set with our extractor at options `o` and our matcher (FVC's protocol).
+double extracted_eer(const datasets::FvcSet& set, const ExtractorOptions& o) {
+  const matcher::FingerMatcher m;
+  auto x = datasets::extract_fvc_set(set, MinutiaeExtractor(o));
+  EXPECT_TRUE(x) << x.error().message();
+  if (!x) return 1.0;
+  auto r = datasets::run_fvc_protocol(x->set, m, datasets::ImpostorPairs::kAllCrossFinger,
+                                      datasets::UnpreparableTemplate::kScoreZero);
+  EXPECT_TRUE(r) << r.error().message();
+  return r ? r->rates.eer : 1.0;
+}
+
 // The second enhancement pass (ExtractorOptions::refine_orientation) on the set it helps most:
 // DB2_B's faint, blotched prints (finger 109) pull the first field off the ridges.
 TEST(MinutiaeExtractorFvc, RefinedOrientationLowersDb2Eer) {
@@ -330,15 +342,7 @@ TEST(MinutiaeExtractorFvc, RefinedOrientationLowersDb2Eer) {
   if (dir.empty()) GTEST_SKIP() << testing::kNoFvcMessage;
   auto set = datasets::load_fvc_set(dir / "DB2_B");
   ASSERT_TRUE(set) << set.error().message();
-  const matcher::FingerMatcher m;
-  auto eer = [&](const ExtractorOptions& o) {
-    auto x = datasets::extract_fvc_set(*set, MinutiaeExtractor(o));
-    EXPECT_TRUE(x) << x.error().message();
-    auto r = datasets::run_fvc_protocol(x->set, m, datasets::ImpostorPairs::kAllCrossFinger,
-                                        datasets::UnpreparableTemplate::kScoreZero);
-    EXPECT_TRUE(r) << r.error().message();
-    return r->rates.eer;
-  };
+  auto eer = [&](const ExtractorOptions& o) { return extracted_eer(*set, o); };
   ExtractorOptions one_pass;
   one_pass.refine_orientation = 0;
   const double refined = eer(ExtractorOptions{}), plain = eer(one_pass);
@@ -355,15 +359,7 @@ TEST(MinutiaeExtractorFvc, RefinedFrequencyLowersDb4Eer) {
   if (dir.empty()) GTEST_SKIP() << testing::kNoFvcMessage;
   auto set = datasets::load_fvc_set(dir / "DB4_B");
   ASSERT_TRUE(set) << set.error().message();
-  const matcher::FingerMatcher m;
-  auto eer = [&](const ExtractorOptions& o) {
-    auto x = datasets::extract_fvc_set(*set, MinutiaeExtractor(o));
-    EXPECT_TRUE(x) << x.error().message();
-    auto r = datasets::run_fvc_protocol(x->set, m, datasets::ImpostorPairs::kAllCrossFinger,
-                                        datasets::UnpreparableTemplate::kScoreZero);
-    EXPECT_TRUE(r) << r.error().message();
-    return r->rates.eer;
-  };
+  auto eer = [&](const ExtractorOptions& o) { return extracted_eer(*set, o); };
   ExtractorOptions field_only;
   field_only.refine_frequency = 0;
   ASSERT_GT(ExtractorOptions{}.refine_frequency, 0) << "re-measuring the period is on by default";
