@@ -1,4 +1,5 @@
 #include "engine/engine.h"
+#include "engine/detail/record_codec.h"
 
 #include <atomic>
 #include <chrono>
@@ -35,6 +36,22 @@ std::string_view to_string(SubmitAck::Kind k) {
 }
 
 namespace {
+
+// The fingers as the store gives them back (it keeps minutia angles to 1/2048 of a turn, the RAM
+// gallery to 1/256). The gallery is filled from this form at enrollment too: a restart fills it
+// from the store, and the same probe must then get the same scores.
+std::vector<FingerTemplate> as_stored(std::span<const FingerTemplate> fingers) {
+  std::vector<FingerTemplate> out;
+  out.reserve(fingers.size());
+  std::string bytes;
+  for (const FingerTemplate& f : fingers) {
+    bytes.clear();
+    engine::detail::encode(f, bytes);
+    auto back = engine::detail::decode_template(bytes);
+    out.push_back(back ? std::move(*back) : f);
+  }
+  return out;
+}
 
 constexpr const char* kFusionKey = "fusion_model";
 constexpr const char* kCodeVersionKey = "index_finger_code_version";
@@ -469,7 +486,7 @@ Expected<std::vector<Verdict>> Engine::process() {
   for (std::size_t j = 0; j < n; ++j) {
     if (!new_id[j]) continue;
     const Enrollment& e = probes[j].enrollment;
-    m.gallery.put(SubjectId{new_id[j]}, e.fingers, e.face);
+    m.gallery.put(SubjectId{new_id[j]}, as_stored(e.fingers), e.face);
     IndexRow r;
     r.id = new_id[j];
     r.face = e.face ? &*e.face : nullptr;
@@ -697,7 +714,7 @@ Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::
   if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
   if (to_commit) {
     ++m.next_subject;
-    m.gallery.put(v.subject, to_commit->fingers, to_commit->face);
+    m.gallery.put(v.subject, as_stored(to_commit->fingers), to_commit->face);
     IndexRow r;
     r.id = v.subject.value;
     r.face = to_commit->face ? &*to_commit->face : nullptr;
@@ -758,7 +775,7 @@ Expected<ImportResult> Engine::import(std::span<const Enrollment> enrollments) {
   for (std::size_t i = 0; i < ok.size(); ++i) batch.put_subject(m.stored_subject(SubjectId{rows[i].id}, *ok[i], at));
   if (Status s = m.store->commit(std::move(batch), Durability::kBuffered); !s) return s;
   m.next_subject += ok.size();
-  for (std::size_t i = 0; i < ok.size(); ++i) m.gallery.put(SubjectId{rows[i].id}, ok[i]->fingers, ok[i]->face);
+  for (std::size_t i = 0; i < ok.size(); ++i) m.gallery.put(SubjectId{rows[i].id}, as_stored(ok[i]->fingers), ok[i]->face);
   if (Status s = m.add_to_indexes(rows); !s) return s;
   result.imported = ok.size();
   return result;
