@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <vector>
+
+#include "matcher/detail/byte_pack.h"
 
 namespace tunggal {
 
@@ -67,16 +68,13 @@ float FaceTail::score(float x) const {
 }
 
 void FaceTail::serialize(std::string& out) const {
-  for (float v : {u_, zeta_, xi_, sigma_}) out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  for (float v : {u_, zeta_, xi_, sigma_}) matcher::detail::put(out, v);
 }
 
 Expected<FaceTail> FaceTail::deserialize(std::string_view& in) {
   FaceTail t;
-  for (float* v : {&t.u_, &t.zeta_, &t.xi_, &t.sigma_}) {
-    if (in.size() < sizeof(float)) return corruption("face tail record is truncated");
-    std::memcpy(v, in.data(), sizeof(float));
-    in.remove_prefix(sizeof(float));
-  }
+  for (float* v : {&t.u_, &t.zeta_, &t.xi_, &t.sigma_})
+    if (!matcher::detail::get(in, *v)) return corruption("face tail record is truncated");
   if (!std::isfinite(t.u_) || !(t.zeta_ >= 0.0f && t.zeta_ < 1.0f) || !(t.xi_ >= 0.0f) || !(t.sigma_ > 0.0f))
     return corruption("face tail record holds impossible parameters");
   return t;

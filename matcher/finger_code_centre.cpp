@@ -2,27 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+
+#include "matcher/detail/byte_pack.h"
 
 namespace tunggal::matcher {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x54434346;  // "FCCT"
 
-template <typename T>
-void put(std::string& s, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  s.append(b, sizeof(T));
-}
-
-template <typename T>
-bool get(std::string_view& s, T& v) {
-  if (s.size() < sizeof(T)) return false;
-  std::memcpy(&v, s.data(), sizeof(T));
-  s.remove_prefix(sizeof(T));
-  return true;
-}
+using detail::get;
+using detail::put;
 
 }  // namespace
 

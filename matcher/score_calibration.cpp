@@ -2,40 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+
+#include "matcher/detail/byte_pack.h"
 
 namespace tunggal {
 namespace {
+
+using matcher::detail::get_vec;
+using matcher::detail::put_vec;
 
 struct Block {
   double sum_target;  // number of genuine samples in the block
   double weight;      // number of samples
   double score_sum;
 };
-
-template <typename T>
-void put(std::string& out, const T& v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-template <typename T>
-bool get(std::string_view& in, T& v) {
-  if (in.size() < sizeof(T)) return false;
-  std::memcpy(&v, in.data(), sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return true;
-}
-void put_vec(std::string& out, const std::vector<float>& v) {
-  put(out, static_cast<std::uint32_t>(v.size()));
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-}
-bool get_vec(std::string_view& in, std::vector<float>& v) {
-  std::uint32_t n = 0;
-  if (!get(in, n) || in.size() < std::size_t{n} * sizeof(float)) return false;
-  v.resize(n);
-  std::memcpy(v.data(), in.data(), std::size_t{n} * sizeof(float));
-  in.remove_prefix(std::size_t{n} * sizeof(float));
-  return true;
-}
 
 }  // namespace
 
