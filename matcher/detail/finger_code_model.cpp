@@ -92,6 +92,33 @@ FingerTemplate training_impression(const FingerTemplate& t, std::uint64_t seed, 
   return o;
 }
 
+// Training finger f: a synthetic finger and a second capture of it (`source` maps the capture's
+// minutiae to the finger's). One definition, so that every stage that revisits the training
+// fingers sees the same ones.
+struct TrainingPair {
+  FingerTemplate a, b;
+};
+TrainingPair training_pair(std::uint64_t seed, int f, std::vector<int>& source) {
+  const int n = 25 + (f * 7) % 40;
+  // A square frame large enough that no rotation pushes minutiae out.
+  FingerTemplate a = synthetic_finger(seed + 1000 + std::uint64_t(f), n, 560, 560);
+  FingerTemplate b = training_impression(a, seed * 31 + std::uint64_t(f), source);
+  return {std::move(a), std::move(b)};
+}
+
+// Scales `v` to unit length; a vector with no length left (no usable cylinder, or exactly the
+// mean) becomes the constant unit vector, equally and weakly similar to everything.
+void normalise_or_constant(std::span<float> v) {
+  double norm = 0;
+  for (float x : v) norm += double(x) * x;
+  if (!(norm > 1e-12) || !std::isfinite(norm)) {
+    std::fill(v.begin(), v.end(), 1.0f / std::sqrt(float(v.size())));
+    return;
+  }
+  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+  for (float& x : v) x *= inv;
+}
+
 }  // namespace
 
 FingerCodeModel::FingerCodeModel(const FingerCodeOptions& opt) : opt_(opt) {
@@ -144,10 +171,9 @@ void FingerCodeModel::train() {
     std::vector<float> da(d), db(d);
     std::vector<int> source;
     Part& part = parts[std::size_t(f)];
-    const int n = 25 + (f * 7) % 40;
-    // A square frame large enough that no rotation pushes minutiae out.
-    const FingerTemplate ta = synthetic_finger(opt_.seed + 1000 + std::uint64_t(f), n, 560, 560);
-    const FingerTemplate tb = training_impression(ta, opt_.seed * 31 + std::uint64_t(f), source);
+    const TrainingPair pair = training_pair(opt_.seed, f, source);
+    const FingerTemplate& ta = pair.a;
+    const FingerTemplate& tb = pair.b;
     auto a = matcher.prepare(ta);
     auto b = matcher.prepare(tb);
     if (!a || !b) return;
@@ -203,13 +229,11 @@ void FingerCodeModel::train() {
     std::vector<std::vector<double>> sums(std::size_t(std::max(opt_.train_fingers, 0)));
     tbb::parallel_for(0, opt_.train_fingers, [&](int f) {
       std::vector<int> source;
-      const int n = 25 + (f * 7) % 40;
-      const FingerTemplate ta = synthetic_finger(opt_.seed + 1000 + std::uint64_t(f), n, 560, 560);
-      const FingerTemplate tb = training_impression(ta, opt_.seed * 31 + std::uint64_t(f), source);
+      const TrainingPair pair = training_pair(opt_.seed, f, source);
       std::vector<float> c(static_cast<std::size_t>(raw_dim_));
       auto& s = sums[std::size_t(f)];
       s.assign(std::size_t(raw_dim_) + 1, 0.0);
-      for (const FingerTemplate* t : {&ta, &tb}) {
+      for (const FingerTemplate* t : {&pair.a, &pair.b}) {
         auto p = matcher.prepare(*t);
         if (!p) continue;
         encode_raw(*p, c);
@@ -421,32 +445,15 @@ void FingerCodeModel::encode_raw(const PreparedTemplate& t, std::span<float> out
   const int dim = raw_dim_;
   std::fill(out.begin(), out.end(), 0.0f);
   const float nc = kernel(*this, t, out.data());
-  double norm = 0;
   for (int r = 0; r < dim; ++r) {
     float v = out[r] - nc * mean_contribution_[r];
     if (opt_.signed_sqrt) v = std::copysign(std::sqrt(std::fabs(v)), v);
     out[r] = v;
-    norm += double(v) * v;
   }
-  if (!(norm > 1e-12) || !std::isfinite(norm)) {
-    // No usable cylinder: a constant unit vector, equally (and weakly) similar to everything.
-    std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
-    return;
-  }
-  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-  for (int r = 0; r < dim; ++r) out[r] *= inv;
+  normalise_or_constant(out);
   if (post_mean_.empty()) return;
-  norm = 0;
-  for (int r = 0; r < dim; ++r) {
-    out[r] -= post_mean_[std::size_t(r)];
-    norm += double(out[r]) * out[r];
-  }
-  if (!(norm > 1e-12) || !std::isfinite(norm)) {
-    std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
-    return;
-  }
-  const float inv2 = static_cast<float>(1.0 / std::sqrt(norm));
-  for (int r = 0; r < dim; ++r) out[r] *= inv2;
+  for (int r = 0; r < dim; ++r) out[r] -= post_mean_[std::size_t(r)];
+  normalise_or_constant(out);
 }
 
 void FingerCodeModel::encode(const PreparedTemplate& t, std::span<float> out) const {
@@ -463,20 +470,13 @@ void FingerCodeModel::encode(const PreparedTemplate& t, std::span<float> out) co
     return;
   }
   for (int k = 0; k < raw_dim_; ++k) raw[k] -= code_proj_.mean[k];
-  double norm = 0;
   for (int r = 0; r < dim; ++r) {
     const float* w = &code_proj_.matrix[std::size_t(r) * raw_dim_];
     float s = 0;
     for (int k = 0; k < raw_dim_; ++k) s += w[k] * raw[k];
     out[r] = s;
-    norm += double(s) * s;
   }
-  if (!(norm > 1e-12) || !std::isfinite(norm)) {
-    std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(dim)));
-    return;
-  }
-  const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-  for (int r = 0; r < dim; ++r) out[r] *= inv;
+  normalise_or_constant(out.first(static_cast<std::size_t>(dim)));
 }
 
 }  // namespace tunggal::matcher::detail
