@@ -17,6 +17,8 @@ const std::vector<Knob<ExtractorOptions>>& knobs() {
       {"outline_peel_width", &ExtractorOptions::outline_peel_width},
       {"response_quality", &ExtractorOptions::response_quality},
       {"minutia_min_response", &ExtractorOptions::minutia_min_response},
+      {"blotch_clip", &ExtractorOptions::blotch_clip},
+      {"blotch_min_coherence_gain", &ExtractorOptions::blotch_min_coherence_gain},
       {"orientation_sigma", &ExtractorOptions::orientation_sigma},
       {"gradient_sigma", &ExtractorOptions::gradient_sigma},
       {"refine_orientation", nullptr, &ExtractorOptions::refine_orientation},

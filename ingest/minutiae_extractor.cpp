@@ -78,7 +78,7 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
   const double scale = 500.0 / resolution_ppi;  // work at 500 ppi
   if (resolution_ppi != 500) cv::resize(src, grey, cv::Size(), scale, scale, cv::INTER_AREA);
 
-  const detail::Segmentation seg = detail::segment_and_normalise(grey, o);
+  detail::Segmentation seg = detail::segment_and_normalise(grey, o);
   r.foreground_fraction = seg.foreground_fraction;
   r.timings.segmentation_ms = ms_since(t);
   const double fg_pixels = seg.foreground_fraction * double(grey.total());
@@ -90,8 +90,21 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
     return r;
   }
 
-  const detail::OrientationField of = detail::orientation_field(seg.normalised, o);
+  detail::OrientationField of = detail::orientation_field(seg.normalised, o);
   r.mean_coherence = float(cv::mean(of.coherence, seg.mask)[0]);
+  if (o.blotch_clip > 0) {
+    // Blotches clamped (detail/blotch_clamp.cpp), kept when the ridge flow comes out clearer; from
+    // here on the clamped image is the print for every stage, its coherence included.
+    cv::Mat clamped = detail::normalise(detail::clamp_blotches(grey, o.blotch_clip), seg.mask, o);
+    detail::OrientationField clamped_field = detail::orientation_field(clamped, o);
+    const float c = float(cv::mean(clamped_field.coherence, seg.mask)[0]);
+    if (c > r.mean_coherence + o.blotch_min_coherence_gain) {
+      seg.normalised = std::move(clamped);
+      of = std::move(clamped_field);
+      r.mean_coherence = c;
+      r.blotches_clamped = true;
+    }
+  }
   r.timings.orientation_ms = ms_since(t);
   const detail::RidgeFrequency rf = detail::ridge_frequency(seg.normalised, seg.mask, of, o);
   r.ridge_period = rf.median_period;

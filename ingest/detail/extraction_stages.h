@@ -17,6 +17,13 @@ struct Segmentation {
   float foreground_fraction = 0;
 };
 Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& o);
+// Local normalisation of the grey levels `f` (CV_32F) over a window of about two ridge periods:
+// zero mean, unit variance, clipped to ±3; 0 outside `mask`.
+cv::Mat normalise(const cv::Mat& f, const cv::Mat& mask, const ExtractorOptions& o);
+// Grey levels (CV_8U in, CV_32F out) clamped to the local median ± k robust deviations (1.4826 x the
+// median absolute deviation, ~25 px windows on an 8 px grid): blotches far darker than the ridges
+// around them no longer rule the normalisation and the gradients (blotch_clamp.cpp).
+cv::Mat clamp_blotches(const cv::Mat& grey, float k);
 // Keeps the largest 8-connected component of a 0/1 CV_8U grid and fills its holes.
 void keep_largest_filled(cv::Mat& grid);
 

@@ -23,6 +23,28 @@ void keep_largest_filled(cv::Mat& grid) {
   grid = (bg(cv::Rect(1, 1, grid.cols, grid.rows)) != 2) / 255;
 }
 
+cv::Mat normalise(const cv::Mat& f, const cv::Mat& mask, const ExtractorOptions& o) {
+  const int b = o.block_size;
+  const cv::Size nwin(b + 1, b + 1);
+  cv::Mat m, m2;
+  cv::blur(f, m, nwin, cv::Point(-1, -1), cv::BORDER_REFLECT);
+  cv::blur(f.mul(f), m2, nwin, cv::Point(-1, -1), cv::BORDER_REFLECT);
+  cv::Mat out(f.size(), CV_32F);
+  for (int y = 0; y < f.rows; ++y) {
+    const float* fp = f.ptr<float>(y);
+    const float* mp = m.ptr<float>(y);
+    const float* m2p = m2.ptr<float>(y);
+    const std::uint8_t* mk = mask.ptr<std::uint8_t>(y);
+    float* op = out.ptr<float>(y);
+    for (int x = 0; x < f.cols; ++x) {
+      // A floor on the deviation keeps flat patches inside the finger from being amplified to noise.
+      const float sd = std::sqrt(std::max(m2p[x] - mp[x] * mp[x], 16.0f));
+      op[x] = mk[x] ? std::clamp((fp[x] - mp[x]) / sd, -3.0f, 3.0f) : 0.0f;
+    }
+  }
+  return out;
+}
+
 Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& o) {
   Segmentation s;
   cv::Mat f;
@@ -68,23 +90,7 @@ Segmentation segment_and_normalise(const cv::Mat& grey, const ExtractorOptions& 
   s.mask /= 255;
   s.foreground_fraction = float(cv::countNonZero(s.mask)) / float(f.total());
 
-  // Local normalisation over a window of about two ridge periods.
-  const cv::Size nwin(b + 1, b + 1);
-  cv::blur(f, m, nwin, cv::Point(-1, -1), cv::BORDER_REFLECT);
-  cv::blur(f.mul(f), m2, nwin, cv::Point(-1, -1), cv::BORDER_REFLECT);
-  s.normalised.create(f.size(), CV_32F);
-  for (int y = 0; y < f.rows; ++y) {
-    const float* fp = f.ptr<float>(y);
-    const float* mp = m.ptr<float>(y);
-    const float* m2p = m2.ptr<float>(y);
-    const std::uint8_t* mk = s.mask.ptr<std::uint8_t>(y);
-    float* out = s.normalised.ptr<float>(y);
-    for (int x = 0; x < f.cols; ++x) {
-      // A floor on the deviation keeps flat patches inside the finger from being amplified to noise.
-      const float sd = std::sqrt(std::max(m2p[x] - mp[x] * mp[x], 16.0f));
-      out[x] = mk[x] ? std::clamp((fp[x] - mp[x]) / sd, -3.0f, 3.0f) : 0.0f;
-    }
-  }
+  s.normalised = normalise(f, s.mask, o);
   return s;
 }
 
