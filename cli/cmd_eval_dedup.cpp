@@ -51,6 +51,7 @@ nlohmann::json to_json(const DedupReport& r) {
   j["finger_comparisons_per_probe"] = r.finger_comparisons_per_probe;
   j["face_index"] = r.face_index;
   j["finger_index"] = r.finger_index;
+  j["fused_finger_index"] = r.fused_finger_index;
   nlohmann::json ranks = nlohmann::json::object();
   for (const auto& o : r.outcomes)
     if (o.mated) ranks[std::to_string(o.mate_rank)] = ranks.value(std::to_string(o.mate_rank), 0) + 1;
@@ -92,6 +93,7 @@ nlohmann::json to_json(const DedupReport& r) {
                       {"face_index_score", t.face_index_score},
                       {"code_ranks", codes},
                       {"code_lists", t.code_lists},
+                      {"fused_rank", t.fused_rank},
                       {"retrieved", t.retrieved},
                       {"pre_rank", t.pre_rank},
                       {"fully_matched", t.fully_matched},
@@ -210,6 +212,18 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
   cmd.add_option("--code-centre", c->centre_finger_codes,
                  "cascade retrieval: 1 = probe finger codes search with the gallery's mean code taken off, 0 = as "
                  "they are (default: the engine's)");
+  cmd.add_option("--fused-codes", c->fused_finger_codes,
+                 "cascade retrieval: 1 = also search the four indexed positions' codes side by side (their "
+                 "summed similarity) and rank by it (default: the engine's)");
+  cmd.add_option("--code-lists", c->finger_code_lists,
+                 "cascade retrieval: 1 = search each indexed position's finger-code list, 0 = not (default: the "
+                 "engine's)");
+  cmd.add_option("--fused-fingers", c->fused_fingers,
+                 "cascade retrieval: the fused list holds the codes of the indexed 4 fingers, of 8 (not the "
+                 "little fingers) or of all 10 (default: the engine's)")
+      ->check(CLI::IsMember({4, 8, 10}));
+  cmd.add_option("--fused-candidates", c->fused_candidates,
+                 "cascade: candidates from the fused finger-code list (0 = engine default)");
   cmd.add_option("--twin-probes", c->twin_share,
                  "fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled")
       ->capture_default_str();

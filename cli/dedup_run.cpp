@@ -139,6 +139,10 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (config.face_vouch_llr) options.face_vouch_llr = *config.face_vouch_llr;
   if (config.code_scores_per_list) options.code_scores_per_list = *config.code_scores_per_list;
   if (config.centre_finger_codes) options.centre_finger_codes = *config.centre_finger_codes;
+  if (config.fused_finger_codes) options.fused_finger_codes = *config.fused_finger_codes;
+  if (config.finger_code_lists) options.finger_code_lists = *config.finger_code_lists;
+  if (config.fused_fingers != 0) options.fused_fingers = config.fused_fingers;
+  if (config.fused_candidates > 0) options.fused_candidates = config.fused_candidates;
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 
@@ -186,6 +190,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
       static_cast<double>(after_import.gallery_bytes + after_import.index_bytes) / std::max<double>(1, report.gallery);
   report.face_index = after_import.face_index;
   report.finger_index = after_import.finger_index;
+  report.fused_finger_index = after_import.fused_finger_index;
 
   // 4. Probes through the real path: durable submit, then micro-batch decision.
   report.probes = probes.size();

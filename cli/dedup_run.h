@@ -36,6 +36,10 @@ struct DedupConfig {
   std::optional<float> face_vouch_llr;  // unset = engine default
   std::optional<bool> code_scores_per_list;  // unset = engine default
   std::optional<bool> centre_finger_codes;   // unset = engine default
+  std::optional<bool> fused_finger_codes;    // unset = engine default
+  std::optional<bool> finger_code_lists;     // unset = engine default
+  int fused_fingers = 0;                     // 4, 8 or 10; 0 = engine default
+  int fused_candidates = 0;
   // Fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled
   // (datasets::ProbeSet): the hard case for face evidence.
   double twin_share = 0.0;
@@ -82,7 +86,7 @@ struct DedupReport {
   std::size_t peak_rss_bytes = 0;
   float duplicate_threshold = 0, review_threshold = 0;
   double fully_matched_per_probe = 0, finger_comparisons_per_probe = 0;
-  std::string face_index, finger_index;
+  std::string face_index, finger_index, fused_finger_index;
   std::uint64_t twin_probes = 0;  // non-mated probes whose twin is enrolled
   std::vector<ProbeOutcome> outcomes;
 };

@@ -13,6 +13,7 @@
 namespace tunggal {
 
 using engine::detail::collect;
+using engine::detail::fused_collect;
 using engine::detail::ListCuts;
 using engine::detail::pre_score;
 using engine::detail::Seed;
@@ -67,6 +68,21 @@ std::vector<Seed> Cascade::rankable(std::unordered_map<std::uint64_t, Seed>& see
     list.push_back(s);
   }
   return list;
+}
+
+std::vector<float> Cascade::fused_query(const Probe& probe, int* positions) const {
+  std::array<std::vector<float>, kFingerCount> codes;
+  const std::vector<int> slots = fused_slots(options_);
+  int n = 0;
+  for (int slot : slots) {
+    const auto at = static_cast<std::size_t>(slot);
+    const auto& code = probe.codes[at];
+    if (code.empty()) continue;
+    codes[at] = options_.centre_finger_codes ? centres_[at]->centre(code) : code;
+    ++n;
+  }
+  if (positions) *positions = n;
+  return fused_code(codes, slots);
 }
 
 float Cascade::face_llr_of(const Seed& s) const {
@@ -157,7 +173,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
       collect(*r, rows, true, seeds, cuts);
     }
   }
-  for (std::size_t f = 0; f < kIndexedFingers.size(); ++f) {
+  for (std::size_t f = 0; f < kIndexedFingers.size() && options_.finger_code_lists; ++f) {
     const auto& idx = indexes_.fingers[f];
     if (!idx || idx->size() == 0) continue;
     const int slot = finger_slot(kIndexedFingers[f]);
@@ -168,7 +184,8 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
       if (!probes[i]->reject_reason.empty() || code.empty()) continue;
       const std::size_t at = queries.size();
       queries.resize(at + code.size());
-      if (options_.centre_finger_codes) centres_[f]->centre(code, std::span<float>(queries).subspan(at));
+      if (options_.centre_finger_codes)
+        centres_[static_cast<std::size_t>(slot)]->centre(code, std::span<float>(queries).subspan(at));
       else std::copy(code.begin(), code.end(), queries.begin() + static_cast<std::ptrdiff_t>(at));
       rows.push_back(static_cast<int>(i));
     }
@@ -176,6 +193,25 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
     auto r = idx->search(queries, options_.finger_candidates);
     if (!r) return r.error();
     collect(*r, rows, false, seeds, cuts);
+  }
+  if (indexes_.fused && indexes_.fused->size() > 0) {
+    std::vector<float> queries;
+    std::vector<int> rows;
+    std::vector<float> scale;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!probes[i]->reject_reason.empty()) continue;
+      int positions = 0;
+      const std::vector<float> q = fused_query(*probes[i], &positions);
+      if (q.empty()) continue;
+      queries.insert(queries.end(), q.begin(), q.end());
+      rows.push_back(static_cast<int>(i));
+      scale.push_back(static_cast<float>(positions));
+    }
+    if (!rows.empty()) {
+      auto r = indexes_.fused->search(queries, options_.fused_candidates);
+      if (!r) return r.error();
+      fused_collect(*r, rows, scale, seeds, cuts);
+    }
   }
 
   // 2. Ranking: keep the most promising candidates for full matching.
@@ -237,16 +273,27 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     }
     collect(*r, row, true, one, cuts);
   }
-  for (std::size_t f = 0; f < kIndexedFingers.size() && probe.reject_reason.empty(); ++f) {
+  for (std::size_t f = 0; f < kIndexedFingers.size() && probe.reject_reason.empty() && options_.finger_code_lists; ++f) {
     const auto& idx = indexes_.fingers[f];
     const int slot = finger_slot(kIndexedFingers[f]);
     const auto& code = probe.codes[static_cast<std::size_t>(slot)];
     if (!idx || idx->size() == 0 || code.empty()) continue;
     ++t.code_lists;
-    auto r = idx->search(options_.centre_finger_codes ? centres_[f]->centre(code) : code, options_.finger_candidates);
+    auto r = idx->search(options_.centre_finger_codes ? centres_[static_cast<std::size_t>(slot)]->centre(code) : code,
+                         options_.finger_candidates);
     if (!r) return r.error();
     t.code_rank[static_cast<std::size_t>(slot)] = rank_in(*r).first;
     collect(*r, row, false, one, cuts);
+  }
+  if (probe.reject_reason.empty() && indexes_.fused && indexes_.fused->size() > 0) {
+    int positions = 0;
+    const std::vector<float> q = fused_query(probe, &positions);
+    if (!q.empty()) {
+      auto r = indexes_.fused->search(q, options_.fused_candidates);
+      if (!r) return r.error();
+      t.fused_rank = rank_in(*r).first;
+      fused_collect(*r, row, {static_cast<float>(positions)}, one, cuts);
+    }
   }
   // The same ranking as search().
   one[0].erase(ignore.value);

@@ -66,6 +66,9 @@ class Cascade {
 
  private:
   struct FingerTally;
+  // The probe's centred codes side by side (engine/index_factory.h fused_code); `positions`
+  // receives how many positions had one. Empty when none did.
+  std::vector<float> fused_query(const Probe& probe, int* positions) const;
   float face_llr_of(const engine::detail::Seed& s) const;  // 0 when the face index did not find it
   // One probe's retrieved candidates still in the gallery, each with its pre-score (the ranking of
   // search() and trace() alike).

@@ -14,6 +14,7 @@ struct CascadeTrace {
   float face_index_score = 0;  // the index's cosine when retrieved
   std::array<int, kFingerCount> code_rank{};  // per slot: rank in that finger-code list; 0 = not found/not indexed
   int code_lists = 0;          // finger-code lists searched for this probe
+  int fused_rank = 0;          // rank in the fused finger-code list; 0 = not found or not searched
   int retrieved = 0;           // distinct candidates the indexes returned
   int pre_rank = 0;            // 1-based rank by pre-score among them; 0 = not retrieved at all
   bool fully_matched = false;  // pre_rank within full_match_candidates

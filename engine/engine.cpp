@@ -66,7 +66,7 @@ std::int64_t now_ms() {
 struct IndexRow {
   std::uint64_t id = 0;
   const FaceEmbedding* face = nullptr;
-  std::array<std::vector<float>, kIndexedFingers.size()> codes;
+  std::array<std::vector<float>, kFingerCount> codes;  // by finger slot, the coded_slots() only
 };
 
 std::string describe_verdict(const Verdict& v) {
@@ -101,15 +101,16 @@ struct Engine::Impl {
     for (auto& c : centres) c = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
   }
 
-  // Meta key of one indexed position's code centre; codes of another version need their own.
-  static std::string centre_key(std::size_t k) {
-    return fmt::format("finger_code_centre_v{}_{}", matcher::finger_code_version(), static_cast<int>(kIndexedFingers[k]));
+  // Meta key of one finger slot's code centre; codes of another version need their own.
+  static std::string centre_key(int slot) {
+    return fmt::format("finger_code_centre_v{}_{}", matcher::finger_code_version(), static_cast<int>(finger_at_slot(slot)));
   }
 
   // The saved centres of this code version, if any (a damaged one is learnt again).
   void restore_centres() {
-    for (std::size_t k = 0; k < centres.size(); ++k) {
-      auto v = store->meta(centre_key(k));
+    for (int slot : coded_slots(options)) {
+      const auto k = static_cast<std::size_t>(slot);
+      auto v = store->meta(centre_key(slot));
       if (!v || !*v) continue;
       if (Status s = centres[k]->restore(**v); !s)
         centres[k] = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
@@ -121,7 +122,7 @@ struct Engine::Impl {
   // reopening gives it the same value whatever order the subjects were added in.
   void learn_centres_from_gallery() {
     bool all_frozen = true;
-    for (const auto& c : centres) all_frozen = all_frozen && c->frozen();
+    for (int slot : coded_slots(options)) all_frozen = all_frozen && centres[static_cast<std::size_t>(slot)]->frozen();
     if (all_frozen) return;
     std::vector<SubjectId> ids = gallery.ids();
     std::sort(ids.begin(), ids.end(), [](SubjectId a, SubjectId b) { return a.value < b.value; });
@@ -130,7 +131,8 @@ struct Engine::Impl {
     for (std::size_t i = 0; i < want; ++i) sample.push_back(ids[i * ids.size() / want]);
     std::vector<std::optional<FaceEmbedding>> faces;
     const std::vector<IndexRow> rows = rows_from_gallery(sample, faces);
-    for (std::size_t k = 0; k < centres.size(); ++k) {
+    for (int slot : coded_slots(options)) {
+      const auto k = static_cast<std::size_t>(slot);
       if (centres[k]->frozen()) continue;
       centres[k] = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
       for (const IndexRow& r : rows)
@@ -139,14 +141,28 @@ struct Engine::Impl {
   }
 
   fs::path index_dir() const { return options.data_dir / "index"; }
-  fs::path index_path(std::size_t which) const {  // 0 = face, 1.. = finger positions
+  // 0 = face, 1..4 = finger positions (when EngineOptions::finger_code_lists), 5 = the fused
+  // finger codes (when EngineOptions::fused_finger_codes).
+  static constexpr std::size_t kFusedIndex = 1 + kIndexedFingers.size();
+  std::vector<std::size_t> kept_indexes() const {
+    std::vector<std::size_t> out{0};
+    for (std::size_t w = 1; w < kFusedIndex && options.finger_code_lists; ++w) out.push_back(w);
+    if (options.fused_finger_codes) out.push_back(kFusedIndex);
+    return out;
+  }
+  fs::path index_path(std::size_t which) const {
     if (which == 0) return index_dir() / "face";
+    if (which == kFusedIndex) return index_dir() / "fingers-fused";
     return index_dir() / fmt::format("finger-{}", static_cast<int>(kIndexedFingers[which - 1]));
   }
   index::VectorIndex* index_at(std::size_t which) const {
+    if (which == kFusedIndex) return indexes.fused.get();
     return which == 0 ? indexes.face.get() : indexes.fingers[which - 1].get();
   }
-  static constexpr std::size_t kIndexCount = 1 + kIndexedFingers.size();
+  int index_dimension(std::size_t which) const {
+    if (which == 0) return options.face_dimension;
+    return which == kFusedIndex ? fused_code_dimension(options) : matcher::finger_code_dimension();
+  }
 
   Thresholds current_thresholds() const {
     Thresholds t = thresholds_for(options.target_fpir, options.review_fpir, std::max<std::uint64_t>(gallery.size(), 1));
@@ -156,15 +172,19 @@ struct Engine::Impl {
     return t;
   }
 
-  // Finger codes of the indexed positions, from raw templates (import, rebuild, adjudication).
-  std::array<std::vector<float>, kIndexedFingers.size()> codes_for(std::span<const FingerTemplate> fingers) const {
-    std::array<std::vector<float>, kIndexedFingers.size()> out;
+  bool is_coded(FingerPosition p) const {
+    if (!is_known_finger(p)) return false;
+    const std::vector<int> slots = coded_slots(options);
+    return std::find(slots.begin(), slots.end(), finger_slot(p)) != slots.end();
+  }
+
+  // Finger codes of the coded slots, from raw templates (import, rebuild, adjudication).
+  std::array<std::vector<float>, kFingerCount> codes_for(std::span<const FingerTemplate> fingers) const {
+    std::array<std::vector<float>, kFingerCount> out;
     for (const FingerTemplate& f : fingers) {
-      for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
-        if (f.position != kIndexedFingers[k]) continue;
-        auto prepared = matcher.prepare(f);
-        if (prepared) out[k] = matcher::make_finger_code(*prepared);
-      }
+      if (!is_coded(f.position)) continue;
+      auto prepared = matcher.prepare(f);
+      if (prepared) out[static_cast<std::size_t>(finger_slot(f.position))] = matcher::make_finger_code(*prepared);
     }
     return out;
   }
@@ -179,24 +199,42 @@ struct Engine::Impl {
     }
     if (!ids.empty())
       if (Status s = indexes.face->add(ids, vecs); !s) return s;
+    for (int slot : coded_slots(options))
+      for (const IndexRow& r : rows)
+        if (!r.codes[static_cast<std::size_t>(slot)].empty())
+          centres[static_cast<std::size_t>(slot)]->add(r.codes[static_cast<std::size_t>(slot)]);  // until frozen
     for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
+      if (!indexes.fingers[k]) continue;
+      const auto slot = static_cast<std::size_t>(finger_slot(kIndexedFingers[k]));
       ids.clear();
       vecs.clear();
       for (const IndexRow& r : rows) {
-        if (r.codes[k].empty()) continue;
-        centres[k]->add(r.codes[k]);  // until it is frozen
+        if (r.codes[slot].empty()) continue;
         ids.push_back(r.id);
-        vecs.insert(vecs.end(), r.codes[k].begin(), r.codes[k].end());
+        vecs.insert(vecs.end(), r.codes[slot].begin(), r.codes[slot].end());
       }
       if (!ids.empty())
         if (Status s = indexes.fingers[k]->add(ids, vecs); !s) return s;
+    }
+    if (indexes.fused) {
+      const std::vector<int> slots = fused_slots(options);
+      ids.clear();
+      vecs.clear();
+      for (const IndexRow& r : rows) {
+        const std::vector<float> v = fused_code(r.codes, slots);
+        if (v.empty()) continue;
+        ids.push_back(r.id);
+        vecs.insert(vecs.end(), v.begin(), v.end());
+      }
+      if (!ids.empty())
+        if (Status s = indexes.fused->add(ids, vecs); !s) return s;
     }
     return Status::ok();
   }
 
   void remove_from_indexes(std::uint64_t id) {
     const std::uint64_t ids[1] = {id};
-    for (std::size_t w = 0; w < kIndexCount; ++w) (void)index_at(w)->remove(ids);  // absent: not_found, fine
+    for (std::size_t w : kept_indexes()) (void)index_at(w)->remove(ids);  // absent: not_found, fine
   }
 
   // Rows for subjects already in the RAM gallery (rebuild and replay), codes computed in parallel.
@@ -213,8 +251,8 @@ struct Engine::Impl {
         if (fe) faces[i] = std::move(*fe);
       }
       std::vector<FingerTemplate> fingers;
-      for (FingerPosition p : kIndexedFingers)
-        if (auto f = gallery.finger(ids[i], p)) fingers.push_back(std::move(*f));
+      for (int slot : coded_slots(options))
+        if (auto f = gallery.finger(ids[i], finger_at_slot(slot))) fingers.push_back(std::move(*f));
       rows[i].codes = codes_for(fingers);
     });
     for (std::size_t i = 0; i < ids.size(); ++i) rows[i].face = faces[i] ? &*faces[i] : nullptr;
@@ -246,14 +284,13 @@ struct Engine::Impl {
     if (!version || !*version || **version != std::to_string(matcher::finger_code_version())) return false;
     CandidateIndexes loaded;
     std::uint64_t covered = UINT64_MAX;
-    for (std::size_t w = 0; w < kIndexCount; ++w) {
+    for (std::size_t w : kept_indexes()) {
       if (!fs::exists(index_path(w))) return false;
       auto li = index::load_index(index_path(w), w == 0 ? &face_source : nullptr);
       if (!li) return false;
-      if (li->index->dimension() != (w == 0 ? options.face_dimension : matcher::finger_code_dimension()))
-        return false;
+      if (li->index->dimension() != index_dimension(w)) return false;
       covered = std::min(covered, li->covered_seq);
-      (w == 0 ? loaded.face : loaded.fingers[w - 1]) = std::move(li->index);
+      (w == 0 ? loaded.face : w == kFusedIndex ? loaded.fused : loaded.fingers[w - 1]) = std::move(li->index);
     }
     if (covered > store->last_change_seq()) return false;  // snapshot newer than the store: distrust
     indexes = std::move(loaded);
@@ -282,7 +319,7 @@ struct Engine::Impl {
     std::error_code ec;
     fs::create_directories(index_dir(), ec);
     if (ec) return io_error(fmt::format("cannot create {}: {}", index_dir().string(), ec.message()));
-    for (std::size_t w = 0; w < kIndexCount; ++w) {
+    for (std::size_t w : kept_indexes()) {
       const fs::path final_path = index_path(w);
       const fs::path tmp = final_path.string() + ".new";
       fs::remove_all(tmp, ec);
@@ -293,7 +330,7 @@ struct Engine::Impl {
     }
     auto b = store->batch();
     b.put_meta(kCodeVersionKey, std::to_string(matcher::finger_code_version()));
-    for (std::size_t k = 0; k < centres.size(); ++k) b.put_meta(centre_key(k), centres[k]->serialise());
+    for (int slot : coded_slots(options)) b.put_meta(centre_key(slot), centres[static_cast<std::size_t>(slot)]->serialise());
     return store->commit(std::move(b), Durability::kSynced);
   }
 
@@ -320,6 +357,8 @@ Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std
   if (options.data_dir.empty()) return invalid_argument("engine needs a data directory (--data-dir)");
   if (options.shards < 1 || options.shards > 1024)
     return invalid_argument(fmt::format("shards must be 1..1024, got {}", options.shards));
+  if (options.fused_fingers != 4 && options.fused_fingers != 8 && options.fused_fingers != 10)
+    return invalid_argument(fmt::format("fused_fingers must be 4, 8 or 10, got {}", options.fused_fingers));
   std::error_code ec;
   if (options.create_if_missing) fs::create_directories(options.data_dir, ec);
 
@@ -490,8 +529,7 @@ Expected<std::vector<Verdict>> Engine::process() {
     IndexRow r;
     r.id = new_id[j];
     r.face = e.face ? &*e.face : nullptr;
-    for (std::size_t k = 0; k < kIndexedFingers.size(); ++k)
-      r.codes[k] = probes[j].codes[static_cast<std::size_t>(finger_slot(kIndexedFingers[k]))];
+    for (int slot : coded_slots(m.options)) r.codes[static_cast<std::size_t>(slot)] = probes[j].codes[static_cast<std::size_t>(slot)];
     rows.push_back(std::move(r));
   }
   if (Status s = m.add_to_indexes(rows); !s) return s;
@@ -823,13 +861,14 @@ EngineStats Engine::stats() const {
   s.shards = m.options.shards;
   s.thresholds = m.current_thresholds();
   s.gallery_bytes = m.gallery.memory_bytes();
-  for (std::size_t w = 0; w < Impl::kIndexCount; ++w) s.index_bytes += m.index_at(w)->memory_bytes();
+  for (std::size_t w : m.kept_indexes()) s.index_bytes += m.index_at(w)->memory_bytes();
   s.decided = m.decided.load();
   s.retrieved = m.retrieved.load();
   s.fully_matched = m.fully_matched.load();
   s.finger_comparisons = m.comparisons.load();
   s.face_index = m.indexes.face->describe();
-  s.finger_index = m.indexes.fingers[0]->describe();
+  if (m.indexes.fingers[0]) s.finger_index = m.indexes.fingers[0]->describe();
+  if (m.indexes.fused) s.fused_finger_index = m.indexes.fused->describe();
   return s;
 }
 

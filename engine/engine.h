@@ -63,6 +63,7 @@ struct EngineStats {
   std::uint64_t decided = 0;      // since open
   std::uint64_t retrieved = 0, fully_matched = 0, finger_comparisons = 0;  // cascade, since open
   std::string face_index, finger_index;  // index descriptions
+  std::string fused_finger_index;        // empty when EngineOptions::fused_finger_codes is off
 };
 
 struct ImportResult {

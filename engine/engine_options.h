@@ -47,6 +47,21 @@ struct EngineOptions {
   // The ranking puts every finger-code list on one scale (similarities measured from each list's
   // own K-th score) instead of summing raw similarities (engine/cascade.cpp, docs/dedup.md).
   bool code_scores_per_list = true;
+  // One more finger-code index over the four indexed positions' codes side by side (index fingers
+  // and thumbs, 4 x 256 floats; a position without a usable code is zeros): its inner product is
+  // the sum of the four code similarities, so a mate whose every finger is only moderately close
+  // is found even when no single finger's list returns it. The lists per position still run
+  // (finger_code_lists) and a candidate's pre-score is its four-finger sum when this list found
+  // it (docs/dedup.md).
+  bool fused_finger_codes = true;
+  int fused_candidates = 200;
+  // How many fingers the fused index holds: 4 (the indexed ones), 8 (all but the little fingers:
+  // 8 x 256 = 2048, a power of two, which the compressed index's rotation pads to anyway) or 10
+  // (2560, padded to 4096: twice the memory and scan of 8, and the fewest missed mates; fingers
+  // only at 100k, 500 mated: 24 / 7 / 3 missed. docs/dedup.md).
+  int fused_fingers = 10;
+  // The per-position finger-code lists (finger_candidates each).
+  bool finger_code_lists = false;
   // Probe finger codes search with the gallery's mean code taken off (matcher/finger_code_centre.h):
   // the codes' shared direction otherwise favours the same gallery codes for every probe.
   bool centre_finger_codes = true;

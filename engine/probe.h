@@ -1,6 +1,6 @@
 #pragma once
 // A probe: one enrollment made ready for 1:N search. Every finger is cleaned and turned into MCC
-// cylinders once (matcher::FingerMatcher::prepare), the indexed fingers into finger codes, and
+// cylinders once (matcher::FingerMatcher::prepare) and into a finger code, and
 // the enrollment is judged usable or REJECTED with a reason the station can act on.
 #include <array>
 #include <optional>

@@ -77,5 +77,37 @@ TEST(CandidateRanking, TheFaceIndexsBestKeepTheirReservedPlaces) {
   EXPECT_TRUE(contains(chosen, 4));
 }
 
+// The fused list's cosines become sums of similarities (times the positions the probe had), rank
+// the candidates it found, and cap the per-list measure of those it did not at its cut.
+TEST(CandidateRanking, TheFusedListRanksWhatItFoundAndCapsTheRest) {
+  std::vector<std::unordered_map<std::uint64_t, Seed>> seeds(1);
+  std::vector<ListCuts> cuts(1);
+  const std::vector<int> row{0};
+  // One sharp per-position list: 50 on top at 0.9, far above its cut.
+  collect(one_row({50, 51, 52}, {0.90f, 0.20f, 0.10f}), row, false, seeds, cuts);
+  // The fused list of a probe with four positions: 60 (moderate on every finger) first.
+  fused_collect(one_row({60, 51, 61}, {0.30f, 0.20f, 0.15f}), row, {4.0f}, seeds, cuts);
+  ASSERT_TRUE(cuts[0].fused);
+  EXPECT_FLOAT_EQ(cuts[0].fused_cut, 0.60f);
+  EXPECT_FLOAT_EQ(seeds[0][60].fused, 1.20f);
+  std::vector<Seed> list;
+  for (auto& [id, s] : seeds[0]) {
+    s.pre = pre_score(s, cuts[0], 0.0f, true);
+    list.push_back(s);
+  }
+  std::vector<Seed> all;
+  select_for_matching(std::move(list), 10, 0, &all);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].id, 60u);
+  EXPECT_EQ(all[1].id, 51u);
+  // 50, found by one list only (0.90 there), is capped at the fused cut: not above any candidate
+  // of the fused list (61 is the cut itself; the tie goes by id).
+  const auto& fifty = *std::find_if(all.begin(), all.end(), [](const Seed& s) { return s.id == 50; });
+  EXPECT_FLOAT_EQ(fifty.pre, kCodeWeight * 0.60f);
+  for (const Seed& s : all)
+    if (s.fused_hit) EXPECT_GE(s.pre, fifty.pre) << s.id;
+  EXPECT_EQ(all[4].id, 52u);
+}
+
 }  // namespace
 }  // namespace tunggal::engine::detail

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/index_factory.h"
 #include "engine/store.h"
 #include "matcher/finger_code.h"
 #include "matcher/finger_code_centre.h"
@@ -245,6 +246,69 @@ TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {
 // reopened engine centres probes as before, whether its indexes come from snapshots or a rebuild;
 // and the scores are the same to the last bit, though generated minutiae carry angles finer than
 // the store keeps (the gallery is filled from the stored form from the start).
+// The fused finger-code list alone (no per-position lists, no face) finds a mate; without it
+// nothing retrieves one. Its snapshot is saved and reloaded, and rebuilt when missing.
+TEST(EngineFusedCodes, FindsTheMateAloneAndSurvivesReopenAndRebuild) {
+  const auto dir = make_temp_dir("engine-fused");
+  const datasets::Population pop(datasets::PopulationConfig{.seed = 44});
+  constexpr std::uint64_t kN = 120;
+  EngineOptions o = test_engine_options(dir);
+  o.finger_code_lists = false;
+  o.fused_finger_codes = true;
+  auto reopen = [&](const EngineOptions& opts) {
+    auto e = Engine::open(opts, test_fusion_model());
+    EXPECT_TRUE(e) << e.error().to_string();
+    return e ? std::move(*e) : nullptr;
+  };
+  std::unique_ptr<Engine> engine = reopen(o);
+  ASSERT_TRUE(engine);
+  std::vector<Enrollment> gallery;
+  for (std::uint64_t i = 0; i < kN; ++i) gallery.push_back(pop.capture(i, 0));
+  ASSERT_TRUE(engine->import(gallery));
+  ASSERT_TRUE(engine->finish_import());
+  EXPECT_FALSE(engine->stats().fused_finger_index.empty());
+  auto answer = [&](Engine& e) {
+    Enrollment q = capture_as(pop, 23, 1, "q");
+    q.face.reset();  // fingers only: the face index cannot bring the mate in
+    auto v = e.identify(q);
+    EXPECT_TRUE(v) << v.error().to_string();
+    return v ? *v : Verdict{};
+  };
+  const Verdict before = answer(*engine);
+  EXPECT_EQ(before.kind, VerdictKind::kDuplicate);
+  ASSERT_FALSE(before.candidates.empty());
+  EXPECT_EQ(before.candidates.front().subject.value, 24u);  // identity 23, the 24th enrolled
+  engine.reset();  // writes the snapshots
+  EXPECT_TRUE(std::filesystem::exists(dir / "index" / "fingers-fused"));
+
+  engine = reopen(o);
+  ASSERT_TRUE(engine);
+  const Verdict from_snapshot = answer(*engine);
+  engine.reset();
+  std::filesystem::remove_all(dir / "index" / "fingers-fused");
+  engine = reopen(o);
+  ASSERT_TRUE(engine);
+  const Verdict rebuilt = answer(*engine);
+  engine.reset();
+  for (const Verdict* v : {&from_snapshot, &rebuilt}) {
+    EXPECT_EQ(v->kind, before.kind);
+    ASSERT_EQ(v->candidates.size(), before.candidates.size());
+    for (std::size_t i = 0; i < v->candidates.size(); ++i) {
+      EXPECT_EQ(v->candidates[i].subject, before.candidates[i].subject);
+      EXPECT_FLOAT_EQ(v->candidates[i].score, before.candidates[i].score);
+    }
+  }
+
+  EngineOptions off = o;
+  off.fused_finger_codes = false;
+  engine = reopen(off);
+  ASSERT_TRUE(engine);
+  const Verdict without = answer(*engine);
+  EXPECT_EQ(without.kind, VerdictKind::kUnique) << "no list searched: nothing retrieves the mate";
+  engine.reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(EngineCodeCentre, SavedWithTheGalleryAndTheSameAnswersAfterReopen) {
   const auto dir = make_temp_dir("engine-centre");
   const datasets::Population pop(datasets::PopulationConfig{.seed = 43});
@@ -286,7 +350,7 @@ TEST(EngineCodeCentre, SavedWithTheGalleryAndTheSameAnswersAfterReopen) {
       ++centres;
       return true;
     }));
-    EXPECT_EQ(centres, 4);  // index fingers and thumbs
+    EXPECT_EQ(centres, static_cast<int>(coded_slots(o).size()));  // every finger whose code searches
   }
   engine = reopen();
   ASSERT_TRUE(engine);
@@ -483,6 +547,8 @@ TEST(EngineCascade, TheFaceIndexsBestReachFullMatchingWhateverTheFingerCodesSay)
   auto mate_found = [&](int reserved) {
     EngineOptions o = testing::test_engine_options(dir / std::to_string(reserved));
     o.finger_candidates = 2;      // each code list: the swapped-in identity and one more
+    o.fused_candidates = 2;       // the fused list: two of the swapped-in identities
+    o.fused_fingers = 4;          // ... when it holds the four indexed fingers only
     o.full_match_candidates = 2;
     o.face_reserved_candidates = reserved;
     o.early_exit_llr = o.face_early_exit_llr = -1e9f;  // the selection alone is under test
@@ -494,12 +560,36 @@ TEST(EngineCascade, TheFaceIndexsBestReachFullMatchingWhateverTheFingerCodesSay)
     EXPECT_TRUE(t) << t.error().to_string();
     EXPECT_EQ(t->face_rank, 1);
     EXPECT_EQ(t->code_rank, (std::array<int, kFingerCount>{})) << "no finger-code list finds the mate";
+    EXPECT_EQ(t->fused_rank, 0) << "nor does the fused list";
     EXPECT_GT(t->pre_rank, 2) << "the code-found candidates outrank it";
     EXPECT_EQ(t->fully_matched, reserved > 0);
     return std::any_of(v->candidates.begin(), v->candidates.end(), [](const Candidate& c) { return c.subject.value == 8; });
   };
   EXPECT_FALSE(mate_found(0)) << "without the reservation the mate is ranked out";
   EXPECT_TRUE(mate_found(1));
+  std::filesystem::remove_all(dir);
+}
+
+// The fused list over all ten fingers finds, without a face, a mate whose four indexed fingers
+// are someone else's: its other six carry it. Over the indexed four it cannot.
+TEST(EngineFusedCodes, AllTenFingersFindAMateWhoseIndexedFourAreOthers) {
+  const auto dir = testing::make_temp_dir("engine-fused-ten");
+  datasets::Population pop(datasets::PopulationConfig{.seed = 42});
+  Enrollment probe =
+      seven_with_others_fingers(pop, std::vector<FingerPosition>(kPrimaryFingers.begin(), kPrimaryFingers.end()));
+  probe.face.reset();
+  auto trace_with = [&](bool all_ten) {
+    EngineOptions o = testing::test_engine_options(dir / (all_ten ? "ten" : "four"));
+    o.fused_fingers = all_ten ? 10 : 4;
+    o.fused_candidates = 4;
+    auto engine = engine_over_gallery(pop, o);
+    if (!engine) return CascadeTrace{};
+    auto t = engine->trace(probe, SubjectId{8});
+    EXPECT_TRUE(t) << t.error().to_string();
+    return t ? *t : CascadeTrace{};
+  };
+  EXPECT_EQ(trace_with(true).fused_rank, 1);
+  EXPECT_EQ(trace_with(false).fused_rank, 0);
   std::filesystem::remove_all(dir);
 }
 

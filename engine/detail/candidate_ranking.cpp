@@ -34,11 +34,36 @@ void collect(const index::SearchResults& results, const std::vector<int>& rows_t
   }
 }
 
+void fused_collect(const index::SearchResults& results, const std::vector<int>& rows_to_probe,
+                   const std::vector<float>& scale, std::vector<std::unordered_map<std::uint64_t, Seed>>& seeds,
+                   std::vector<ListCuts>& cuts) {
+  for (int q = 0; q < results.queries; ++q) {
+    auto ids = results.ids_of(q);
+    auto scores = results.scores_of(q);
+    const auto row = static_cast<std::size_t>(q);
+    const std::size_t probe = static_cast<std::size_t>(rows_to_probe[row]);
+    float cut = std::numeric_limits<float>::infinity();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == index::kNoId) continue;
+      const float v = scores[i] * scale[row];
+      cut = std::min(cut, v);
+      Seed& s = seeds[probe][ids[i]];
+      s.id = ids[i];
+      s.fused_hit = true;
+      s.fused = v;
+    }
+    if (cut == std::numeric_limits<float>::infinity()) continue;
+    cuts[probe].fused = true;
+    cuts[probe].fused_cut = cut;
+  }
+}
+
 // A probe finger whose code is close to everything (many minutiae) otherwise fills the ranking with
 // its list's middle, above the top of a sharper list: at 1M a mate 6th in its one list ranked
 // 590th of 815 and never reached full matching (docs/dedup.md).
 float pre_score(const Seed& s, const ListCuts& cuts, float face_llr, bool per_list) {
-  const float code = per_list ? s.code_sum - s.cut_sum + static_cast<float>(s.finger_hits) * cuts.mean() : s.code_sum;
+  float code = per_list ? s.code_sum - s.cut_sum + static_cast<float>(s.finger_hits) * cuts.mean() : s.code_sum;
+  if (cuts.fused) code = s.fused_hit ? s.fused : std::min(code, cuts.fused_cut);
   return kCodeWeight * code + face_llr;
 }
 
