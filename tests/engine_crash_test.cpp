@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -17,6 +18,12 @@
 
 namespace tunggal {
 namespace {
+
+std::uintmax_t file_size_or_zero(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(p, ec);
+  return ec ? 0 : n;
+}
 
 TEST(EngineCrash, KillNineAtRandomMomentsLosesNothingAcknowledged) {
   const auto dir = testing::make_temp_dir("crash");
@@ -41,7 +48,18 @@ TEST(EngineCrash, KillNineAtRandomMomentsLosesNothingAcknowledged) {
       execl(worker.c_str(), worker.c_str(), data.c_str(), acks.c_str(), first.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1500, 4000)(rng)));
+    // Odd rounds: killed 0.2-4 s after start, often still opening or recovering. Even rounds:
+    // killed 0-2.5 s after this worker's first acknowledgement (waited for up to a minute): on a
+    // loaded machine opening alone can take longer than 4 s, and the test needs acknowledgements.
+    if (round % 2 == 0) {
+      const auto acked_before = file_size_or_zero(ack_file);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (file_size_or_zero(ack_file) == acked_before && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const int delay_ms = round % 2 == 0 ? std::uniform_int_distribution<int>(0, 2500)(rng)
+                                        : std::uniform_int_distribution<int>(200, 4000)(rng);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
