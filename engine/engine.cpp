@@ -868,8 +868,9 @@ EngineStats Engine::stats() const {
   s.fully_matched = m.fully_matched.load();
   s.finger_comparisons = m.comparisons.load();
   s.face_index = m.indexes.face->describe();
-  if (m.indexes.fingers[0]) s.finger_index = m.indexes.fingers[0]->describe();
   if (m.indexes.fused) s.fused_finger_index = m.indexes.fused->describe();
+  // The finger-code index in use: the per-position lists when built, else the fused one.
+  s.finger_index = m.indexes.fingers[0] ? m.indexes.fingers[0]->describe() : s.fused_finger_index;
   return s;
 }
 

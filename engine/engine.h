@@ -62,8 +62,10 @@ struct EngineStats {
   std::size_t index_bytes = 0;    // RAM of all candidate indexes
   std::uint64_t decided = 0;      // since open
   std::uint64_t retrieved = 0, fully_matched = 0, finger_comparisons = 0;  // cascade, since open
-  std::string face_index, finger_index;  // index descriptions
-  std::string fused_finger_index;        // empty when EngineOptions::fused_finger_codes is off
+  // Index descriptions. finger_index: the per-position finger-code lists when they are built
+  // (EngineOptions::finger_code_lists), else the fused one; fused_finger_index: empty when off.
+  std::string face_index, finger_index;
+  std::string fused_finger_index;
 };
 
 struct ImportResult {

@@ -125,6 +125,9 @@ TEST_F(AdminRemote, StatusShowsGalleryVerdictsThresholdsAndServer) {
   EXPECT_GE(j["server"]["connections"].get<int>(), 1);  // this one
   EXPECT_EQ(j["server"]["counters"]["accepted_items"], 3);
   EXPECT_EQ(j["engine"]["shards"], 2);
+  // The finger-code index in use, described: the fused one (the per-position lists are off).
+  EXPECT_NE(j["engine"]["finger_index"].get<std::string>(), "");
+  EXPECT_EQ(j["engine"]["finger_index"], j["engine"]["fused_finger_index"]);
 
   auto text = run_tunggal("admin status" + remote());
   ASSERT_EQ(text.exit_code, 0);
