@@ -248,6 +248,17 @@ TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {
 // reopened engine centres probes as before, whether its indexes come from snapshots or a rebuild;
 // and the scores are the same to the last bit, though generated minutiae carry angles finer than
 // the store keeps (the gallery is filled from the stored form from the start).
+TEST(EngineFusedCodes, AFingerCountOtherThanFourEightOrTenIsRefusedAtOpen) {
+  const auto dir = make_temp_dir("engine-fused-bad");
+  EngineOptions o = test_engine_options(dir);
+  o.fused_fingers = 5;
+  auto e = Engine::open(o, test_fusion_model());
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(e.error().message().find("fused_fingers must be 4, 8 or 10"), std::string::npos) << e.error().message();
+  std::filesystem::remove_all(dir);
+}
+
 // A centre saved with the snapshots is used as it is at the next open, not learnt again from the
 // gallery (that cost up to 2,000 x 10 prepare() calls per open of a small gallery).
 TEST(EngineCodeCentre, ARestoredCentreIsNotLearntAgainAtOpen) {
