@@ -64,6 +64,21 @@ TEST(EvalCodesCli, ProbesAreCentredUnlessAskedNotTo) {
   EXPECT_NE(on["generated"]["per_finger"].dump(), off["generated"]["per_finger"].dump());
 }
 
+// --fused-index ranks the gallery as the engine's fused list does, over 4 and over 10 fingers;
+// ten fingers' evidence puts at least as many mates first among 300 as four.
+TEST(EvalCodesCli, FusedIndexRanksOverFourAndTenFingers) {
+  const CliRun r = run("eval codes --json --skip-fvc --gallery 300 --probes 60 --fused-index");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  const auto& f = j["generated"]["fused_index"];
+  ASSERT_TRUE(f.contains("four_fingers") && f.contains("ten_fingers")) << j["generated"].dump();
+  EXPECT_GT(f["four_fingers"]["rank1"].get<double>(), 0.5);
+  EXPECT_GE(f["ten_fingers"]["rank1"].get<double>(), f["four_fingers"]["rank1"].get<double>());
+  EXPECT_FALSE(run("eval codes --json --skip-fvc --gallery 60 --probes 10").out.find("fused_index") != std::string::npos)
+      << "only when asked";
+}
+
 TEST(EvalCodesCli, MissingFvcDirectoryIsReportedAsUnavailable) {
   const CliRun r = run("eval codes --skip-generated --fvc-dir /nonexistent/fvc2002");
   EXPECT_EQ(r.exit_code, 3) << r.out;
