@@ -197,16 +197,17 @@ constexpr std::array<FingerPosition, 4> kCodeFingers = {FingerPosition::kRightIn
                                                         FingerPosition::kRightThumb, FingerPosition::kLeftThumb};
 constexpr int kFingers = static_cast<int>(kCodeFingers.size());
 
-// Codes of the four indexed fingers of one capture; `present` false where the finger is missing
-// or unusable (the engine then searches no list for it).
+// Codes of the given fingers of one capture (out[f], present[row * fingers.size() + f]);
+// `present` false where the finger is missing or unusable (the engine then searches no list for it).
 void encode_capture(const Enrollment& e, const matcher::FingerMatcher& m, const FingerCodeModel& model,
-                    std::vector<Codes>& out, std::vector<std::uint8_t>& present, std::size_t row) {
-  const int d = model.dimension();
-  for (int f = 0; f < kFingers; ++f) {
-    const FingerTemplate* t = e.finger(kCodeFingers[f]);
+                    std::span<const FingerPosition> fingers, std::vector<Codes>& out,
+                    std::vector<std::uint8_t>& present, std::size_t row) {
+  const auto d = static_cast<std::size_t>(model.dimension());
+  for (std::size_t f = 0; f < fingers.size(); ++f) {
+    const FingerTemplate* t = e.finger(fingers[f]);
     auto p = t ? m.prepare(*t) : Expected<matcher::PreparedTemplate>(not_found("no finger"));
-    present[row * kFingers + f] = p.has_value();
-    if (p) model.encode(*p, std::span<float>(&out[f].v[row * d], std::size_t(d)));
+    present[row * fingers.size() + f] = p.has_value();
+    if (p) model.encode(*p, std::span<float>(&out[f].v[row * d], d));
   }
 }
 
@@ -221,17 +222,11 @@ json fused_index_sums(const Args& a, const FingerCodeModel& model) {
   std::vector<Codes> gal(kFingerCount, Codes{d, std::vector<float>(std::size_t(n) * d)});
   std::vector<Codes> prb(kFingerCount, Codes{d, std::vector<float>(std::size_t(np) * d)});
   std::vector<std::uint8_t> gal_ok(std::size_t(n) * kFingerCount), prb_ok(std::size_t(np) * kFingerCount);
-  auto encode = [&](const Enrollment& e, std::vector<Codes>& out, std::vector<std::uint8_t>& ok, std::size_t row) {
-    for (int f = 0; f < kFingerCount; ++f) {
-      const FingerTemplate* t = e.finger(finger_at_slot(f));
-      auto p = t ? m.prepare(*t) : Expected<matcher::PreparedTemplate>(not_found("no finger"));
-      ok[row * kFingerCount + std::size_t(f)] = p.has_value();
-      if (p) model.encode(*p, std::span<float>(&out[std::size_t(f)].v[row * std::size_t(d)], std::size_t(d)));
-    }
-  };
+  std::array<FingerPosition, kFingerCount> all;  // by slot
+  for (int f = 0; f < kFingerCount; ++f) all[std::size_t(f)] = finger_at_slot(f);
   tbb::parallel_for(0, n, [&](int i) {
-    encode(pop.capture(std::uint64_t(i), 0), gal, gal_ok, std::size_t(i));
-    if (i < np) encode(pop.capture(std::uint64_t(i), 1), prb, prb_ok, std::size_t(i));
+    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, all, gal, gal_ok, std::size_t(i));
+    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, all, prb, prb_ok, std::size_t(i));
   });
   if (a.centre)
     for (int f = 0; f < kFingerCount; ++f) {
@@ -282,8 +277,8 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
   std::vector<std::uint8_t> gal_ok(std::size_t(n) * kFingers), prb_ok(std::size_t(np) * kFingers);
   const auto t0 = std::chrono::steady_clock::now();
   tbb::parallel_for(0, n, [&](int i) {
-    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, gal, gal_ok, std::size_t(i));
-    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, prb, prb_ok, std::size_t(i));
+    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, kCodeFingers, gal, gal_ok, std::size_t(i));
+    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, kCodeFingers, prb, prb_ok, std::size_t(i));
   });
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Probes search with the gallery's mean code taken off, as the engine does: the centre of each
@@ -334,7 +329,7 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
     const int nc = std::min(1000, n);
     std::vector<Codes> coh(kFingers, Codes{d, std::vector<float>(std::size_t(nc) * d)});
     std::vector<std::uint8_t> coh_ok(std::size_t(nc) * kFingers);
-    tbb::parallel_for(0, nc, [&](int i) { encode_capture(pop.capture(std::uint64_t(n + i), 1), m, model, coh, coh_ok, std::size_t(i)); });
+    tbb::parallel_for(0, nc, [&](int i) { encode_capture(pop.capture(std::uint64_t(n + i), 1), m, model, kCodeFingers, coh, coh_ok, std::size_t(i)); });
     std::vector<float> gmu(std::size_t(n) * kFingers, 0.0f), gsd(std::size_t(n) * kFingers, 1.0f);
     tbb::parallel_for(0, n, [&](int g) {
       for (int f = 0; f < kFingers; ++f) {
