@@ -139,8 +139,10 @@ Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorS
     if (dim != o.dimension) return corruption(path.string() + " has dimension " + std::to_string(dim));
     Expected<std::unique_ptr<detail::Shard>> shard = corruption(path.string() + " has unknown shard format " + std::to_string(format));
     if (format == static_cast<std::uint32_t>(detail::ShardFormat::kFlat)) shard = detail::load_flat_shard(dim, r);
-    if (format == static_cast<std::uint32_t>(detail::ShardFormat::kHashSq8)) {
-      shard = detail::load_hash_sq8_shard(dim, detail::hash_params(o, source, detail::resolve_threads(o.threads)), r);
+    if (format == static_cast<std::uint32_t>(detail::ShardFormat::kHashSq8) ||
+        format == static_cast<std::uint32_t>(detail::ShardFormat::kHashSq8Compact)) {
+      shard = detail::load_hash_sq8_shard(dim, detail::hash_params(o, source, detail::resolve_threads(o.threads)),
+                                          static_cast<detail::ShardFormat>(format), r);
     }
     if (format == static_cast<std::uint32_t>(detail::ShardFormat::kIvfSq8)) {
       shard = detail::load_ivf_sq8_shard(dim, detail::ivf_params(o, source), r);

@@ -55,8 +55,8 @@ struct PreparedQuery {
 
 class HashSq8Shard final : public Shard {
  public:
-  HashSq8Shard(int dim, const HashParams& p)
-      : dim_(dim), p_(p), rot_(dim, p.seed), dp_(rot_.padded()), words_(dp_ / 64),
+  HashSq8Shard(int dim, const HashParams& p, Padding padding)
+      : dim_(dim), p_(p), rot_(dim, p.seed, padding), dp_(rot_.padded()), words_(dp_ / 64),
         // Rotated unit vectors have components ~N(0, 1/dp): 5.5 sigma maps to 127, so a clipped
         // component occurs about once in 25 million.
         scale_(127.0f / (5.5f / std::sqrt(static_cast<float>(dp_)))) {}
@@ -218,7 +218,9 @@ class HashSq8Shard final : public Shard {
     });
   }
 
-  ShardFormat format() const override { return ShardFormat::kHashSq8; }
+  // A single-window rotation is the power-of-two rotation: those shards keep the original format,
+  // which every build reads.
+  ShardFormat format() const override { return rot_.single_window() ? ShardFormat::kHashSq8 : ShardFormat::kHashSq8Compact; }
   std::uint64_t size() const override { return size_; }
   std::size_t memory_bytes() const override {
     return pages_.capacity() * sizeof(Page) + pages_.size() * kPageRows * (words_ * 8 + dp_ + 8) + signs_bytes();
@@ -247,7 +249,7 @@ class HashSq8Shard final : public Shard {
     std::ofstream f(file, std::ios::binary | std::ios::trunc);
     if (!f) return io_error("cannot create " + file.string());
     BinaryWriter w(f);
-    write_shard_header(w, ShardFormat::kHashSq8, dim_);
+    write_shard_header(w, format(), dim_);
     w.pod(p_.seed);
     w.pod(static_cast<std::uint64_t>(size_));
     for (std::size_t p = 0; p < pages_.size(); ++p) {
@@ -295,7 +297,7 @@ class HashSq8Shard final : public Shard {
     for (std::size_t row = 0; row < size_; ++row) f(row, pages_[row / kPageRows].ids[row % kPageRows]);
   }
   std::size_t blocked_words(std::size_t rows) const { return (rows + kHashBlock - 1) / kHashBlock * kHashBlock * words_; }
-  std::size_t signs_bytes() const { return 3 * static_cast<std::size_t>(dp_) * sizeof(float); }
+  std::size_t signs_bytes() const { return rot_.memory_bytes(); }
   void sign_bits(std::span<const float> r, std::uint64_t* bits) const {
     for (int w = 0; w < words_; ++w) {
       std::uint64_t b = 0;
@@ -330,12 +332,13 @@ HashParams hash_params(const IndexOptions& o, const VectorSource* source, int th
   return p;
 }
 
-std::unique_ptr<Shard> make_hash_sq8_shard(int dim, const HashParams& params) {
-  return std::make_unique<HashSq8Shard>(dim, params);
+std::unique_ptr<Shard> make_hash_sq8_shard(int dim, const HashParams& params, Padding padding) {
+  return std::make_unique<HashSq8Shard>(dim, params, padding);
 }
 
-Expected<std::unique_ptr<Shard>> load_hash_sq8_shard(int dim, const HashParams& params, BinaryReader& in) {
-  auto shard = std::make_unique<HashSq8Shard>(dim, params);
+Expected<std::unique_ptr<Shard>> load_hash_sq8_shard(int dim, const HashParams& params, ShardFormat format,
+                                                     BinaryReader& in) {
+  auto shard = std::make_unique<HashSq8Shard>(dim, params, format == ShardFormat::kHashSq8 ? Padding::kPowerOfTwo : Padding::kCompact);
   if (Status s = shard->load(in); !s) return s;
   return std::unique_ptr<Shard>(std::move(shard));
 }

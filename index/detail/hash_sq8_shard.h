@@ -11,11 +11,15 @@
 // of the lists scanned), while the Hamming rank of the mate stays within a few hundred of a
 // million (P(bit differs) = angle / pi: 1/3 for the mate at cosine 0.5 vs 1/2 for impostors).
 //
-// Memory per vector: padded_dim / 8 + padded_dim + 8 bytes (584 B at 512-d), in pages of 4096
-// rows so growth never leaves more than one partly empty page; removal swaps with the last row.
+// Memory per vector: padded_dim / 8 + padded_dim + 8 bytes (584 B at 512-d, 2,888 B for the ten
+// finger codes' 2,560-d), in pages of 4096 rows so growth never leaves more than one partly empty
+// page; removal swaps with the last row. padded_dim: random_rotation.h (compact padding for new
+// shards; a shard saved with power-of-two padding, format kHashSq8, loads and grows as it was).
 #include <memory>
 
 #include "index/detail/binary_io.h"
+#include "index/detail/random_rotation.h"
+#include "index/detail/snapshot_format.h"
 #include "index/detail/shard.h"
 #include "index/vector_index.h"
 
@@ -31,7 +35,9 @@ struct HashParams {
 
 HashParams hash_params(const IndexOptions& o, const VectorSource* source, int threads);
 
-std::unique_ptr<Shard> make_hash_sq8_shard(int dim, const HashParams& params);
-Expected<std::unique_ptr<Shard>> load_hash_sq8_shard(int dim, const HashParams& params, BinaryReader& in);
+std::unique_ptr<Shard> make_hash_sq8_shard(int dim, const HashParams& params, Padding padding = Padding::kCompact);
+// `format`: kHashSq8 (power-of-two padding) or kHashSq8Compact, as the shard file's header says.
+Expected<std::unique_ptr<Shard>> load_hash_sq8_shard(int dim, const HashParams& params, ShardFormat format,
+                                                     BinaryReader& in);
 
 }  // namespace tunggal::index::detail
