@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <sstream>
 #include <string>
@@ -197,6 +198,37 @@ constexpr std::array<FingerPosition, 4> kCodeFingers = {FingerPosition::kRightIn
                                                         FingerPosition::kRightThumb, FingerPosition::kLeftThumb};
 constexpr int kFingers = static_cast<int>(kCodeFingers.size());
 
+// Mated ranks (probe p = capture 1 of identity p, its mate capture 0) split by what the generator
+// did to the pair (datasets/population.h): a very low quality capture on either side (3% of
+// captures each), and among the others a worn or scarred, or a missing, indexed finger. The misses
+// are not spread evenly; this says where they are.
+json ranks_by_condition(const datasets::Population& pop, const std::vector<int>& ranks, int gallery) {
+  std::uint16_t indexed_bits = 0;
+  for (FingerPosition f : kCodeFingers) indexed_bits = std::uint16_t(indexed_bits | (1u << finger_slot(f)));
+  std::map<std::string, std::vector<int>> by;
+  for (std::size_t p = 0; p < ranks.size(); ++p) {
+    const bool lq_probe = pop.low_quality_capture(p, 1), lq_gallery = pop.low_quality_capture(p, 0);
+    const auto traits = pop.traits(p);
+    by[lq_probe && lq_gallery ? "both_captures_low_quality"
+       : lq_probe             ? "probe_capture_low_quality"
+       : lq_gallery           ? "gallery_capture_low_quality"
+                              : "neither_capture_low_quality"]
+        .push_back(ranks[p]);
+    if (lq_probe || lq_gallery) continue;
+    if (traits.damaged_fingers & indexed_bits) by["neither_low_quality_but_indexed_finger_damaged"].push_back(ranks[p]);
+    if (traits.missing_fingers & indexed_bits) by["neither_low_quality_but_indexed_finger_missing"].push_back(ranks[p]);
+  }
+  const int at_1pct = std::max(1, static_cast<int>(std::ceil(0.01 * gallery - 1e-9)));
+  json out;
+  for (auto& [cls, r] : by) {
+    json s = rank_summary(r, gallery);
+    s["probes"] = r.size();
+    s["missed_at_1pct"] = std::count_if(r.begin(), r.end(), [&](int x) { return x > at_1pct; });
+    out[cls] = s;
+  }
+  return out;
+}
+
 // Codes of the given fingers of one capture (out[f], present[row * fingers.size() + f]);
 // `present` false where the finger is missing or unusable (the engine then searches no list for it).
 void encode_capture(const Enrollment& e, const matcher::FingerMatcher& m, const FingerCodeModel& model,
@@ -263,6 +295,7 @@ json fused_index_sums(const Args& a, const FingerCodeModel& model) {
       ranks[p] = 1 + static_cast<int>(std::count_if(sum.begin(), sum.end(), [&](float x) { return x > sum[p]; }));
     });
     out[name] = rank_summary(ranks, n);
+    out[std::string(name) + "_by_condition"] = ranks_by_condition(pop, ranks, n);
   }
   return out;
 }
@@ -498,6 +531,7 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
   }
   j["per_finger"] = per;
   j["fused_score_sum"] = rank_summary(fused_rank, n);
+  j["fused_score_sum_by_condition"] = ranks_by_condition(pop, fused_rank, n);
   if (a.x_normalisations) j["fused_normalised"] = norm_j;
 
   // Ceiling: probes whose mate the full matcher itself recognises on at least one of the four
@@ -621,6 +655,9 @@ int run(const Args& a0) {
   if (out.contains("generated")) {
     const auto& g = out["generated"];
     print_summary("gen 4 fingers score sum", g["fused_score_sum"]);
+    for (auto& [cls, v] : g["fused_score_sum_by_condition"].items())
+      std::cout << "  " << std::left << std::setw(50) << cls << std::right << " probes " << v["probes"].get<int>()
+                << "  missed at 1% " << v["missed_at_1pct"].get<int>() << "  hit@1% " << v["hit_at_1pct"].get<double>() << "\n";
     if (g.contains("fused_index")) {
       print_summary("gen fused index, 4 fingers", g["fused_index"]["four_fingers"]);
       print_summary("gen fused index, 10 fingers", g["fused_index"]["ten_fingers"]);
