@@ -224,6 +224,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
       ->check(CLI::IsMember({4, 8, 10}));
   cmd.add_option("--fused-candidates", c->fused_candidates,
                  "cascade: candidates from the fused finger-code list (0 = engine default)");
+  cmd.add_option("--fused-shortlist", c->fused_shortlist,
+                 "cascade: rows per million the compressed fused index keeps from its Hamming scan (0 = engine "
+                 "default)");
   cmd.add_option("--twin-probes", c->twin_share,
                  "fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled")
       ->capture_default_str();

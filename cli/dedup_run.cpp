@@ -143,6 +143,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (config.finger_code_lists) options.finger_code_lists = *config.finger_code_lists;
   if (config.fused_fingers != 0) options.fused_fingers = config.fused_fingers;
   if (config.fused_candidates > 0) options.fused_candidates = config.fused_candidates;
+  if (config.fused_shortlist > 0) options.fused_shortlist_per_million = config.fused_shortlist;
   auto engine = Engine::open(options, std::move(*model));
   if (!engine) return engine.error();
 

@@ -40,6 +40,7 @@ struct DedupConfig {
   std::optional<bool> finger_code_lists;     // unset = engine default
   int fused_fingers = 0;                     // 4, 8 or 10; 0 = engine default
   int fused_candidates = 0;
+  int fused_shortlist = 0;                   // fused index Hamming shortlist per million; 0 = engine default
   // Fraction of the non-mated probes that are a new applicant whose look-alike twin is enrolled
   // (datasets::ProbeSet): the hard case for face evidence.
   double twin_share = 0.0;

@@ -56,10 +56,13 @@ struct EngineOptions {
   bool fused_finger_codes = true;
   int fused_candidates = 200;
   // How many fingers the fused index holds: 4 (the indexed ones), 8 (all but the little fingers:
-  // 8 x 256 = 2048, a power of two, which the compressed index's rotation pads to anyway) or 10
-  // (2560, padded to 4096: twice the memory and scan of 8, and the fewest missed mates; fingers
-  // only at 100k, 500 mated: 24 / 7 / 3 missed. docs/dedup.md).
+  // 8 x 256 = 2048) or 10 (2560, 1.25x the memory and scan of 8, and the fewest missed mates;
+  // fingers only at 100k, 500 mated: 24 / 7 / 3 missed. docs/dedup.md).
   int fused_fingers = 10;
+  // Once compressed (above 200,000 subjects), the fused index keeps this many rows per million of
+  // a shard from its Hamming scan for re-scoring (index::IndexOptions::hash_shortlist_per_million;
+  // at least 256 per shard).
+  int fused_shortlist_per_million = 1000;
   // The per-position finger-code lists (finger_candidates each).
   bool finger_code_lists = false;
   // Probe finger codes search with the gallery's mean code taken off (matcher/finger_code_centre.h):

@@ -30,6 +30,7 @@ Expected<CandidateIndexes> make_candidate_indexes(const EngineOptions& options,
   }
   if (options.fused_finger_codes) {
     code_options.dimension = fused_code_dimension(options);
+    code_options.hash_shortlist_per_million = options.fused_shortlist_per_million;
     auto idx = index::make_index(code_options, nullptr);
     if (!idx) return idx.error();
     out.fused = std::move(*idx);
