@@ -80,6 +80,10 @@ void RepeatabilityStats::add(const RepeatabilityStats& o) {
   skipped_pairs += o.skipped_pairs;
   counted += o.counted;
   repeated += o.repeated;
+  near_miss += o.near_miss;
+  wrong_angle += o.wrong_angle;
+  missing += o.missing;
+  unsupported += o.unsupported;
   for (std::size_t i = 0; i < counted_by_quality.size(); ++i) {
     counted_by_quality[i] += o.counted_by_quality[i];
     repeated_by_quality[i] += o.repeated_by_quality[i];
@@ -87,7 +91,7 @@ void RepeatabilityStats::add(const RepeatabilityStats& o) {
 }
 
 void count_repeated(const FingerTemplate& a, const FingerTemplate& b, const RigidMotion& motion,
-                    const RepeatabilityOptions& o, RepeatabilityStats& s) {
+                    const RepeatabilityOptions& o, RepeatabilityStats& s, const FingerTemplate* support) {
   const std::vector<Pt> hull = hull_of(b.minutiae);
   if (hull.empty()) return;
   // Pixel y runs down, so a turn of theta in pixel axes turns ISO angles (counter-clockwise with y
@@ -97,19 +101,32 @@ void count_repeated(const FingerTemplate& a, const FingerTemplate& b, const Rigi
     motion.apply(m.x, m.y, x, y);
     if (depth_inside(hull, x, y) < o.hull_margin) continue;
     const double angle = m.angle - motion.theta;
-    bool mate = false;
+    bool mate = false, near = false, close = false;
     for (const auto& q : b.minutiae) {
-      const double dx = q.x - x, dy = q.y - y;
-      if (dx * dx + dy * dy <= o.max_distance * o.max_distance && angle_between(q.angle, angle) <= o.max_angle) {
-        mate = true;
-        break;
-      }
+      const double d2 = (q.x - x) * (q.x - x) + (q.y - y) * (q.y - y);
+      const bool aligned = angle_between(q.angle, angle) <= o.max_angle;
+      mate = mate || (aligned && d2 <= o.max_distance * o.max_distance);
+      near = near || (aligned && d2 <= o.near_distance * o.near_distance);
+      close = close || d2 <= o.max_distance * o.max_distance;
     }
     const std::size_t bucket = std::min<std::size_t>(9, m.quality / 10);
     ++s.counted;
     ++s.counted_by_quality[bucket];
     s.repeated += mate;
     s.repeated_by_quality[bucket] += mate;
+    if (mate) continue;
+    if (near) {
+      ++s.near_miss;
+    } else if (close) {
+      ++s.wrong_angle;
+    } else {
+      const bool supported =
+          !support || std::any_of(support->minutiae.begin(), support->minutiae.end(), [&](const Minutia& r) {
+            return std::hypot(double(r.x) - m.x, double(r.y) - m.y) <= o.support_distance &&
+                   angle_between(r.angle, m.angle) <= o.support_angle;
+          });
+      ++(supported ? s.missing : s.unsupported);
+    }
   }
 }
 
@@ -148,7 +165,7 @@ Expected<SetRepeatability> minutiae_repeatability(const FvcSet& reference, const
       const RigidMotion motion = fit_rigid(from, to);
       ++r.candidate.aligned_pairs, ++r.reference.aligned_pairs;
       count_repeated(candidate.impressions[std::size_t(ia)].finger_template,
-                     candidate.impressions[std::size_t(ib)].finger_template, motion, o, r.candidate);
+                     candidate.impressions[std::size_t(ib)].finger_template, motion, o, r.candidate, &ra);
       count_repeated(ra, rb, motion, o, r.reference);
     }
   }

@@ -26,6 +26,12 @@ struct RepeatabilityOptions {
   double max_distance = 10.0;  // pixels, after alignment
   double max_angle = 0.6;      // radians (~35°), after alignment
   double hull_margin = 10.0;   // pixels inside the other impression's hull
+  // Why a minutia did not come back (RepeatabilityStats' classes): a mate within near_distance
+  // (and max_angle) is a near miss, i.e. displaced; a minutia of the reference's own record of the
+  // same image within support_distance and support_angle "supports" it (the reference saw it too).
+  double near_distance = 16.0;
+  double support_distance = 8.0;
+  double support_angle = 0.52;  // ~30°
 };
 
 // Rigid motion of the image plane: p -> R(theta) (p - from) + to.
@@ -41,6 +47,13 @@ struct RepeatabilityStats {
   std::size_t skipped_pairs = 0;  // ... too weak a reference match to align
   std::size_t counted = 0;        // minutiae inside the other impression's overlap
   std::size_t repeated = 0;       // ... with a mate there
+  // The counted minutiae without a mate, each in one class (they add up to counted - repeated):
+  std::size_t near_miss = 0;    // a mate within near_distance: displaced (distortion, jitter)
+  std::size_t wrong_angle = 0;  // a minutia within max_distance, none with the angle
+  std::size_t missing = 0;      // nothing near; supported by the reference in its own image (or no
+                                // reference given): lost in the other impression
+  std::size_t unsupported = 0;  // nothing near, and the reference saw nothing there either: likely
+                                // false in its own image
   // By ISO minutia quality, in tens (0-9, 10-19, ..., 90-100).
   std::array<std::size_t, 10> counted_by_quality{}, repeated_by_quality{};
   double rate() const { return counted ? double(repeated) / double(counted) : 0; }
@@ -48,8 +61,10 @@ struct RepeatabilityStats {
 };
 
 // Counts `a`'s minutiae mapped by `motion` into `b`'s frame against `b` (one direction of a pair).
+// `support`: the reference's record of a's image, for the unsupported class (none: every minutia
+// without a mate nearby is `missing`).
 void count_repeated(const FingerTemplate& a, const FingerTemplate& b, const RigidMotion& motion,
-                    const RepeatabilityOptions& o, RepeatabilityStats& s);
+                    const RepeatabilityOptions& o, RepeatabilityStats& s, const FingerTemplate* support = nullptr);
 
 struct SetRepeatability {
   RepeatabilityStats candidate;  // e.g. our extractor's templates

@@ -89,6 +89,42 @@ TEST(MinutiaeRepeatability, CountsMatesInsideTheOverlapOnly) {
   EXPECT_EQ(sum, all.counted);
 }
 
+// The unrepeated minutiae are told apart: displaced, turned, lost, or never confirmed by the
+// reference's record of the same image.
+TEST(MinutiaeRepeatability, ClassifiesWhyAMinutiaDidNotComeBack) {
+  const FingerTemplate a = finger(3);
+  const RigidMotion none;  // the identity: b is a's frame
+  FingerTemplate b = a;
+  // Minutiae 0-3 shifted by 13 px (beyond the 10 px mate distance, within 16), 4-7 turned by 90°,
+  // 8-15 gone (moved to the frame's corner, which only widens the hull: everything is counted).
+  for (std::size_t i = 0; i < 4; ++i) b.minutiae[i].x = std::uint16_t(b.minutiae[i].x + 13);
+  for (std::size_t i = 4; i < 8; ++i) b.minutiae[i].angle = float(std::fmod(b.minutiae[i].angle + kPi / 2, 2 * kPi));
+  for (std::size_t i = 8; i < 16; ++i) b.minutiae[i].x = b.minutiae[i].y = 0;
+  // The reference saw minutiae 0-11 of a's image, not 12-39.
+  FingerTemplate support = a;
+  support.minutiae.resize(12);
+  RepeatabilityStats s;
+  count_repeated(a, b, none, {.hull_margin = -1000}, s, &support);
+  ASSERT_EQ(s.counted, a.minutiae.size());
+  EXPECT_EQ(s.repeated, 24u);
+  EXPECT_EQ(s.wrong_angle, 4u);
+  EXPECT_EQ(s.repeated + s.near_miss + s.wrong_angle + s.missing + s.unsupported, s.counted);
+  // The four shifted ones are near misses; so is a lost one whose neighbour in b happens to lie
+  // within 16 px with a similar angle (random fingers have a few such neighbours).
+  EXPECT_GE(s.near_miss, 4u);
+  EXPECT_EQ(s.near_miss + s.missing + s.unsupported, 12u);
+  // 8-11 lost and supported, 12-15 lost and unsupported, less those near misses.
+  EXPECT_GE(s.missing, 2u);
+  EXPECT_LE(s.missing, 4u);
+  EXPECT_GE(s.unsupported, 2u);
+  EXPECT_LE(s.unsupported, 4u);
+  // Without a reference record nothing is unsupported.
+  RepeatabilityStats plain;
+  count_repeated(a, b, none, {.hull_margin = -1000}, plain);
+  EXPECT_EQ(plain.unsupported, 0u);
+  EXPECT_EQ(plain.missing, s.missing + s.unsupported);
+}
+
 TEST(MinutiaeRepeatability, AlignsGenuinePairsWithTheReferenceMatcher) {
   FvcSet reference;
   reference.name = "synthetic";
