@@ -60,7 +60,16 @@ struct Args {
   bool x_normalisations = false;    // experiment: score normalisations of the four-finger sum
   bool x_sum_clip = true;           // experiment: the four-finger sum counts negative similarities as 0
   bool fused_index_sums = false;    // the engine's fused list: 4 and 10 fingers side by side
+  float x_quality_gamma = 0;        // experiment: weight each finger's similarity by (quality/100)^gamma
+  int x_quality_side = 3;           // ... of the probe (1), the gallery (2) or both (3)
 };
+
+// Experiment: a finger's weight in the four-finger sum from the impressions' qualities.
+float quality_weight(const Args& a, int probe_quality, int gallery_quality) {
+  if (a.x_quality_gamma <= 0) return 1.0f;
+  auto w = [&](int q) { return std::pow(std::max(q, 1) / 100.0f, a.x_quality_gamma); };
+  return ((a.x_quality_side & 1) ? w(probe_quality) : 1.0f) * ((a.x_quality_side & 2) ? w(gallery_quality) : 1.0f);
+}
 
 float dot(const float* a, const float* b, int d) {
   float s = 0;
@@ -233,10 +242,12 @@ json ranks_by_condition(const datasets::Population& pop, const std::vector<int>&
 // `present` false where the finger is missing or unusable (the engine then searches no list for it).
 void encode_capture(const Enrollment& e, const matcher::FingerMatcher& m, const FingerCodeModel& model,
                     std::span<const FingerPosition> fingers, std::vector<Codes>& out,
-                    std::vector<std::uint8_t>& present, std::size_t row) {
+                    std::vector<std::uint8_t>& present, std::size_t row,
+                    std::vector<std::uint8_t>* quality = nullptr) {
   const auto d = static_cast<std::size_t>(model.dimension());
   for (std::size_t f = 0; f < fingers.size(); ++f) {
     const FingerTemplate* t = e.finger(fingers[f]);
+    if (quality && t) (*quality)[row * fingers.size() + f] = t->quality;
     auto p = t ? m.prepare(*t) : Expected<matcher::PreparedTemplate>(not_found("no finger"));
     present[row * fingers.size() + f] = p.has_value();
     if (p) model.encode(*p, std::span<float>(&out[f].v[row * d], d));
@@ -308,10 +319,11 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
   std::vector<Codes> gal(kFingers, Codes{d, std::vector<float>(std::size_t(n) * d)});
   std::vector<Codes> prb(kFingers, Codes{d, std::vector<float>(std::size_t(np) * d)});
   std::vector<std::uint8_t> gal_ok(std::size_t(n) * kFingers), prb_ok(std::size_t(np) * kFingers);
+  std::vector<std::uint8_t> gal_q(std::size_t(n) * kFingers), prb_q(std::size_t(np) * kFingers);  // finger quality
   const auto t0 = std::chrono::steady_clock::now();
   tbb::parallel_for(0, n, [&](int i) {
-    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, kCodeFingers, gal, gal_ok, std::size_t(i));
-    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, kCodeFingers, prb, prb_ok, std::size_t(i));
+    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, kCodeFingers, gal, gal_ok, std::size_t(i), &gal_q);
+    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, kCodeFingers, prb, prb_ok, std::size_t(i), &prb_q);
   });
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Probes search with the gallery's mean code taken off, as the engine does: the centre of each
@@ -340,7 +352,7 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
       if (!prb_ok[std::size_t(p) * kFingers + f]) continue;
       for (int g = 0; g < n; ++g) {
         s[g] = gal_ok[std::size_t(g) * kFingers + f] ? dot(prb[f].row(p), gal[f].row(g), d) : -2.0f;
-        fused[g] += a.x_sum_clip ? std::max(s[g], 0.0f) : s[g];
+        fused[g] += (a.x_sum_clip ? std::max(s[g], 0.0f) : s[g]) * quality_weight(a, prb_q[std::size_t(p) * kFingers + f], gal_q[std::size_t(g) * kFingers + f]);
       }
       if (gal_ok[std::size_t(p) * kFingers + f])
         rank[p * kFingers + f] = 1 + static_cast<int>(std::count_if(s.begin(), s.end(), [&](float x) { return x > s[p]; }));
@@ -702,6 +714,8 @@ RegisterCommand reg{{"eval codes", "finger-code retrieval: hit rate vs penetrati
                        cmd.add_option("--x-sqrt", a->model.signed_sqrt, "experiment: signed sqrt (0/1)");
                        cmd.add_flag("--x-normalisations", a->x_normalisations,
                                     "experiment: score normalisations of the four-finger sum (on uncentred probe codes)");
+                       cmd.add_option("--x-quality-gamma", a->x_quality_gamma, "experiment: four-finger sum weights (quality/100)^gamma");
+                       cmd.add_option("--x-quality-side", a->x_quality_side, "experiment: quality weights of the probe (1), gallery (2), both (3)");
                        cmd.add_option("--x-sum-clip", a->x_sum_clip, "experiment: four-finger sum counts negative similarities as 0 (0/1)");
                        cmd.add_option("--x-post-centre", a->model.post_centre, "experiment: centre the normalised code (0/1)");
                        cmd.add_option("--x-proj", a->model.projection, "experiment: projected dimensions");
