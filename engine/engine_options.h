@@ -61,8 +61,10 @@ struct EngineOptions {
   int fused_fingers = 10;
   // Once compressed (above 200,000 subjects), the fused index keeps this many rows per million of
   // a shard from its Hamming scan for re-scoring (index::IndexOptions::hash_shortlist_per_million;
-  // at least 256 per shard).
-  int fused_shortlist_per_million = 1000;
+  // at least 256 per shard). Deeper than the face index's 1000: a fused code's mate is much
+  // closer to the impostors than a face's, and at 1M, fingers only, 1000 lost mates that the full
+  // matcher scores far above the duplicate threshold (docs/dedup.md, session 8).
+  int fused_shortlist_per_million = 4000;
   // The per-position finger-code lists (finger_candidates each).
   bool finger_code_lists = false;
   // Probe finger codes search with the gallery's mean code taken off (matcher/finger_code_centre.h):
