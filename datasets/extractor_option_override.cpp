@@ -33,6 +33,7 @@ const std::vector<Knob<ExtractorOptions>>& knobs() {
       {"min_distance", &ExtractorOptions::min_distance},
       {"cloud_radius", &ExtractorOptions::cloud_radius},
       {"field_direction_weight", &ExtractorOptions::field_direction_weight},
+      {"ending_offset", &ExtractorOptions::ending_offset},
       {"max_cloud", nullptr, &ExtractorOptions::max_cloud},
       {"min_minutia_quality", &ExtractorOptions::min_minutia_quality},
       {"max_minutiae", nullptr, &ExtractorOptions::max_minutiae},

@@ -166,8 +166,12 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
     // other way from ours (into the ridge for an ending, into the fork for a bifurcation): measured
     // against the SecuGen records of FVC2002, whose nearby minutiae differ from ours by 180° before
     // this flip (tests/minutiae_extractor_test.cpp, DirectionsAgreeWithTheProvidedRecords).
-    m.x = std::uint16_t(std::clamp<long>(std::lround(c.x / scale), 0, image.width - 1));
-    m.y = std::uint16_t(std::clamp<long>(std::lround(c.y / scale), 0, image.height - 1));
+    // Endings beyond the skeleton's tip, into the valley ahead (o.ending_offset): where the fork
+    // would be had the ridge touched its neighbour, as it does in other impressions.
+    const float ahead = c.type == MinutiaType::kRidgeEnding ? o.ending_offset : 0.0f;
+    const float cx = float(c.x) + ahead * std::cos(c.angle), cy = float(c.y) + ahead * std::sin(c.angle);
+    m.x = std::uint16_t(std::clamp<long>(std::lround(cx / scale), 0, image.width - 1));
+    m.y = std::uint16_t(std::clamp<long>(std::lround(cy / scale), 0, image.height - 1));
     float a = std::numbers::pi_v<float> - c.angle;
     a = std::fmod(a, 2 * std::numbers::pi_v<float>);
     if (a < 0) a += 2 * std::numbers::pi_v<float>;
