@@ -64,11 +64,11 @@ struct Args {
   int x_quality_side = 3;           // ... of the probe (1), the gallery (2) or both (3)
 };
 
-// Experiment: a finger's weight in the four-finger sum from the impressions' qualities.
-float quality_weight(const Args& a, int probe_quality, int gallery_quality) {
-  if (a.x_quality_gamma <= 0) return 1.0f;
-  auto w = [&](int q) { return std::pow(std::max(q, 1) / 100.0f, a.x_quality_gamma); };
-  return ((a.x_quality_side & 1) ? w(probe_quality) : 1.0f) * ((a.x_quality_side & 2) ? w(gallery_quality) : 1.0f);
+// Experiment: an impression's weight in the four-finger sum from its quality; `side` 1 for a
+// probe's, 2 for a gallery impression's (weighted only when --x-quality-side includes it).
+float quality_weight(const Args& a, int quality, int side) {
+  if (a.x_quality_gamma <= 0 || !(a.x_quality_side & side)) return 1.0f;
+  return std::pow(std::max(quality, 1) / 100.0f, a.x_quality_gamma);
 }
 
 float dot(const float* a, const float* b, int d) {
@@ -84,9 +84,12 @@ struct Codes {
   const float* row(std::size_t i) const { return &v[i * std::size_t(dim)]; }
 };
 
-// Fraction of probes whose (best) mate rank, 1-based, is <= K = ceil(p * gallery).
+// The rank a mate must reach to count as found at penetration p: K = ceil(p * gallery), at least 1.
+int rank_cutoff(int gallery, double p) { return std::max(1, static_cast<int>(std::ceil(p * gallery - 1e-9))); }
+
+// Fraction of probes whose (best) mate rank, 1-based, is <= rank_cutoff(gallery, p).
 double hit_at(const std::vector<int>& ranks, int gallery, double p) {
-  const int k = std::max(1, static_cast<int>(std::ceil(p * gallery - 1e-9)));
+  const int k = rank_cutoff(gallery, p);
   return double(std::count_if(ranks.begin(), ranks.end(), [&](int r) { return r <= k; })) / double(ranks.size());
 }
 
@@ -227,11 +230,10 @@ json ranks_by_condition(const datasets::Population& pop, const std::vector<int>&
     if (traits.damaged_fingers & indexed_bits) by["neither_low_quality_but_indexed_finger_damaged"].push_back(ranks[p]);
     if (traits.missing_fingers & indexed_bits) by["neither_low_quality_but_indexed_finger_missing"].push_back(ranks[p]);
   }
-  const int at_1pct = std::max(1, static_cast<int>(std::ceil(0.01 * gallery - 1e-9)));
+  const int at_1pct = rank_cutoff(gallery, 0.01);
   json out;
   for (auto& [cls, r] : by) {
-    json s = rank_summary(r, gallery);
-    s["probes"] = r.size();
+    json s = rank_summary(r, gallery);  // its "probes" is the class's size
     s["missed_at_1pct"] = std::count_if(r.begin(), r.end(), [&](int x) { return x > at_1pct; });
     out[cls] = s;
   }
@@ -254,6 +256,52 @@ void encode_capture(const Enrollment& e, const matcher::FingerMatcher& m, const 
   }
 }
 
+// Codes of the generated gallery (capture 0 of identities [0, n)) and of its mated probes (capture 1
+// of identities [0, np)) over the given fingers, with each impression's quality; probe i's mate is
+// gallery i.
+struct GeneratedCodes {
+  std::vector<Codes> gal, prb;                   // by finger
+  std::vector<std::uint8_t> gal_ok, prb_ok;      // [row * fingers + f]
+  std::vector<std::uint8_t> gal_q, prb_q;        // impression quality, same layout
+  double encode_seconds = 0;
+};
+
+GeneratedCodes encode_generated(const datasets::Population& pop, const matcher::FingerMatcher& m,
+                                const FingerCodeModel& model, std::span<const FingerPosition> fingers, int n, int np) {
+  const int d = model.dimension();
+  const std::size_t nf = fingers.size();
+  GeneratedCodes c;
+  c.gal.assign(nf, Codes{d, std::vector<float>(std::size_t(n) * d)});
+  c.prb.assign(nf, Codes{d, std::vector<float>(std::size_t(np) * d)});
+  c.gal_ok.resize(std::size_t(n) * nf);
+  c.prb_ok.resize(std::size_t(np) * nf);
+  c.gal_q.resize(std::size_t(n) * nf);
+  c.prb_q.resize(std::size_t(np) * nf);
+  const auto t0 = std::chrono::steady_clock::now();
+  tbb::parallel_for(0, n, [&](int i) {
+    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, fingers, c.gal, c.gal_ok, std::size_t(i), &c.gal_q);
+    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, fingers, c.prb, c.prb_ok, std::size_t(i), &c.prb_q);
+  });
+  c.encode_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return c;
+}
+
+// The probes' codes as the engine searches with them: each finger's gallery mean code taken off
+// (matcher/finger_code_centre.h, learnt from the first FingerCodeCentre::kFreezeAt gallery codes).
+std::vector<Codes> centred_probes(const GeneratedCodes& c) {
+  const std::size_t nf = c.gal.size();
+  std::vector<Codes> out = c.prb;
+  for (std::size_t f = 0; f < nf; ++f) {
+    const auto d = static_cast<std::size_t>(c.gal[f].dim);
+    matcher::FingerCodeCentre centre(c.gal[f].dim);
+    for (std::size_t g = 0; g < c.gal_ok.size() / nf; ++g)
+      if (c.gal_ok[g * nf + f]) centre.add(std::span<const float>(c.gal[f].row(g), d));
+    for (std::size_t p = 0; p < c.prb_ok.size() / nf; ++p)
+      centre.centre(std::span<const float>(c.prb[f].row(p), d), std::span<float>(&out[f].v[p * d], d));
+  }
+  return out;
+}
+
 // The engine's fused finger-code list (engine/index_factory.h): per probe, the gallery ranked by
 // the inner product of the fingers' codes side by side, the probe's centred, zeros for a missing
 // finger, each gallery vector normalised as the index normalises it (sum / sqrt(its fingers));
@@ -262,27 +310,13 @@ json fused_index_sums(const Args& a, const FingerCodeModel& model) {
   const int n = a.gallery, np = std::min(a.probes, a.gallery), d = model.dimension();
   const matcher::FingerMatcher m;
   const datasets::Population pop(datasets::PopulationConfig{.seed = a.seed});
-  std::vector<Codes> gal(kFingerCount, Codes{d, std::vector<float>(std::size_t(n) * d)});
-  std::vector<Codes> prb(kFingerCount, Codes{d, std::vector<float>(std::size_t(np) * d)});
-  std::vector<std::uint8_t> gal_ok(std::size_t(n) * kFingerCount), prb_ok(std::size_t(np) * kFingerCount);
   std::array<FingerPosition, kFingerCount> all;  // by slot
   for (int f = 0; f < kFingerCount; ++f) all[std::size_t(f)] = finger_at_slot(f);
-  tbb::parallel_for(0, n, [&](int i) {
-    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, all, gal, gal_ok, std::size_t(i));
-    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, all, prb, prb_ok, std::size_t(i));
-  });
-  if (a.centre)
-    for (int f = 0; f < kFingerCount; ++f) {
-      matcher::FingerCodeCentre centre(d);
-      for (int g = 0; g < n; ++g)
-        if (gal_ok[std::size_t(g) * kFingerCount + std::size_t(f)]) centre.add(std::span<const float>(gal[std::size_t(f)].row(std::size_t(g)), std::size_t(d)));
-      std::vector<float> tmp(static_cast<std::size_t>(d));
-      for (int p = 0; p < np; ++p) {
-        float* row = &prb[std::size_t(f)].v[std::size_t(p) * std::size_t(d)];
-        centre.centre(std::span<const float>(row, std::size_t(d)), tmp);
-        std::copy(tmp.begin(), tmp.end(), row);
-      }
-    }
+  const GeneratedCodes c = encode_generated(pop, m, model, all, n, np);
+  const std::vector<Codes>& gal = c.gal;
+  const std::vector<Codes> prb = a.centre ? centred_probes(c) : c.prb;
+  const std::vector<std::uint8_t>& gal_ok = c.gal_ok;
+  const std::vector<std::uint8_t>& prb_ok = c.prb_ok;
   std::vector<int> four;
   for (FingerPosition p : kCodeFingers) four.push_back(finger_slot(p));
   std::vector<int> ten(kFingerCount);
@@ -315,29 +349,18 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
   const int n = a.gallery, np = std::min(a.probes, a.gallery), d = model.dimension();
   const matcher::FingerMatcher m;
   const datasets::Population pop(datasets::PopulationConfig{.seed = a.seed});
-  // Gallery: capture 0 of identities [0, n); probes: capture 1 of identities [0, np) (mated).
-  std::vector<Codes> gal(kFingers, Codes{d, std::vector<float>(std::size_t(n) * d)});
-  std::vector<Codes> prb(kFingers, Codes{d, std::vector<float>(std::size_t(np) * d)});
-  std::vector<std::uint8_t> gal_ok(std::size_t(n) * kFingers), prb_ok(std::size_t(np) * kFingers);
-  std::vector<std::uint8_t> gal_q(std::size_t(n) * kFingers), prb_q(std::size_t(np) * kFingers);  // finger quality
-  const auto t0 = std::chrono::steady_clock::now();
-  tbb::parallel_for(0, n, [&](int i) {
-    encode_capture(pop.capture(std::uint64_t(i), 0), m, model, kCodeFingers, gal, gal_ok, std::size_t(i), &gal_q);
-    if (i < np) encode_capture(pop.capture(std::uint64_t(i), 1), m, model, kCodeFingers, prb, prb_ok, std::size_t(i), &prb_q);
-  });
-  const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // Probes search with the gallery's mean code taken off, as the engine does: the centre of each
-  // finger is learnt from the first FingerCodeCentre::kFreezeAt gallery codes.
-  std::vector<Codes> prb_raw = prb;
-  if (a.centre)
-    for (int f = 0; f < kFingers; ++f) {
-      matcher::FingerCodeCentre centre(d);
-      for (int g = 0; g < n; ++g)
-        if (gal_ok[std::size_t(g) * kFingers + f]) centre.add(std::span<const float>(gal[f].row(g), std::size_t(d)));
-      for (int p = 0; p < np; ++p)
-        centre.centre(std::span<const float>(prb_raw[f].row(p), std::size_t(d)),
-                      std::span<float>(&prb[f].v[std::size_t(p) * d], std::size_t(d)));
-    }
+  const GeneratedCodes c = encode_generated(pop, m, model, kCodeFingers, n, np);
+  const std::vector<Codes>& gal = c.gal;
+  const std::vector<Codes>& prb_raw = c.prb;
+  // Probes search with the gallery's mean code taken off, as the engine does.
+  const std::vector<Codes> prb = a.centre ? centred_probes(c) : c.prb;
+  const std::vector<std::uint8_t>& gal_ok = c.gal_ok;
+  const std::vector<std::uint8_t>& prb_ok = c.prb_ok;
+  const double build_s = c.encode_seconds;
+  // Experiment: each impression's weight in the four-finger sum (1 unless --x-quality-gamma).
+  std::vector<float> prb_w(c.prb_q.size()), gal_w(c.gal_q.size());
+  for (std::size_t i = 0; i < prb_w.size(); ++i) prb_w[i] = quality_weight(a, c.prb_q[i], 1);
+  for (std::size_t i = 0; i < gal_w.size(); ++i) gal_w[i] = quality_weight(a, c.gal_q[i], 2);
 
   // Per probe and finger: the top kmax gallery ids with their scores, and the rank of the mate
   // (probe i's mate is gallery i; an absent finger on either side never finds it).
@@ -352,7 +375,7 @@ json eval_generated(const Args& a, const FingerCodeModel& model) {
       if (!prb_ok[std::size_t(p) * kFingers + f]) continue;
       for (int g = 0; g < n; ++g) {
         s[g] = gal_ok[std::size_t(g) * kFingers + f] ? dot(prb[f].row(p), gal[f].row(g), d) : -2.0f;
-        fused[g] += (a.x_sum_clip ? std::max(s[g], 0.0f) : s[g]) * quality_weight(a, prb_q[std::size_t(p) * kFingers + f], gal_q[std::size_t(g) * kFingers + f]);
+        fused[g] += (a.x_sum_clip ? std::max(s[g], 0.0f) : s[g]) * prb_w[std::size_t(p) * kFingers + f] * gal_w[std::size_t(g) * kFingers + f];
       }
       if (gal_ok[std::size_t(p) * kFingers + f])
         rank[p * kFingers + f] = 1 + static_cast<int>(std::count_if(s.begin(), s.end(), [&](float x) { return x > s[p]; }));
