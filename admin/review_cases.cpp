@@ -11,8 +11,20 @@ namespace tunggal::admin {
 namespace {
 
 constexpr const char* kPrefix = "review_case/";
+constexpr const char* kOfPrefix = "review_case_of/";
+// Present once every stored case is in the per-subject index (stores from before it have cases
+// without index entries until add_cases backfills them).
+constexpr const char* kIndexedKey = "review_case_of.complete";
 
 std::string key_for(SubjectId a, SubjectId b) { return fmt::format("{}{:020}-{:020}", kPrefix, a.value, b.value); }
+std::string of_prefix(SubjectId s) { return fmt::format("{}{:020}/", kOfPrefix, s.value); }
+std::string of_key(SubjectId s, SubjectId a, SubjectId b) {
+  return fmt::format("{}{:020}-{:020}", of_prefix(s), a.value, b.value);
+}
+void index_case(engine::Store::Batch& batch, SubjectId a, SubjectId b) {
+  batch.put_meta(of_key(a, a, b), "");
+  batch.put_meta(of_key(b, a, b), "");
+}
 
 // JSON has no NaN: "not compared" is null.
 nlohmann::json num(float v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); }
@@ -120,8 +132,42 @@ Expected<std::optional<ReviewCase>> load_case(const engine::Store& store, Subjec
   return std::optional<ReviewCase>{std::move(*c)};
 }
 
+Expected<std::vector<ReviewCase>> cases_of(const engine::Store& store, SubjectId subject) {
+  auto indexed = store.meta(kIndexedKey);
+  if (!indexed) return indexed.error();
+  if (!*indexed) {
+    auto all = list_cases(store);
+    if (!all) return all.error();
+    std::erase_if(*all, [&](const ReviewCase& c) { return c.a != subject && c.b != subject; });
+    return all;
+  }
+  std::vector<std::pair<SubjectId, SubjectId>> pairs;
+  const std::string prefix = of_prefix(subject);
+  Status s = store.for_each_meta(prefix, [&](const std::string& key, const std::string&) {
+    auto ab = parse_case_id(key.substr(prefix.size()));
+    if (ab) pairs.push_back(*ab);
+    return true;
+  });
+  if (!s) return s;
+  std::vector<ReviewCase> out;
+  for (const auto& [a, b] : pairs) {
+    auto c = load_case(store, a, b);
+    if (!c) return c.error();
+    if (*c) out.push_back(std::move(**c));
+  }
+  return out;
+}
+
 Expected<std::uint64_t> add_cases(engine::Store& store, const std::vector<ReviewCase>& cases) {
   auto batch = store.batch();
+  auto indexed = store.meta(kIndexedKey);
+  if (!indexed) return indexed.error();
+  if (!*indexed) {
+    auto before = list_cases(store);
+    if (!before) return before.error();
+    for (const ReviewCase& c : *before) index_case(batch, c.a, c.b);
+    batch.put_meta(kIndexedKey, "1");
+  }
   std::uint64_t added = 0;
   for (const ReviewCase& c : cases) {
     if (!(c.a < c.b)) return invalid_argument(fmt::format("review case {}: subjects must be ordered a < b", c.id()));
@@ -129,6 +175,7 @@ Expected<std::uint64_t> add_cases(engine::Store& store, const std::vector<Review
     if (!existing) return existing.error();
     if (*existing) continue;
     batch.put_meta(key_for(c.a, c.b), encode_case(c));
+    index_case(batch, c.a, c.b);
     ++added;
   }
   if (!batch.empty())

@@ -2,7 +2,9 @@
 // Review cases found by reprocessing: two ENROLLED subjects that resemble each other. They are
 // new work for adjudicators and never change a past verdict. Kept in the store's meta column
 // family under "review_case/<A>-<B>" (A < B, zero-padded so key order is id order), one JSON
-// value each; adjudicating one rewrites it and appends an audit entry in the same commit.
+// value each; adjudicating one rewrites it and appends an audit entry in the same commit. Each
+// case is also indexed under both its subjects ("review_case_of/<S>/<A>-<B>", empty value, same
+// commit) so that the request workflow can ask "does anything block subject S" without a scan.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,9 +41,13 @@ Expected<ReviewCase> decode_case(const std::string& text);
 // Every stored case, in (a, b) order.
 Expected<std::vector<ReviewCase>> list_cases(const engine::Store& store);
 Expected<std::optional<ReviewCase>> load_case(const engine::Store& store, SubjectId a, SubjectId b);
+// The cases naming `subject` (as a or b), in (a, b) order. Through the per-subject index; in a
+// store whose cases predate the index (until add_cases next runs), by scanning every case.
+Expected<std::vector<ReviewCase>> cases_of(const engine::Store& store, SubjectId subject);
 
 // Stores the cases whose pair has no case yet (an existing case keeps its state and any
-// adjudication); returns how many were new. One synced commit.
+// adjudication); returns how many were new. One synced commit, which also indexes by subject any
+// case stored before the index existed.
 Expected<std::uint64_t> add_cases(engine::Store& store, const std::vector<ReviewCase>& cases);
 
 // Records an admin's decision on an open case, audited ("adjudicate-case"), in one commit.

@@ -1,6 +1,7 @@
 #include "cli/request_desk.h"
 
 #include <chrono>
+#include <filesystem>
 #include <utility>
 
 #include "cli/endpoint.h"
@@ -14,6 +15,14 @@
 namespace tunggal::cli {
 namespace {
 
+// Offline without an engine store in the data directory: the engine holds no capture yet.
+class NoEngineHere final : public workflow::VerdictLookup {
+ public:
+  workflow::IdentityStatus status(const std::string& enrollment_id) const override {
+    return {workflow::IdentityStatus::kUnknown, "no engine store here to know enrollment " + enrollment_id};
+  }
+};
+
 class LocalDesk final : public RequestDesk {
  public:
   LocalDesk(std::string data_dir, std::unique_ptr<workflow::WorkflowStore> store, std::int64_t now_ms)
@@ -24,8 +33,13 @@ class LocalDesk final : public RequestDesk {
                                                const std::vector<workflow::Document>& docs) override {
     return flow_.verify_documents(id, docs, now_);
   }
+  // Checked against the engine's store when the data directory has one. Without one the capture
+  // is linked as one the engine has not received yet: refresh, which needs the store, checks it.
   Expected<workflow::Request> record_biometrics(const std::string& id, const std::string& enrollment) override {
-    return flow_.record_biometrics(id, enrollment, now_);
+    if (!std::filesystem::exists(std::filesystem::path(data_dir_) / "store"))
+      return flow_.record_biometrics(id, enrollment, NoEngineHere{}, now_);
+    if (Status s = need_verdicts(); !s) return s;
+    return flow_.record_biometrics(id, enrollment, *verdicts_, now_);
   }
   Expected<workflow::Request> refresh(const std::string& id) override {
     if (Status s = need_verdicts(); !s) return s;

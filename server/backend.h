@@ -31,6 +31,9 @@ class Backend {
                             const std::string& reason, SubjectId linked) = 0;
   virtual Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason) = 0;
   virtual EngineStats stats() const = 0;
+  // The engine's durable store, for read-only views of it (the request workflow's penunggalan
+  // answers, admin/workflow_lookup.h); nullptr when the backend keeps none (zero-cost policy).
+  virtual const engine::Store* store() const { return nullptr; }
 
   // The verdict log behind "verdicts since a cursor" and pushes (see Engine::verdicts_since): the
   // engine's is durable, so cursors survive a server restart. The epoch names the log.

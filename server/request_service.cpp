@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "admin/workflow_lookup.h"
 #include "server/proto/tunggal.pb.h"
 #include "server/request_codec.h"
 #include "server/wire_codec.h"
@@ -19,11 +20,15 @@ std::int64_t system_ms() {
       .count();
 }
 
-// Penunggalan answers from the engine the server runs, at the moment they are asked.
+// Penunggalan answers from the engine the server runs, at the moment they are asked: read from its
+// store by the same lookup as offline (admin/workflow_lookup.h), so review cases and revocations
+// block printing here too. A backend without a store (zero-cost benchmark) answers verdicts only.
 class EngineVerdicts final : public workflow::VerdictLookup {
  public:
-  explicit EngineVerdicts(const Backend& be) : be_(be) {}
+  explicit EngineVerdicts(const Backend& be)
+      : be_(be), store_(be.store() ? admin::workflow_lookup(*be.store()) : nullptr) {}
   workflow::IdentityStatus status(const std::string& enrollment_id) const override {
+    if (store_) return store_->status(enrollment_id);
     const EnrollmentId id{enrollment_id};
     auto v = be_.verdict(id);
     if (!v) return {workflow::IdentityStatus::kUnknown, "the engine could not be read: " + v.error().message()};
@@ -37,6 +42,7 @@ class EngineVerdicts final : public workflow::VerdictLookup {
 
  private:
   const Backend& be_;
+  std::unique_ptr<workflow::VerdictLookup> store_;
 };
 
 class Call {
@@ -99,7 +105,7 @@ class Call {
         auto eid = engine_id(m.enrollment_id());
         if (!eid) return eid.error();
         if (auto r = owned(m.id()); !r) return r.error();
-        return put(flow_.record_biometrics(m.id(), *eid, now_));
+        return put(flow_.record_biometrics(m.id(), *eid, verdicts_, now_));
       }
       case Op::kRefresh: {
         const std::string& id = op.refresh().id();

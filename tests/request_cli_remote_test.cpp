@@ -100,7 +100,9 @@ TEST_F(RequestCliRemote, AnOfficeTakesANewCardFromRegistrationToHandOver) {
   co.tls = TlsFiles::in_dir(dir_ / "tls", "kec-a");
   auto station = Client::connect(co);
   ASSERT_TRUE(station) << station.error().to_string();
-  ASSERT_TRUE((*station)->submit(std::vector<Enrollment>{capture_as(pop_, 100, 0, "cap-100")}));
+  Enrollment capture = capture_as(pop_, 100, 0, "cap-100");
+  capture.nik = *Nik::parse("3273015505900002");  // taken for the applicant, Siti
+  ASSERT_TRUE((*station)->submit(std::vector<Enrollment>{capture}));
   CliRun linked = run_json(req("record-biometrics") + " --id REQ-00000001 --enrollment cap-100 --json");
   ASSERT_EQ(linked.exit_code, 0) << linked.out;
   EXPECT_EQ(nlohmann::json::parse(linked.out)["enrollment_id"], "kec-a/cap-100");

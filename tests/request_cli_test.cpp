@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/cli_run.h"
 #include <nlohmann/json.hpp>
+
+#include "admin/review_cases.h"
+#include "engine/store.h"
+#include "tests/cli_run.h"
+#include "tests/engine_fixture.h"
 
 namespace {
 
@@ -117,4 +121,66 @@ TEST_F(RequestCli, DaringRegistrationIsInTheOutboxAndOldCardsAreLogged) {
   ASSERT_EQ(jc.size(), 1u);
   EXPECT_EQ(jc[0]["reason"], "renewal");
   EXPECT_EQ(jc[0]["sent_to_dinas_at_ms"], 1795593600030LL);
+}
+
+// The review's two findings offline, over a real engine's store in the same data directory: one
+// capture linked to requests under two NIKs, and a UNIQUE verdict that re-deduplication later
+// contradicts (a reprocessing review case on its subject).
+TEST_F(RequestCli, ACaptureServesOneApplicantAndAReviewCaseStopsPrinting) {
+  tunggal::datasets::Population pop(tunggal::datasets::PopulationConfig{.seed = 5});
+  tunggal::SubjectId subject;
+  {
+    auto engine = tunggal::Engine::open(tunggal::testing::test_engine_options(dir_), tunggal::testing::test_fusion_model());
+    ASSERT_TRUE(engine) << engine.error().to_string();
+    std::vector<tunggal::Enrollment> gallery;
+    for (std::uint64_t i = 0; i < 10; ++i) gallery.push_back(pop.capture(i, 0));
+    ASSERT_TRUE((*engine)->import(gallery));
+    ASSERT_TRUE((*engine)->finish_import());
+    tunggal::Enrollment capture = tunggal::testing::capture_as(pop, 50, 0, "cap-1");
+    capture.nik = *tunggal::Nik::parse("3273015505900002");  // Siti's
+    ASSERT_TRUE((*engine)->submit(std::vector<tunggal::Enrollment>{capture}));
+    ASSERT_TRUE((*engine)->process_all());
+    auto v = (*engine)->verdict(tunggal::EnrollmentId{"cap-1"});
+    ASSERT_TRUE(v && *v && (*v)->kind == tunggal::VerdictKind::kUnique);
+    subject = (*v)->subject;
+  }
+  ASSERT_EQ(run(req("new") + " --service wni-new --doc kk-copy --doc form-f102" + kSiti).exit_code, 0);
+  ASSERT_EQ(run(req("new") + " --service wni-new --doc kk-copy --doc form-f102"
+                             " --nik 3273015505900003 --name 'Budi Santoso' --birth-date 1990-05-15").exit_code,
+            0);
+  CliRun twice = run(req("new") + " --service wni-new --doc kk-copy --doc form-f102" + kSiti);
+  EXPECT_EQ(twice.exit_code, 1) << twice.out;
+  EXPECT_TRUE(contains(twice.out, "already has an open request REQ-00000001")) << twice.out;
+  for (const char* id : {"REQ-00000001", "REQ-00000002"})
+    ASSERT_EQ(run(req("verify-docs") + " --id " + id).exit_code, 0);
+
+  ASSERT_EQ(run(req("record-biometrics") + " --id REQ-00000001 --enrollment cap-1").exit_code, 0);
+  CliRun reused = run(req("record-biometrics") + " --id REQ-00000002 --enrollment cap-1");
+  EXPECT_EQ(reused.exit_code, 1) << reused.out;
+  EXPECT_TRUE(contains(reused.out, "already linked to request REQ-00000001")) << reused.out;
+  CliRun ready = run(req("refresh") + " --id REQ-00000001 --json");
+  ASSERT_EQ(ready.exit_code, 0) << ready.out;
+  EXPECT_EQ(nlohmann::json::parse(ready.out)["state"], "print_ready");
+
+  {
+    tunggal::engine::StoreOptions so;
+    so.path = dir_ / "store";
+    so.create_if_missing = false;
+    auto store = tunggal::engine::Store::open(so);
+    ASSERT_TRUE(store) << store.error().to_string();
+    tunggal::admin::ReviewCase c;
+    c.a = tunggal::SubjectId{1};
+    c.b = subject;
+    c.probe = subject;
+    c.evidence.subject = c.a;
+    c.evidence.score = 5.0f;
+    c.kind = tunggal::VerdictKind::kDuplicate;
+    ASSERT_TRUE(tunggal::admin::add_cases(**store, {c}));
+  }
+  CliRun refused = run(req("print") + " --id REQ-00000001");
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_TRUE(contains(refused.out, "is DUPLICATE")) << refused.out;
+  CliRun blocked = run(req("refresh") + " --id REQ-00000001 --json");
+  ASSERT_EQ(blocked.exit_code, 0) << blocked.out;
+  EXPECT_EQ(nlohmann::json::parse(blocked.out)["state"], "duplicate_blocked");
 }

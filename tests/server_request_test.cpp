@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "admin/admin_query.h"
+#include "admin/review_cases.h"
 #include "server/client.h"
 #include "server/dev_certs.h"
 #include "server/request_client.h"
@@ -97,8 +99,10 @@ class ServerRequestTest : public ::testing::Test {
     return req;
   }
 
-  // Registered, documents verified, the capture submitted through SubmitBatch and linked.
-  workflow::Request recorded(Client& station, const workflow::NewRequest& req, const Enrollment& capture) {
+  // Registered, documents verified, the capture (taken for the applicant's NIK) submitted through
+  // SubmitBatch and linked.
+  workflow::Request recorded(Client& station, const workflow::NewRequest& req, Enrollment capture) {
+    capture.nik = req.applicant.nik;
     RequestClient rc(station);
     auto r = rc.create(req);
     EXPECT_TRUE(r) << r.error().to_string();
@@ -158,7 +162,9 @@ TEST_F(ServerRequestTest, NewCardForACitizenFromRegistrationToHandOver) {
   EXPECT_EQ(verified->state, S::kDocumentsVerified);
 
   // The station records the applicant and submits the capture like any enrollment.
-  ASSERT_TRUE(station->submit(std::vector<Enrollment>{capture_as(pop_, 100, 0, "ktp-100")}));
+  Enrollment capture = capture_as(pop_, 100, 0, "ktp-100");
+  capture.nik = req.applicant.nik;  // the station records the applicant standing at it
+  ASSERT_TRUE(station->submit(std::vector<Enrollment>{capture}));
   auto linked = rc.record_biometrics(created->id, "ktp-100");
   ASSERT_TRUE(linked) << linked.error().to_string();
   EXPECT_EQ(linked->enrollment_id, "kec-a/ktp-100");
@@ -283,6 +289,84 @@ TEST_F(ServerRequestTest, PendingIsRefusedPrintingUntilTheEngineDecides) {
   ASSERT_TRUE(ready) << ready.error().to_string();
   EXPECT_EQ(ready->state, S::kPrintReady) << ready->note;
   EXPECT_TRUE(rc.print(r.id, std::nullopt));
+}
+
+// The review's two findings over the protocol: one capture linked to two requests under two
+// NIKs, and a UNIQUE verdict that re-deduplication or deletion later contradicts.
+TEST_F(ServerRequestTest, ACaptureServesOneApplicantAndLaterFindingsStopPrinting) {
+  start();
+  auto station = connect("kec-a");
+  auto admin = connect("alice");
+  ASSERT_TRUE(station && admin);
+  RequestClient rc(*station);
+  const auto a = recorded(*station, siti(workflow::Channel::kLuring), capture_as(pop_, 102, 0, "cap-x"));
+  ASSERT_FALSE(a.id.empty());
+  ASSERT_EQ(decided(rc, a.id).state, S::kPrintReady);
+
+  workflow::NewRequest budi = siti(workflow::Channel::kLuring);
+  budi.applicant.nik = *Nik::parse("3273015505900003");
+  budi.applicant.name = "Budi Santoso";
+  auto b = rc.create(budi);
+  ASSERT_TRUE(b) << b.error().to_string();
+  ASSERT_TRUE(rc.verify_documents(b->id, {}));
+  auto reused = rc.record_biometrics(b->id, "cap-x");
+  ASSERT_FALSE(reused);
+  EXPECT_EQ(reused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(contains(reused.error().message(), "already linked to request " + a.id)) << reused.error().message();
+  // Another capture of Siti's, linked to nobody: still not Budi's.
+  Enrollment hers = capture_as(pop_, 103, 0, "cap-y");
+  hers.nik = siti(workflow::Channel::kLuring).applicant.nik;
+  ASSERT_TRUE(station->submit(std::vector<Enrollment>{hers}));
+  auto foreign = rc.record_biometrics(b->id, "cap-y");
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(contains(foreign.error().message(), "taken for NIK 3273015505900002")) << foreign.error().message();
+  EXPECT_EQ(flow_->get(b->id)->state, S::kDocumentsVerified);
+  auto twice = rc.create(siti(workflow::Channel::kLuring));
+  ASSERT_FALSE(twice);
+  EXPECT_TRUE(contains(twice.error().message(), "already has an open request " + a.id)) << twice.error().message();
+
+  // Reprocessing finds that A's subject resembles enrolled subject 1: the print gate stops it at
+  // once, and refresh takes the request back to duplicate_blocked.
+  auto v = engine_->verdict(EnrollmentId{"kec-a/cap-x"});
+  ASSERT_TRUE(v && *v);
+  const SubjectId subject = (*v)->subject;
+  admin::ReviewCase rcase;
+  rcase.a = SubjectId{1};
+  rcase.b = subject;
+  rcase.probe = subject;
+  rcase.evidence.subject = rcase.a;
+  rcase.evidence.score = 5.0f;
+  ASSERT_TRUE(engine_->with_store([&](engine::Store& st) { return admin::add_cases(st, {rcase}).status(); }));
+  auto gated = rc.print(a.id, std::nullopt);
+  ASSERT_FALSE(gated);
+  EXPECT_EQ(gated.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(contains(gated.error().message(), "is REVIEW")) << gated.error().message();
+  EXPECT_TRUE(contains(gated.error().message(), rcase.id())) << gated.error().message();
+  auto blocked = rc.refresh(a.id);
+  ASSERT_TRUE(blocked) << blocked.error().to_string();
+  EXPECT_EQ(blocked->state, S::kDuplicateBlocked);
+
+  // An admin finds them two people: released as after a DISTINCT verdict.
+  admin::AdminQuery q;
+  q.kind = admin::AdminQuery::Kind::kAdjudicateCase;
+  q.id = rcase.id();
+  q.decision = Decision::kDistinct;
+  q.reason = "different people, documents checked";
+  ASSERT_TRUE(admin->admin(q));
+  auto released = rc.refresh(a.id);
+  ASSERT_TRUE(released) << released.error().to_string();
+  EXPECT_EQ(released->state, S::kPrintReady) << released->note;
+
+  // The subject is deleted (death registration) before the card is printed.
+  ASSERT_TRUE(admin->delete_subject(subject, "death registered"));
+  auto refused = rc.print(a.id, std::nullopt);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(contains(refused.error().message(), "is REVOKED")) << refused.error().message();
+  auto stopped = rc.refresh(a.id);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->state, S::kDuplicateBlocked);
 }
 
 TEST_F(ServerRequestTest, ASiteOperatesOnlyItsOwnRequests) {

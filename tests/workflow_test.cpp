@@ -1,6 +1,8 @@
 // The request workflow end to end over a real RocksDB store in a temporary directory: every step,
 // the print gate on the engine's answer, PINs, outbox, old cards, SLA, persistence.
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -11,6 +13,8 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <rocksdb/db.h>
 
 #include "workflow/detail/record_json.h"
 #include "workflow/request_state.h"
@@ -28,15 +32,21 @@ constexpr std::int64_t kHour = 3600LL * 1000;
 constexpr std::int64_t kDay = 24 * kHour;
 constexpr std::int64_t kT0 = 1795593600000LL;  // 2026-11-25 08:00 UTC, 15:00 WIB
 
-// Test double of the interface the engine implements: a table of answers per enrollment.
+// Test double of the interface the engine implements: a table of answers per enrollment, and the
+// NIK each capture was taken for (reported once the table has an answer for it, as the engine
+// knows a capture's NIK once it has received it). tests/workflow_engine_test.cpp runs the real one.
 class TableVerdicts : public VerdictLookup {
  public:
   IdentityStatus status(const std::string& enrollment_id) const override {
     auto it = table.find(enrollment_id);
-    return it == table.end() ? IdentityStatus{K::kUnknown, ""} : it->second;
+    if (it == table.end()) return IdentityStatus{K::kUnknown, ""};
+    IdentityStatus st = it->second;
+    if (auto n = nik_of.find(enrollment_id); n != nik_of.end()) st.nik = n->second;
+    return st;
   }
   void set(const std::string& id, K kind, std::string detail = {}) { table[id] = {kind, std::move(detail)}; }
   std::map<std::string, IdentityStatus> table;
+  std::map<std::string, std::string> nik_of;
 };
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -66,17 +76,27 @@ class WorkflowTest : public ::testing::Test {
     flow_ = std::make_unique<RequestWorkflow>(*store_);
   }
 
+  // A new applicant each call (one open request per NIK): Siti Rahayu's NIK with the next serial.
   static NewRequest wni_new(Channel c = Channel::kLuring) {
+    static std::atomic<int> serial{1};
+    char nik[32];
+    std::snprintf(nik, sizeof nik, "327301550590%04d", serial++ % 9999 + 1);
     NewRequest req;
     req.service = Service::kWniNew;
     req.channel = c;
-    req.applicant.nik = *Nik::parse("3273015505900002");
+    req.applicant.nik = *Nik::parse(nik);
     req.applicant.name = "Siti Rahayu";
     req.applicant.birth_date = *Date::parse("1990-05-15");
     req.applicant.marital_status = MaritalStatus::kSingle;
     req.applicant.email = "siti@example.id";
     req.documents = {Document::kKkCopy, Document::kFormF102};
     return req;
+  }
+
+  // Links a capture the station took for the request's applicant.
+  Expected<Request> record(const std::string& id, const std::string& enrollment, std::int64_t t) {
+    if (auto r = flow_->get(id)) verdicts_.nik_of[enrollment] = r->applicant.nik.str();
+    return flow_->record_biometrics(id, enrollment, verdicts_, t);
   }
 
   Request submit(const NewRequest& req, std::int64_t t = kT0) {
@@ -89,7 +109,7 @@ class WorkflowTest : public ::testing::Test {
   Request ready_to_print(Channel c, const std::string& enrollment) {
     Request r = submit(wni_new(c));
     EXPECT_TRUE(flow_->verify_documents(r.id, {}, kT0 + 1));
-    EXPECT_TRUE(flow_->record_biometrics(r.id, enrollment, kT0 + 2));
+    EXPECT_TRUE(record(r.id, enrollment, kT0 + 2));
     verdicts_.set(enrollment, K::kUnique, "subject 42");
     auto ready = flow_->refresh(r.id, verdicts_, kT0 + 3);
     EXPECT_TRUE(ready) << ready.error().to_string();
@@ -135,7 +155,7 @@ TEST_F(WorkflowTest, LuringNewCardGoesFromSubmissionToHandOver) {
   auto verified = flow_->verify_documents(r.id, {Document::kFormF102}, kT0 + 2);
   ASSERT_TRUE(verified) << verified.error().to_string();
   EXPECT_EQ(verified->state, S::kDocumentsVerified);
-  ASSERT_TRUE(flow_->record_biometrics(r.id, "ENR-1", kT0 + 3));
+  ASSERT_TRUE(record(r.id, "ENR-1", kT0 + 3));
 
   auto unknown = flow_->refresh(r.id, verdicts_, kT0 + 4);  // the engine has not seen ENR-1 yet
   ASSERT_TRUE(unknown);
@@ -168,7 +188,8 @@ TEST_F(WorkflowTest, LuringNewCardGoesFromSubmissionToHandOver) {
 
 TEST_F(WorkflowTest, PrintingIsRefusedUnlessTheEngineSaysUniqueOrDistinctNow) {
   const Request r = ready_to_print(Channel::kLuring, "ENR-7");
-  for (K refused : {K::kDuplicate, K::kReview, K::kPending, K::kRejected, K::kConfirmedDuplicate, K::kUnknown}) {
+  for (K refused : {K::kDuplicate, K::kReview, K::kPending, K::kRejected, K::kConfirmedDuplicate, K::kUnknown,
+                    K::kRevoked}) {
     verdicts_.set("ENR-7", refused, "candidate subject 9");
     auto p = flow_->print(r.id, verdicts_, std::nullopt, kT0 + 10);
     ASSERT_FALSE(p) << to_string(refused);
@@ -195,7 +216,7 @@ TEST_F(WorkflowTest, RequestsThatNeverReachedPrintReadyCannotPrint) {
   EXPECT_TRUE(contains(early.error().message(), "submitted → printed")) << early.error().message();
 
   ASSERT_TRUE(flow_->verify_documents(r.id, {}, kT0 + 1));
-  ASSERT_TRUE(flow_->record_biometrics(r.id, "ENR-2", kT0 + 2));
+  ASSERT_TRUE(record(r.id, "ENR-2", kT0 + 2));
   verdicts_.set("ENR-2", K::kDuplicate, "subject 17 at 8.2");
   auto blocked = flow_->refresh(r.id, verdicts_, kT0 + 3);
   ASSERT_TRUE(blocked);
@@ -211,7 +232,7 @@ TEST_F(WorkflowTest, AdjudicationOutcomesDriveTheBranches) {
   // REVIEW, then adjudicated DISTINCT: released for printing through adjudicated_distinct.
   Request a = submit(wni_new());
   ASSERT_TRUE(flow_->verify_documents(a.id, {}, kT0));
-  ASSERT_TRUE(flow_->record_biometrics(a.id, "ENR-A", kT0));
+  ASSERT_TRUE(record(a.id, "ENR-A", kT0));
   verdicts_.set("ENR-A", K::kReview);
   EXPECT_EQ(flow_->refresh(a.id, verdicts_, kT0 + 1)->state, S::kDuplicateBlocked);
   EXPECT_EQ(flow_->refresh(a.id, verdicts_, kT0 + 2)->state, S::kDuplicateBlocked);  // still undecided
@@ -225,7 +246,7 @@ TEST_F(WorkflowTest, AdjudicationOutcomesDriveTheBranches) {
   // DUPLICATE, then confirmed: closed, never printed.
   Request b = submit(wni_new());
   ASSERT_TRUE(flow_->verify_documents(b.id, {}, kT0));
-  ASSERT_TRUE(flow_->record_biometrics(b.id, "ENR-B", kT0));
+  ASSERT_TRUE(record(b.id, "ENR-B", kT0));
   verdicts_.set("ENR-B", K::kDuplicate);
   EXPECT_EQ(flow_->refresh(b.id, verdicts_, kT0 + 1)->state, S::kDuplicateBlocked);
   verdicts_.set("ENR-B", K::kConfirmedDuplicate, "linked to subject 3");
@@ -234,14 +255,14 @@ TEST_F(WorkflowTest, AdjudicationOutcomesDriveTheBranches) {
   // Engine REJECTED the capture: back to documents_verified to record again.
   Request c = submit(wni_new());
   ASSERT_TRUE(flow_->verify_documents(c.id, {}, kT0));
-  ASSERT_TRUE(flow_->record_biometrics(c.id, "ENR-C", kT0));
+  ASSERT_TRUE(record(c.id, "ENR-C", kT0));
   verdicts_.set("ENR-C", K::kRejected, "right index too few minutiae");
   auto recapture = flow_->refresh(c.id, verdicts_, kT0 + 1);
   ASSERT_TRUE(recapture);
   EXPECT_EQ(recapture->state, S::kDocumentsVerified);
   EXPECT_TRUE(recapture->enrollment_id.empty());
   EXPECT_TRUE(contains(recapture->note, "too few minutiae")) << recapture->note;
-  EXPECT_TRUE(flow_->record_biometrics(c.id, "ENR-C2", kT0 + 2));
+  EXPECT_TRUE(record(c.id, "ENR-C2", kT0 + 2));
 
   // A card waiting for print whose person a re-deduplication now flags goes back to blocked.
   Request d = ready_to_print(Channel::kLuring, "ENR-D");
@@ -259,7 +280,7 @@ TEST_F(WorkflowTest, AdjudicationOutcomesDriveTheBranches) {
 
 TEST_F(WorkflowTest, IllegalStepsAreTypedErrorsAndChangeNothing) {
   Request r = submit(wni_new());
-  auto bio = flow_->record_biometrics(r.id, "ENR-1", kT0);
+  auto bio = record(r.id, "ENR-1", kT0);
   ASSERT_FALSE(bio);
   EXPECT_EQ(bio.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(contains(bio.error().message(), "submitted → biometrics_recorded")) << bio.error().message();
@@ -269,7 +290,7 @@ TEST_F(WorkflowTest, IllegalStepsAreTypedErrorsAndChangeNothing) {
   EXPECT_EQ(flow_->get(r.id)->state, S::kSubmitted);
   EXPECT_EQ(flow_->get(r.id)->history.size(), 1u);
 
-  EXPECT_EQ(flow_->record_biometrics(r.id, "", kT0).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(record(r.id, "", kT0).error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(flow_->reject(r.id, "", kT0).error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(flow_->get("REQ-99999999").error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(flow_->verify_documents("nope", {}, kT0).error().code(), ErrorCode::kNotFound);
@@ -553,6 +574,7 @@ TEST_F(WorkflowTest, EachOfficeSendsOnlyItsOwnOldCardsAndTakesOnlyItsOwnMessages
   damaged.site = "kec-a";
   Request a = submit(damaged);
   damaged.site = "kec-b";
+  damaged.applicant.nik = wni_new().applicant.nik;  // another person: one open request each
   Request b = submit(damaged);
   ASSERT_TRUE(flow_->verify_documents(a.id, {}, kT0 + 1));
   ASSERT_TRUE(flow_->verify_documents(b.id, {}, kT0 + 1));
@@ -575,4 +597,154 @@ TEST_F(WorkflowTest, EachOfficeSendsOnlyItsOwnOldCardsAndTakesOnlyItsOwnMessages
   reopen();
   EXPECT_EQ(flow_->get(a.id)->site, "kec-a");
   EXPECT_EQ(flow_->send_old_cards_to_dinas(kT0 + 2 * kDay)->size(), 1u) << "kec-b's card, sent by an admin";
+}
+
+// The review finding: two requests under two NIKs linked to one capture, both printed. A capture
+// serves one request, and only one taken for the applicant's NIK.
+TEST_F(WorkflowTest, OneCaptureCannotServeTwoRequests) {
+  Request a = submit(wni_new());
+  Request b = submit(wni_new());
+  ASSERT_NE(a.applicant.nik, b.applicant.nik);
+  ASSERT_TRUE(flow_->verify_documents(a.id, {}, kT0));
+  ASSERT_TRUE(flow_->verify_documents(b.id, {}, kT0));
+
+  // The engine knows capture X as A's: B may not link it, whoever holds it.
+  verdicts_.set("X", K::kUnique, "subject 42");
+  verdicts_.nik_of["X"] = a.applicant.nik.str();
+  auto foreign = flow_->record_biometrics(b.id, "X", verdicts_, kT0 + 1);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(contains(foreign.error().message(), "taken for NIK " + a.applicant.nik.str())) << foreign.error().message();
+  EXPECT_EQ(flow_->get(b.id)->state, S::kDocumentsVerified);
+  ASSERT_TRUE(flow_->record_biometrics(a.id, "X", verdicts_, kT0 + 1));
+
+  // A capture the engine has not received yet: the first request to link it holds it.
+  TableVerdicts nothing_yet;
+  Request c = submit(wni_new());
+  ASSERT_TRUE(flow_->verify_documents(c.id, {}, kT0));
+  ASSERT_TRUE(flow_->record_biometrics(b.id, "Y", nothing_yet, kT0 + 2));
+  auto taken = flow_->record_biometrics(c.id, "Y", nothing_yet, kT0 + 2);
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(contains(taken.error().message(), "already linked to request " + b.id)) << taken.error().message();
+  auto held = flow_->record_biometrics(c.id, "X", nothing_yet, kT0 + 2);
+  ASSERT_FALSE(held);
+  EXPECT_TRUE(contains(held.error().message(), "already linked to request " + a.id)) << held.error().message();
+
+  // Y arrives at the engine: it was C's capture, linked to B by mistake. Refresh unlinks it from
+  // B before its UNIQUE counts, and C may link it now.
+  verdicts_.set("Y", K::kUnique, "subject 43");
+  verdicts_.nik_of["Y"] = c.applicant.nik.str();
+  auto unlinked = flow_->refresh(b.id, verdicts_, kT0 + 3);
+  ASSERT_TRUE(unlinked) << unlinked.error().to_string();
+  EXPECT_EQ(unlinked->state, S::kDocumentsVerified);
+  EXPECT_TRUE(unlinked->enrollment_id.empty());
+  EXPECT_TRUE(contains(unlinked->note, "taken for NIK " + c.applicant.nik.str())) << unlinked->note;
+  ASSERT_TRUE(flow_->record_biometrics(c.id, "Y", verdicts_, kT0 + 4));
+  EXPECT_EQ(flow_->refresh(c.id, verdicts_, kT0 + 5)->state, S::kPrintReady);
+
+  // A rejected request lets its capture go (to a request for the capture's own NIK).
+  ASSERT_TRUE(flow_->reject(a.id, "linked the wrong applicant's form", kT0 + 6));
+  NewRequest again = wni_new();
+  again.applicant.nik = a.applicant.nik;
+  Request a2 = submit(again, kT0 + 7);
+  ASSERT_TRUE(flow_->verify_documents(a2.id, {}, kT0 + 7));
+  ASSERT_TRUE(flow_->record_biometrics(a2.id, "X", verdicts_, kT0 + 7));
+}
+
+TEST_F(WorkflowTest, OnlyAReissueForTheSameNikReusesTheCaptureOfAHandedOverCard) {
+  const Request first = ready_to_print(Channel::kLuring, "ENR-K");
+  ASSERT_TRUE(flow_->print(first.id, verdicts_, std::nullopt, kT0 + 4));
+
+  NewRequest lost = wni_new();
+  lost.service = Service::kWniReissue;
+  lost.reason = Reason::kLoss;
+  lost.documents = {Document::kPoliceLossReport};
+  lost.applicant.nik = first.applicant.nik;
+  // While the first card waits at the office, the person has an open request.
+  auto early = flow_->submit(lost, kT0 + 5);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(contains(early.error().message(), "already has an open request " + first.id)) << early.error().message();
+
+  ASSERT_TRUE(flow_->hand_over(first.id, {}, kT0 + 6));
+  Request reissue = submit(lost, kT0 + 7);
+  ASSERT_TRUE(flow_->verify_documents(reissue.id, {}, kT0 + 8));
+  ASSERT_TRUE(flow_->record_biometrics(reissue.id, "ENR-K", verdicts_, kT0 + 9));
+
+  // Nobody else may link it: not a new card for another NIK, even with the engine silent on it.
+  Request other = submit(wni_new());
+  ASSERT_TRUE(flow_->verify_documents(other.id, {}, kT0 + 8));
+  auto refused = flow_->record_biometrics(other.id, "ENR-K", TableVerdicts{}, kT0 + 9);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(contains(refused.error().message(), "already linked to request " + reissue.id))
+      << refused.error().message();
+}
+
+TEST_F(WorkflowTest, APersonHasOneOpenRequestAtATime) {
+  const NewRequest siti = wni_new();
+  Request first = submit(siti);
+  auto second = flow_->submit(siti, kT0 + 1);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(contains(second.error().message(), "NIK " + siti.applicant.nik.str() + " already has an open request " +
+                                                     first.id + " (submitted)"))
+      << second.error().message();
+  EXPECT_EQ(flow_->list()->size(), 1u);
+  ASSERT_TRUE(flow_->reject(first.id, "applicant withdrew", kT0 + 2));
+  Request again = submit(siti, kT0 + 3);
+  EXPECT_EQ(again.id, "REQ-00000002");
+}
+
+TEST_F(WorkflowTest, PrintingNeedsTheEngineToVouchForTheApplicantsNik) {
+  const Request r = ready_to_print(Channel::kLuring, "ENR-N");
+  verdicts_.nik_of.erase("ENR-N");  // the lookup cannot say whose capture it is
+  auto silent = flow_->print(r.id, verdicts_, std::nullopt, kT0 + 5);
+  ASSERT_FALSE(silent);
+  EXPECT_EQ(silent.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(contains(silent.error().message(), "does not say which NIK")) << silent.error().message();
+  verdicts_.nik_of["ENR-N"] = "3173010101900001";  // someone else's capture
+  auto foreign = flow_->print(r.id, verdicts_, std::nullopt, kT0 + 6);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kPermissionDenied);
+  EXPECT_TRUE(contains(foreign.error().message(), "was taken for NIK")) << foreign.error().message();
+  auto blocked = flow_->refresh(r.id, verdicts_, kT0 + 7);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->state, S::kDuplicateBlocked);
+  EXPECT_EQ(flow_->get(r.id)->state, S::kDuplicateBlocked);
+}
+
+TEST_F(WorkflowTest, ReDeduplicationAndDeletionStopAPrintJob) {
+  const Request revoked = ready_to_print(Channel::kLuring, "ENR-V");
+  verdicts_.set("ENR-V", K::kRevoked, "subject 42 was removed from the gallery: death registered");
+  auto stopped = flow_->refresh(revoked.id, verdicts_, kT0 + 5);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->state, S::kDuplicateBlocked);
+  EXPECT_TRUE(contains(stopped->note, "REVOKED")) << stopped->note;
+
+  const Request same = ready_to_print(Channel::kLuring, "ENR-S");
+  verdicts_.set("ENR-S", K::kConfirmedDuplicate, "subject 42 is the same person as subject 7 (review case RC-7-42)");
+  auto closed = flow_->refresh(same.id, verdicts_, kT0 + 5);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->state, S::kRejected);
+}
+
+TEST_F(WorkflowTest, AStoreFromBeforeTheIndexesIsIndexedAtOpen) {
+  const Request r = ready_to_print(Channel::kLuring, "ENR-I");
+  flow_.reset();
+  store_.reset();
+  {
+    // Remove the index entries, as in a store written before them.
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), (dir_ / "workflow").string(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->DeleteRange(rocksdb::WriteOptions(), db->DefaultColumnFamily(), "index/", "index0").ok());
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "meta/index-version").ok());
+  }
+  reopen();
+  EXPECT_EQ(*store_->request_ids_of_nik(r.applicant.nik.str()), std::vector<std::string>{r.id});
+  EXPECT_EQ(*store_->request_ids_of_capture("ENR-I"), std::vector<std::string>{r.id});
+  NewRequest same = wni_new();
+  same.applicant.nik = r.applicant.nik;
+  EXPECT_FALSE(flow_->submit(same, kT0 + 1));
 }

@@ -85,6 +85,7 @@ std::string_view to_string(IdentityStatus::Kind k) {
     case IdentityStatus::kConfirmedDuplicate: return "CONFIRMED_DUPLICATE";
     case IdentityStatus::kDistinct: return "DISTINCT";
     case IdentityStatus::kUnknown: return "UNKNOWN";
+    case IdentityStatus::kRevoked: return "REVOKED";
   }
   return "?";
 }

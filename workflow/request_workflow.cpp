@@ -26,6 +26,17 @@ std::string compact_date(const Date& d) {
   return buf;
 }
 
+bool is_reissue(Service s) { return s == Service::kWniReissue || s == Service::kOaReissue; }
+
+// Whether the engine holds `enrollment_id` under another NIK than the applicant's: someone else's
+// fingers would be printed on this card. Unknown captures (st.nik empty) are not judged here.
+Status check_capture_nik(const Request& r, const std::string& enrollment_id, const IdentityStatus& st) {
+  if (st.nik.empty() || st.nik == r.applicant.nik.str()) return Status::ok();
+  return failed_precondition("capture " + enrollment_id + " was taken for NIK " + st.nik + ", not for NIK " +
+                             r.applicant.nik.str() + " of request " + r.id +
+                             "; link the capture recorded for this applicant");
+}
+
 }  // namespace
 
 // The changes of one workflow step, committed together: the request, its PIN, its messages, its
@@ -112,6 +123,7 @@ Expected<Request> RequestWorkflow::submit(const NewRequest& req, std::int64_t no
   if (Status s = validate_applicant(r.applicant, r.channel, r.request_date); !s) return s;
   std::sort(r.documents.begin(), r.documents.end());
   r.documents.erase(std::unique(r.documents.begin(), r.documents.end()), r.documents.end());
+  if (Status s = check_one_open_request(r); !s) return s;
 
   Step step(store_);
   auto n = step.next(kRequestCounter);
@@ -210,17 +222,67 @@ Expected<Request> RequestWorkflow::reject(const std::string& id, const std::stri
   return *r;
 }
 
+// A person may hold one request at a time: two open requests could each carry a capture to
+// print, and the second card is exactly what penunggalan is there to prevent.
+Status RequestWorkflow::check_one_open_request(const Request& r) const {
+  auto ids = store_.request_ids_of_nik(r.applicant.nik.str());
+  if (!ids) return ids.error();
+  for (const auto& other_id : *ids) {
+    auto other = store_.request(other_id);
+    if (!other) return other.error();
+    if (other->applicant.nik != r.applicant.nik || is_terminal(other->state)) continue;
+    return failed_precondition("NIK " + r.applicant.nik.str() + " already has an open request " + other->id + " (" +
+                               std::string(to_string(other->state)) +
+                               "); a person has one KTP-el request at a time: hand that card over or reject that "
+                               "request first");
+  }
+  return Status::ok();
+}
+
+// One capture proves one person's identity for one card. The index names every request ever
+// linked to the capture; what counts is whether it still holds it, and in which state.
+Status RequestWorkflow::check_capture_free(const Request& r, const std::string& enrollment_id) const {
+  auto ids = store_.request_ids_of_capture(enrollment_id);
+  if (!ids) return ids.error();
+  Status used = Status::ok();  // reported after any request that holds the capture now
+  for (const auto& other_id : *ids) {
+    if (other_id == r.id) continue;
+    auto other = store_.request(other_id);
+    if (!other) return other.error();
+    if (other->enrollment_id != enrollment_id || other->state == RequestState::kRejected) continue;
+    if (other->state == RequestState::kHandedOver) {
+      // A reissue may reuse the capture behind the applicant's previous card, and nothing else may.
+      if (used && !(is_reissue(r.service) && other->applicant.nik == r.applicant.nik)) {
+        used = failed_precondition("capture " + enrollment_id + " was used for the card of request " + other->id +
+                                   " (handed over); only a reissue for that card's NIK may link it again");
+      }
+      continue;
+    }
+    return failed_precondition("capture " + enrollment_id + " is already linked to request " + other->id + " (" +
+                               std::string(to_string(other->state)) +
+                               "); one capture serves one request: record this applicant's own biometrics, or "
+                               "reject request " + other->id + " if the capture was linked to it by mistake");
+  }
+  return used;
+}
+
 Expected<Request> RequestWorkflow::record_biometrics(const std::string& id, const std::string& enrollment_id,
-                                                     std::int64_t now_ms) {
+                                                     const VerdictLookup& verdicts, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   if (enrollment_id.empty()) return invalid_argument("the enrollment id of the biometric capture is missing");
+  if (enrollment_id.find('\0') != std::string::npos)
+    return invalid_argument("the enrollment id of the biometric capture contains a NUL character");
   auto r = store_.request(id);
   if (!r) return r.error();
+  if (Status s = check_transition(r->state, RequestState::kBiometricsRecorded); !s)
+    return Status(s.code(), "request " + id + ": " + s.message());
+  if (Status s = check_capture_free(*r, enrollment_id); !s) return s;
+  const IdentityStatus st = verdicts.status(enrollment_id);
+  if (Status s = check_capture_nik(*r, enrollment_id, st); !s) return s;
   Step step(store_);
-  if (Status s = Step::move(*r, RequestState::kBiometricsRecorded, now_ms, "biometrics: enrollment " + enrollment_id);
-      !s) {
-    return s;
-  }
+  const std::string note = "biometrics: enrollment " + enrollment_id +
+                           (st.nik.empty() ? " (not at the engine yet: its NIK is checked when it arrives)" : "");
+  if (Status s = Step::move(*r, RequestState::kBiometricsRecorded, now_ms, note); !s) return s;
   r->enrollment_id = enrollment_id;
   if (Status s = step.commit(*r); !s) return s;
   return *r;
@@ -245,6 +307,8 @@ Expected<Request> RequestWorkflow::refresh_locked(const std::string& id, const V
   Step step(store_);
   const IdentityStatus st = verdicts.status(r->enrollment_id);
   const std::string said = "penunggalan " + std::string(to_string(st.kind)) + (st.detail.empty() ? "" : ": " + st.detail);
+  const Status nik_check = check_capture_nik(*r, r->enrollment_id, st);
+  const bool wrong_nik = !nik_check;
   // A chain of moves, each checked by the state machine.
   const auto go = [&](std::initializer_list<S> path) -> Status {
     for (S to : path) {
@@ -258,12 +322,20 @@ Expected<Request> RequestWorkflow::refresh_locked(const std::string& id, const V
   if (!moved) return moved;
   switch (r->state) {
     case S::kPenunggalanPending:
+      if (wrong_nik) {
+        // Linked before the engine had the capture, which turns out to be someone else's: unlink
+        // it before its verdict can count for this applicant.
+        moved = Step::move(*r, S::kDocumentsVerified, now_ms, nik_check.message());
+        r->enrollment_id.clear();
+        break;
+      }
       switch (st.kind) {
         case K::kPending: r->note = said; break;
         case K::kUnknown: r->note = "the engine has no record of enrollment " + r->enrollment_id + " yet"; break;
         case K::kUnique: moved = go({S::kSingleIdentityConfirmed, S::kPrintReady}); break;
         case K::kDuplicate:
-        case K::kReview: moved = go({S::kDuplicateBlocked}); break;
+        case K::kReview:
+        case K::kRevoked: moved = go({S::kDuplicateBlocked}); break;
         case K::kDistinct: moved = go({S::kDuplicateBlocked, S::kAdjudicatedDistinct, S::kPrintReady}); break;
         case K::kConfirmedDuplicate: moved = go({S::kDuplicateBlocked, S::kRejected}); break;
         case K::kRejected:
@@ -274,13 +346,17 @@ Expected<Request> RequestWorkflow::refresh_locked(const std::string& id, const V
       }
       break;
     case S::kDuplicateBlocked:
-      if (st.kind == K::kDistinct) moved = go({S::kAdjudicatedDistinct, S::kPrintReady});
+      if (st.kind == K::kDistinct && !wrong_nik) moved = go({S::kAdjudicatedDistinct, S::kPrintReady});
       if (st.kind == K::kConfirmedDuplicate) moved = go({S::kRejected});
       break;
     case S::kPrintReady:
-      // A later re-deduplication may have found a duplicate: stop the print job.
-      if (st.kind == K::kDuplicate || st.kind == K::kReview || st.kind == K::kConfirmedDuplicate) {
+      // A later re-deduplication (a review case on the subject) or the subject's deletion: stop
+      // the print job; an adjudicated same-person case closes the request as at first decision.
+      if (st.kind == K::kConfirmedDuplicate) {
+        moved = go({S::kDuplicateBlocked, S::kRejected});
+      } else if (st.kind == K::kDuplicate || st.kind == K::kReview || st.kind == K::kRevoked || wrong_nik) {
         moved = go({S::kDuplicateBlocked});
+        if (wrong_nik) r->note = nik_check.message();
       }
       break;
     default: break;
@@ -340,6 +416,13 @@ Expected<Request> RequestWorkflow::print(const std::string& id, const VerdictLoo
                       std::string(to_string(st.kind)) + (st.detail.empty() ? "" : " (" + st.detail + ")") +
                       "; a card prints only after UNIQUE or adjudicated DISTINCT");
   }
+  // ...for a capture the engine vouches was taken for this applicant's NIK.
+  if (st.nik.empty()) {
+    return Status(ErrorCode::kPermissionDenied, "printing refused for request " + id + ": the engine does not say "
+                                                "which NIK capture " + r->enrollment_id + " was taken for");
+  }
+  if (Status s = check_capture_nik(*r, r->enrollment_id, st); !s)
+    return Status(ErrorCode::kPermissionDenied, "printing refused for request " + id + ": " + s.message());
   Step step(store_);
   std::string how = "printed at the office";
   if (r->channel == Channel::kDaring) {

@@ -45,6 +45,8 @@ class RequestWorkflow {
 
   // Checks the applicant's data and the service/reason pair, assigns the request id, for daring a
   // register number and a notification. Fee Rp 0. Documents are checked at verification.
+  // A person has one request at a time: kFailedPrecondition naming the other request while one for
+  // the same NIK is open (not yet handed over or rejected); a reissue is a new request after it.
   Expected<Request> submit(const NewRequest& req, std::int64_t now_ms);
 
   Expected<Request> get(const std::string& id) const;
@@ -61,20 +63,28 @@ class RequestWorkflow {
   Expected<Request> reject(const std::string& id, const std::string& reason, std::int64_t now_ms);
 
   // Links the biometric capture (the enrollment submitted to the engine) to the request; a
-  // reissue may link the applicant's earlier enrollment instead of recording again.
+  // reissue may link the applicant's earlier enrollment instead of recording again. One capture
+  // proves one person's identity for one card, so this is refused (kFailedPrecondition, naming
+  // why) when the engine holds the capture under another NIK, or another request holds it: one
+  // not rejected and not handed over, or a handed-over one unless this is a reissue for the same
+  // NIK. A capture the engine does not hold yet (still on its way from the station) is linked;
+  // refresh checks its NIK before applying any verdict, and print checks it again.
   Expected<Request> record_biometrics(const std::string& id, const std::string& enrollment_id,
-                                      std::int64_t now_ms);
+                                      const VerdictLookup& verdicts, std::int64_t now_ms);
 
-  // Applies the engine's current answer: pending stays; UNIQUE → print_ready; DUPLICATE/REVIEW →
-  // duplicate_blocked; DISTINCT → adjudicated_distinct → print_ready; CONFIRMED_DUPLICATE →
-  // rejected; REJECTED → back to documents_verified to record again. A daring request reaching
-  // print_ready gets a print PIN in the outbox.
+  // Applies the engine's current answer: pending stays; UNIQUE → print_ready; DUPLICATE/REVIEW/
+  // REVOKED → duplicate_blocked (also from print_ready: re-deduplication or deletion after the
+  // verdict); DISTINCT → adjudicated_distinct → print_ready; CONFIRMED_DUPLICATE → rejected;
+  // REJECTED → back to documents_verified to record again. A capture the engine holds under
+  // another NIK than the applicant's is unlinked (documents_verified) before any verdict counts.
+  // A daring request reaching print_ready gets a print PIN in the outbox.
   Expected<Request> refresh(const std::string& id, const VerdictLookup& verdicts, std::int64_t now_ms);
   // refresh() for every open request waiting on the engine; the requests that changed state.
   Expected<std::vector<Request>> refresh_all(const VerdictLookup& verdicts, std::int64_t now_ms);
 
   // Prints the card. Refused (kPermissionDenied) unless the engine answers UNIQUE or DISTINCT
-  // now; kFailedPrecondition unless print_ready. A daring request prints at the kiosk with its PIN.
+  // now for a capture taken for the applicant's NIK; kFailedPrecondition unless print_ready. A
+  // daring request prints at the kiosk with its PIN.
   Expected<Request> print(const std::string& id, const VerdictLookup& verdicts,
                           const std::optional<std::string>& pin, std::int64_t now_ms);
 
@@ -108,6 +118,8 @@ class RequestWorkflow {
 
  private:
   class Step;
+  Status check_one_open_request(const Request& r) const;
+  Status check_capture_free(const Request& r, const std::string& enrollment_id) const;
   Expected<Request> refresh_locked(const std::string& id, const VerdictLookup& verdicts, std::int64_t now_ms);
 
   WorkflowStore& store_;

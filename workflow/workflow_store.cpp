@@ -19,6 +19,24 @@ constexpr const char* kPinPrefix = "pin/";
 constexpr const char* kOutboxPrefix = "outbox/";
 constexpr const char* kOldCardPrefix = "oldcard/";
 constexpr const char* kCounterPrefix = "counter/";
+constexpr const char* kNikIndexPrefix = "index/nik/";
+constexpr const char* kCaptureIndexPrefix = "index/capture/";
+// Written once every stored request is in the indexes.
+constexpr const char* kIndexVersionKey = "meta/index-version";
+constexpr const char* kIndexVersion = "1";
+
+// "<prefix><value>\0<request id>": the NUL ends the value (NIKs are digits; enrollment ids are
+// refused with a NUL), so one value's entries are one range scan and never another's.
+std::string index_prefix(const char* prefix, const std::string& value) {
+  std::string k = prefix + value;
+  k.push_back('\0');
+  return k;
+}
+
+void index_request(rocksdb::WriteBatch& batch, const Request& r) {
+  if (!r.applicant.nik.empty()) batch.Put(index_prefix(kNikIndexPrefix, r.applicant.nik.str()) + r.id, "");
+  if (!r.enrollment_id.empty()) batch.Put(index_prefix(kCaptureIndexPrefix, r.enrollment_id) + r.id, "");
+}
 
 std::string outbox_key(std::uint64_t id) {
   char buf[32];
@@ -68,6 +86,32 @@ struct WorkflowStore::Impl {
     if (Status st = from_rocks(s, "reading '" + key + "' from " + path); !st) return st;
     return std::optional<std::string>(std::move(value));
   }
+
+  // The request ids after `prefix` in the index keys under it.
+  Expected<std::vector<std::string>> ids_under(const std::string& prefix) const {
+    std::vector<std::string> out;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      out.push_back(it->key().ToString().substr(prefix.size()));
+    }
+    if (Status s = from_rocks(it->status(), "scanning " + path); !s) return s;
+    return out;
+  }
+
+  // Indexes the requests of a store written before the indexes existed, once.
+  Status build_indexes() {
+    auto version = get(kIndexVersionKey);
+    if (!version) return version.error();
+    if (*version && **version == kIndexVersion) return Status::ok();
+    auto all = scan<Request>(kRequestPrefix, detail::request_from_json);
+    if (!all) return all.error();
+    rocksdb::WriteBatch batch;
+    for (const auto& r : *all) index_request(batch, r);
+    batch.Put(kIndexVersionKey, kIndexVersion);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return from_rocks(db->Write(wo, &batch), "indexing the requests in " + path);
+  }
 };
 
 WorkflowStore::WorkflowStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -96,6 +140,7 @@ Expected<std::unique_ptr<WorkflowStore>> WorkflowStore::open(const std::string& 
   auto impl = std::make_unique<Impl>();
   impl->db.reset(raw);
   impl->path = path;
+  if (Status st = impl->build_indexes(); !st) return st;
   return std::unique_ptr<WorkflowStore>(new WorkflowStore(std::move(impl)));
 }
 
@@ -142,9 +187,20 @@ Expected<std::uint64_t> WorkflowStore::counter(const std::string& name) const {
   }
 }
 
+Expected<std::vector<std::string>> WorkflowStore::request_ids_of_nik(const std::string& nik) const {
+  return impl_->ids_under(index_prefix(kNikIndexPrefix, nik));
+}
+
+Expected<std::vector<std::string>> WorkflowStore::request_ids_of_capture(const std::string& enrollment_id) const {
+  return impl_->ids_under(index_prefix(kCaptureIndexPrefix, enrollment_id));
+}
+
 Status WorkflowStore::commit(const StoreChanges& c) {
   rocksdb::WriteBatch batch;
-  for (const auto& r : c.requests) batch.Put(kRequestPrefix + r.id, detail::to_json(r).dump());
+  for (const auto& r : c.requests) {
+    batch.Put(kRequestPrefix + r.id, detail::to_json(r).dump());
+    index_request(batch, r);
+  }
   for (const auto& p : c.pins) batch.Put(kPinPrefix + p.request_id, detail::to_json(p).dump());
   for (const auto& n : c.notifications) batch.Put(outbox_key(n.id), detail::to_json(n).dump());
   for (const auto& o : c.old_cards) batch.Put(kOldCardPrefix + o.request_id, detail::to_json(o).dump());

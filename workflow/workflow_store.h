@@ -1,6 +1,11 @@
 #pragma once
 // Persistence for the workflow in its own RocksDB directory, <data-dir>/workflow, separate from
 // the engine's store so that either can be rebuilt or moved alone. RocksDB stays behind a pimpl.
+//
+// Two indexes are derived from the requests in every commit (same write batch): NIK → requests
+// and biometric capture (enrollment id) → requests. Entries are only ever added; a reader checks
+// the request itself (its current NIK, capture and state), so an entry left by a request that
+// since released its capture is harmless. A store from before the indexes is indexed at open.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -37,6 +42,10 @@ class WorkflowStore {
   Expected<std::vector<Notification>> notifications() const;  // oldest first
   Expected<std::vector<OldCardRecord>> old_cards() const;
   Expected<std::uint64_t> counter(const std::string& name) const;  // 0 when never set
+  // The ids of every request ever stored for this NIK / ever linked to this capture, in id order
+  // (see the indexes above: check each request's current state).
+  Expected<std::vector<std::string>> request_ids_of_nik(const std::string& nik) const;
+  Expected<std::vector<std::string>> request_ids_of_capture(const std::string& enrollment_id) const;
 
   Status commit(const StoreChanges& changes);
 
