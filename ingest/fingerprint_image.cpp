@@ -1,5 +1,7 @@
 #include "ingest/fingerprint_image.h"
 
+#include "ingest/detail/capped_decode.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -27,23 +29,16 @@ Expected<GreyImage> decode_fingerprint_image(std::span<const std::uint8_t> bytes
                             " bits per sample; fingerprint images must be 8-bit greyscale");
   if (h->samples_per_pixel < 1 || h->samples_per_pixel > 4)
     return malformed(h->format + " declares " + std::to_string(h->samples_per_pixel) + " samples per pixel");
-  cv::Mat m;
-  try {
-    const cv::Mat raw(1, int(bytes.size()), CV_8U, const_cast<std::uint8_t*>(bytes.data()));
-    m = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
-  } catch (const cv::Exception& e) {
-    return malformed(h->format + " image cannot be decoded: " + e.what());
-  }
-  if (m.empty()) return malformed(h->format + " image cannot be decoded (corrupt or truncated file)");
-  if (m.cols != h->width || m.rows != h->height)
-    return malformed(h->format + " decoded to " + std::to_string(m.cols) + "x" + std::to_string(m.rows) +
+  if (h->tile_width < 0 || h->tile_height < 0 || h->tile_width > limits.max_side || h->tile_height > limits.max_side)
+    return invalid_argument(h->format + " declares tiles of " + std::to_string(h->tile_width) + "x" +
+                            std::to_string(h->tile_height) + " pixels, above the limit of " +
+                            std::to_string(limits.max_side) + " per side; refused before decoding");
+  const std::size_t side = std::size_t(limits.max_side);
+  auto g = detail::decode_with_allocation_cap(bytes, side * side * 4, h->format);
+  if (!g) return g.error();
+  if (g->width != h->width || g->height != h->height)
+    return malformed(h->format + " decoded to " + std::to_string(g->width) + "x" + std::to_string(g->height) +
                      " but its header declares " + size);
-  GreyImage g;
-  g.width = m.cols;
-  g.height = m.rows;
-  g.format = h->format;
-  g.pixels.resize(std::size_t(m.cols) * m.rows);
-  for (int y = 0; y < m.rows; ++y) std::copy_n(m.ptr<std::uint8_t>(y), m.cols, g.pixels.data() + std::size_t(y) * m.cols);
   return g;
 }
 

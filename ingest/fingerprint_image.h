@@ -36,14 +36,22 @@ struct ImageHeader {
   int height = 0;
   int bits_per_sample = 0;
   int samples_per_pixel = 0;  // 1 grey, 3 colour, 4 colour + alpha
+  // TIFF tiles (0 when the file is in strips or another format): OpenCV allocates a 4-byte RGBA
+  // buffer per tile, whatever the image size, so a tile is held to the same side limit.
+  int tile_width = 0;
+  int tile_height = 0;
 };
 
 // Reads the header only. Fails (kMalformedRecord) when the bytes are not one of the supported
-// formats or the header is truncated or inconsistent.
+// formats or the header is truncated or inconsistent, or ambiguous: wherever OpenCV's decoder could
+// read a different size than this reader (a repeated TIFF tag, a JPEG marker without length, a PGM
+// comment ended by CR), the file is refused rather than trusted.
 Expected<ImageHeader> read_image_header(std::span<const std::uint8_t> bytes);
 
 // Header check against the limits, then decode. Colour images are converted to grey; anything but
-// 8 bits per sample is refused (kInvalidArgument) with the depth found.
+// 8 bits per sample is refused (kInvalidArgument) with the depth found. As a second guard, should the
+// header reader ever disagree with the decoder, every pixel buffer OpenCV allocates while decoding
+// is capped at max_side^2 x 4 bytes (detail/capped_decode.h).
 Expected<GreyImage> decode_fingerprint_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits = {});
 // Same from a file, refusing files larger than limits.max_file_bytes before reading them.
 Expected<GreyImage> read_fingerprint_image(const std::filesystem::path& path, const ImageLimits& limits = {});

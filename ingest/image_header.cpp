@@ -1,6 +1,7 @@
 // Header readers for the image formats stations deliver. Our own code, not OpenCV's: OpenCV
 // decodes first and checks afterwards (its only guard is a 2^30-pixel cap), which is too late for a
 // crafted header declaring 60000 x 60000 pixels.
+#include <bitset>
 #include <cctype>
 #include <climits>
 #include <cstdint>
@@ -30,7 +31,7 @@ Expected<ImageHeader> png_header(Bytes b) {
   if (b.size() < 26) return truncated("PNG", 26, b.size());
   if (b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R')
     return malformed("PNG: first chunk is not IHDR");
-  ImageHeader h{"PNG", 0, 0, b[24], 0};
+  ImageHeader h{"PNG", 0, 0, b[24], 0, 0, 0};
   const std::uint32_t w = be32(b, 16), hh = be32(b, 20);
   if (w > 0x7fffffff || hh > 0x7fffffff) return malformed("PNG: image size out of range");
   h.width = int(w), h.height = int(hh);
@@ -51,12 +52,24 @@ Expected<ImageHeader> bmp_header(Bytes b) {
   if (dib < 40) return malformed("BMP: unsupported DIB header of " + std::to_string(dib) + " bytes (OS/2 bitmap?)");
   const auto w = std::int32_t(le32(b, 18)), hh = std::int32_t(le32(b, 22));
   const int bpp = int(le16(b, 28));
-  ImageHeader h{"BMP", w, hh < 0 ? (hh == INT32_MIN ? 0 : -hh) : hh, 8, 0};
+  ImageHeader h{"BMP", w, hh < 0 ? (hh == INT32_MIN ? 0 : -hh) : hh, 8, 0, 0, 0};
   if (bpp == 8) h.samples_per_pixel = 1;
   else if (bpp == 24) h.samples_per_pixel = 3;
   else if (bpp == 32) h.samples_per_pixel = 4;
   else h.bits_per_sample = bpp, h.samples_per_pixel = 1;
   return h;
+}
+
+std::string tiff_tag_name(std::uint32_t tag) {
+  switch (tag) {
+    case 256: return "256 (ImageWidth)";
+    case 257: return "257 (ImageLength)";
+    case 258: return "258 (BitsPerSample)";
+    case 277: return "277 (SamplesPerPixel)";
+    case 322: return "322 (TileWidth)";
+    case 323: return "323 (TileLength)";
+    default: return std::to_string(tag);
+  }
 }
 
 Expected<ImageHeader> tiff_header(Bytes b) {
@@ -71,29 +84,47 @@ Expected<ImageHeader> tiff_header(Bytes b) {
   if (ifd + 2 + 12 * n > b.size())
     return malformed("TIFF: IFD with " + std::to_string(n) + " entries overruns the file");
   // Baseline defaults (TIFF 6.0 section 8): one sample of one bit.
-  ImageHeader h{"TIFF", 0, 0, 1, 1};
+  ImageHeader h{"TIFF", 0, 0, 1, 1, 0, 0};
+  // TIFF 6.0 requires each tag once, in ascending order. A repeated tag is where a header reader and
+  // a decoder can disagree: libtiff (OpenCV's TIFF decoder) keeps the FIRST copy and ignores the
+  // rest, so a file listing ImageWidth 30000 then 500 would pass a last-copy-wins size check and
+  // then be decoded at 30000 px. No scanner writes duplicates, so any repeat is refused.
+  std::bitset<65536> seen;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t e = ifd + 2 + 12 * i;
     const std::uint32_t tag = u16(e), type = u16(e + 2), count = u32(e + 4);
-    if (tag != 256 && tag != 257 && tag != 258 && tag != 277) continue;
+    if (seen[tag])
+      return malformed("TIFF: tag " + tiff_tag_name(tag) +
+                       " appears more than once in the first IFD; decoders disagree on which copy counts, "
+                       "so the file is refused (re-export it from the scanner software)");
+    seen[tag] = true;
+    if (tag != 256 && tag != 257 && tag != 258 && tag != 277 && tag != 322 && tag != 323) continue;
+    // One value each, except BitsPerSample (one per sample, all equal for libtiff). With any other
+    // count the value field holds an offset, not the value, and libtiff refuses the tag.
+    if (count == 0 || (tag != 258 && count != 1))
+      return malformed("TIFF: tag " + tiff_tag_name(tag) + " has " + std::to_string(count) + " values, expected 1");
     std::uint32_t v;
     if (type == 3) {
       // SHORT: up to two fit the value field; more live at an offset (all samples share a depth).
       std::size_t at = e + 8;
       if (count > 2) {
         at = u32(e + 8);
-        if (at + 2 > b.size()) return malformed("TIFF: tag " + std::to_string(tag) + " points past the end");
+        if (at + 2 > b.size()) return malformed("TIFF: tag " + tiff_tag_name(tag) + " points past the end");
       }
       v = u16(at);
-    } else if (type == 4) {
+    } else if (type == 4 && count == 1) {
       v = u32(e + 8);
     } else {
-      return malformed("TIFF: tag " + std::to_string(tag) + " has type " + std::to_string(type));
+      return malformed("TIFF: tag " + tiff_tag_name(tag) + " has type " + std::to_string(type) + " with " +
+                       std::to_string(count) + " values; SHORT or one LONG expected");
     }
-    if (tag == 256) h.width = v > 0x7fffffff ? -1 : int(v);
-    if (tag == 257) h.height = v > 0x7fffffff ? -1 : int(v);
+    const int side = v > 0x7fffffff ? -1 : int(v);
+    if (tag == 256) h.width = side;
+    if (tag == 257) h.height = side;
     if (tag == 258) h.bits_per_sample = int(v & 0xffff);
     if (tag == 277) h.samples_per_pixel = int(v & 0xffff);
+    if (tag == 322) h.tile_width = side;
+    if (tag == 323) h.tile_height = side;
   }
   return h;
 }
@@ -107,11 +138,18 @@ Expected<ImageHeader> jpeg_header(Bytes b) {
       ++o;
       continue;
     }
+    // TEM and RST0-7 stand alone, with no length field (ITU T.81 B.1.1.3). Reading two bytes of
+    // length after them would skip to a different frame header than libjpeg reads.
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
+      o += 2;
+      continue;
+    }
+    if (m == 0xD8) return malformed("JPEG: second start-of-image marker at byte " + std::to_string(o));
     const std::size_t len = be16(b, o + 2);
     const bool sof = (m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC;
     if (sof) {
       if (o + 10 > b.size()) return truncated("JPEG", o + 10, b.size());
-      return ImageHeader{"JPEG", int(be16(b, o + 7)), int(be16(b, o + 5)), b[o + 4], b[o + 9]};
+      return ImageHeader{"JPEG", int(be16(b, o + 7)), int(be16(b, o + 5)), b[o + 4], b[o + 9], 0, 0};
     }
     if (m == 0xDA || m == 0xD9) break;
     if (len < 2) return malformed("JPEG: segment length " + std::to_string(len) + " at byte " + std::to_string(o));
@@ -126,15 +164,17 @@ Expected<ImageHeader> pgm_header(Bytes b) {
   long v[3] = {0, 0, 0};
   for (long& x : v) {
     while (o < b.size() && (std::isspace(b[o]) || b[o] == '#')) {
+      // A comment ends at CR as well as LF, as OpenCV's PxM decoder reads it: ending it at LF only
+      // would let "#\r30000 30000 255\n" hide from us the size the decoder then allocates.
       if (b[o] == '#')
-        while (o < b.size() && b[o] != '\n') ++o;
+        while (o < b.size() && b[o] != '\n' && b[o] != '\r') ++o;
       else
         ++o;
     }
     if (o >= b.size() || !std::isdigit(b[o])) return malformed("PGM: header truncated or not a number");
     while (o < b.size() && std::isdigit(b[o]) && x < 1000000) x = x * 10 + (b[o++] - '0');
   }
-  return ImageHeader{"PGM", int(v[0]), int(v[1]), v[2] <= 255 ? 8 : 16, 1};
+  return ImageHeader{"PGM", int(v[0]), int(v[1]), v[2] <= 255 ? 8 : 16, 1, 0, 0};
 }
 
 }  // namespace
