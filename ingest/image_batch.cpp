@@ -160,15 +160,36 @@ Expected<Enrollment> load_image_enrollment(std::span<const ImageFile> files, con
   auto nik = Nik::parse(files[0].nik);
   if (!nik) return invalid_argument(fmt::format("{}: nik '{}': {}", id, files[0].nik, nik.error().message()));
   e.nik = std::move(*nik);
+  // Everything the listing alone can tell is checked before a byte is read: a manifest that lists
+  // 1,000 images under one id would otherwise have up to 1,000 x 32 MiB read into memory only to be
+  // refused afterwards for having more than ten fingers.
+  if (Status s = validate(e, FingerImages::kImagesAllowed); !s) return s;
+  if (files.size() > std::size_t(kFingerCount))
+    return invalid_argument(fmt::format("{}: {} finger images listed; at most {}", id, files.size(), kFingerCount));
+  bool seen[kFingerCount] = {};
   for (const ImageFile& f : files) {
     if (f.nik != files[0].nik)
       return invalid_argument(fmt::format("{}: two NIKs ({} and {}) for one enrollment", id, files[0].nik, f.nik));
+    if (!is_known_finger(f.position))
+      return invalid_argument(fmt::format("{}: {}: finger position code {} (must be 1-10)", id, f.path.string(),
+                                          static_cast<int>(f.position)));
+    if (seen[finger_slot(f.position)])
+      return invalid_argument(fmt::format("{}: {} appears twice ({})", id, finger_name(f.position), f.path.string()));
+    seen[finger_slot(f.position)] = true;
+  }
+  std::vector<std::uintmax_t> sizes;
+  for (const ImageFile& f : files) {
     std::error_code ec;
     const auto n = std::filesystem::file_size(f.path, ec);
     if (ec) return io_error(fmt::format("{}: {}: {}", id, f.path.string(), ec.message()));
     if (n > limits.max_file_bytes)
       return invalid_argument(fmt::format("{}: {}: file of {} bytes exceeds the limit of {} bytes", id,
                                           f.path.string(), n, limits.max_file_bytes));
+    sizes.push_back(n);
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const ImageFile& f = files[i];
+    const auto n = sizes[i];
     FingerImage img;
     img.position = f.position;
     img.resolution_ppi = f.ppi;
