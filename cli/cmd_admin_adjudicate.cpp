@@ -103,10 +103,12 @@ RegisterCommand reg_delete{{"admin delete", "remove a subject from the gallery a
   cmd.add_option("subject", a->subject, "subject id")->required();
   cmd.add_option("--reason", a->reason, "why (kept in the audit log), e.g. 'death certificate 123/2026'")->required();
   cmd.footer(R"(
-The subject's biometrics are deleted and it is no longer searched; its record stays, marked
-REVOKED with the reason, and its id is never reused. Offline (--data-dir, --admin NAME required)
-it needs the data directory to itself; with --connect the running server removes it at once from
-its RAM gallery and every index, and the audit log names your certificate.
+The subject's biometrics are deleted and it is no longer searched: its fingers and face leave the
+gallery, and the stored enrollment that created it, and any enrollment an admin confirmed as its
+duplicate, keep their record and verdict but lose their fingers and face. The subject's record
+stays, marked REVOKED with the reason, and its id is never reused. Offline (--data-dir, --admin
+NAME required) it needs the data directory to itself; with --connect the running server removes it
+at once from its RAM gallery and every index, and the audit log names your certificate.
 Exit codes: 0 removed; 1 already removed; 2 bad options; 3 data directory missing or in use, or
 server unreachable; 4 no such subject; 5 not an admin.
 

@@ -776,6 +776,16 @@ Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const
   const std::int64_t at = now_ms();
   auto batch = m.store->batch();
   batch.revoke_subject(subject, reason, at);
+  // Enrollments an admin confirmed as this person's duplicates carry their biometrics too. There
+  // is no index from subject to linked cases, so this scans the verdicts: a rare admin action.
+  std::vector<EnrollmentId> linked;
+  if (Status s = m.store->for_each_verdict([&](const Verdict& v) {
+        if (v.decision == Decision::kConfirmedDuplicate && v.linked_subject == subject) linked.push_back(v.enrollment);
+        return true;
+      });
+      !s)
+    return s;
+  for (const EnrollmentId& e : linked) batch.strip_enrollment_biometrics(e);
   engine::AuditEntry audit;
   audit.at_ms = at;
   audit.actor = admin;

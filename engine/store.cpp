@@ -113,11 +113,12 @@ rocksdb::CompressionType best_compression() {
 namespace {
 struct PutSubjectOp { StoredSubject subject; };
 struct RevokeOp { SubjectId id; std::string reason; std::int64_t at_ms; };
+struct StripEnrollmentOp { EnrollmentId id; };
 struct EnqueueOp { Enrollment enrollment; std::int64_t received_at_ms; };
 struct VerdictOp { Verdict verdict; };
 struct AuditOp { AuditEntry entry; };
 struct MetaOp { std::string key, value; };
-using Op = std::variant<PutSubjectOp, RevokeOp, EnqueueOp, VerdictOp, AuditOp, MetaOp>;
+using Op = std::variant<PutSubjectOp, RevokeOp, StripEnrollmentOp, EnqueueOp, VerdictOp, AuditOp, MetaOp>;
 }  // namespace
 
 struct Store::Batch::Ops {
@@ -138,6 +139,9 @@ void Store::Batch::put_subject(const StoredSubject& s) { ops_of(ops_).emplace_ba
 void Store::Batch::put_subject(StoredSubject&& s) { ops_of(ops_).emplace_back(PutSubjectOp{std::move(s)}); }
 void Store::Batch::revoke_subject(SubjectId id, std::string reason, std::int64_t at_ms) {
   ops_of(ops_).emplace_back(RevokeOp{id, std::move(reason), at_ms});
+}
+void Store::Batch::strip_enrollment_biometrics(const EnrollmentId& id) {
+  ops_of(ops_).emplace_back(StripEnrollmentOp{id});
 }
 void Store::Batch::enqueue(const Enrollment& e, std::int64_t received_at_ms) {
   ops_of(ops_).emplace_back(EnqueueOp{e, received_at_ms});
@@ -602,9 +606,37 @@ class Committer {
     r.revoked_at_ms = o.at_ms;
     --c_.subjects;
     delete_biometrics(o.id);
+    // The enrollment that created the subject holds the same fingers and face: deleting a person
+    // from the gallery but not from there would leave their biometrics in the store.
+    if (Status s = strip(r.enrollment); !s) return s;
     put(kSubjects, u64_key(o.id.value), [&](std::string& v) { detail::encode(r, v); });
     view_.set_subject(r);
     log_change(o.id, false);
+    return Status::ok();
+  }
+
+  Status apply(const StripEnrollmentOp& o) { return strip(o.id); }
+
+  // Rewrites a job record without its fingers, finger images and face. Kept: the job header
+  // (state, received time, queue seq), id, site, NIK and capture time, which `admin show
+  // enrollment`, the workflow's verdict lookup (is it received?) and the resubmission check read.
+  // Nothing to strip (no such job, or already stripped) is not an error.
+  Status strip(const EnrollmentId& id) {
+    if (id.empty()) return Status::ok();
+    auto job = view_.job(id.value);
+    if (!job) return job.error();
+    if (!*job) return Status::ok();
+    auto rec = detail::decode_enrollment_record(**job);
+    if (!rec) return rec.error();
+    Enrollment& e = rec->enrollment;
+    if (e.fingers.empty() && e.finger_images.empty() && !e.face) return Status::ok();
+    e.fingers.clear();
+    e.finger_images.clear();
+    e.face.reset();
+    std::string encoded;
+    detail::encode(*rec, encoded);
+    wb_.Put(im_.h(kEnrollments), id.value, encoded);
+    view_.set_job(id.value, std::move(encoded));
     return Status::ok();
   }
 

@@ -69,9 +69,14 @@ class Store {
     // entry {added}. Putting a revoked subject's id again re-activates it.
     void put_subject(const StoredSubject& subject);
     void put_subject(StoredSubject&& subject);  // the same, without copying (bulk import)
-    // Marks an active subject revoked, deletes its templates and face, + a change entry {removed}.
+    // Marks an active subject revoked, deletes its templates and face and strips them from the
+    // enrollment that created it (as strip_enrollment_biometrics), + a change entry {removed}.
     // Commit fails with kNotFound for an unknown subject, kFailedPrecondition for a revoked one.
     void revoke_subject(SubjectId id, std::string reason, std::int64_t at_ms);
+    // Rewrites a stored enrollment without fingers, finger images and face, keeping its job header,
+    // id, site, NIK and capture time (a deleted person's other enrollments). No such enrollment, or
+    // one already stripped, is not an error.
+    void strip_enrollment_biometrics(const EnrollmentId& id);
     // Stores the enrollment as a pending job at the end of the FIFO queue. Commit fails with
     // kAlreadyExists if this enrollment id was received before.
     void enqueue(const Enrollment& enrollment, std::int64_t received_at_ms);

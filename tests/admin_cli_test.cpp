@@ -161,6 +161,16 @@ TEST_F(AdminCli, DeleteRemovesFromGalleryAndAuditSinceFilters) {
   EXPECT_EQ(run("admin audit --since 1h --json" + dd(d)).json().size(), 1u);
   EXPECT_EQ(run("admin audit --since 2999-01-01 --json" + dd(d)).json().size(), 0u);
   EXPECT_EQ(run("admin audit --since yesterday" + dd(d)).exit_code, 2);
+  // Deleting the newcomer (subject 31, created by enrollment new-1) takes its fingers and face out
+  // of the stored enrollment too; the record, its state and its verdict stay for show and audit.
+  ASSERT_GT(run("admin show enrollment new-1 --json" + dd(d)).json()["fingers"].get<int>(), 0);
+  ASSERT_EQ(run("admin delete 31 --admin budi --reason 'court order 7/2026'" + dd(d)).exit_code, 0);
+  auto deleted = run("admin show enrollment new-1 --json" + dd(d));
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.out;
+  EXPECT_EQ(deleted.json()["fingers"], 0);
+  EXPECT_EQ(deleted.json()["has_face"], false);
+  EXPECT_EQ(deleted.json()["state"], "DECIDED");
+  EXPECT_EQ(deleted.json()["verdict"]["kind"], "UNIQUE");
 }
 
 TEST_F(AdminCli, BackupRestoreRoundTrip) {

@@ -222,6 +222,55 @@ TEST_F(EngineTest, RevokedSubjectIsGoneFromEveryIndex) {
   EXPECT_EQ(engine_->stats().gallery_size, kGallery - 1);
 }
 
+TEST_F(EngineTest, DeletedSubjectsBiometricsLeaveTheStoredEnrollments) {
+  // A new person (UNIQUE), then their second capture under another id, confirmed as theirs.
+  auto first = enroll({capture_as(*pop_, 5100, 0, "first")});
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(first[0].kind, VerdictKind::kUnique);
+  const SubjectId subject = first[0].subject;
+  auto again = enroll({capture_as(*pop_, 5100, 1, "again")});
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_TRUE(again[0].kind == VerdictKind::kDuplicate || again[0].kind == VerdictKind::kReview);
+  ASSERT_EQ(again[0].candidates.front().subject, subject);
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"again"}, Decision::kConfirmedDuplicate, "admin.sari", "same person"));
+  ASSERT_TRUE(engine_->revoke_subject(subject, "admin.budi", "court order 7/2026"));
+
+  // What a reader of the store (admin show, a backup restored) finds: the records, no biometrics.
+  auto check = [&](const std::filesystem::path& store_dir, const std::string& when) {
+    SCOPED_TRACE(when);
+    engine::StoreOptions so;
+    so.path = store_dir;
+    so.read_only = true;
+    auto store = engine::Store::open(so);
+    ASSERT_TRUE(store) << store.error().to_string();
+    for (const char* id : {"first", "again"}) {
+      auto rec = (*store)->enrollment(EnrollmentId{id});
+      ASSERT_TRUE(rec && *rec) << id;
+      const Enrollment& e = (*rec)->enrollment;
+      EXPECT_TRUE(e.fingers.empty()) << id << ": " << e.fingers.size() << " fingers kept";
+      EXPECT_TRUE(e.finger_images.empty()) << id;
+      EXPECT_FALSE(e.face.has_value()) << id;
+      EXPECT_FALSE(e.nik.empty()) << id;  // the record itself stays
+      EXPECT_EQ((*rec)->state, engine::JobState::kDecided) << id;
+      auto v = (*store)->verdict(EnrollmentId{id});
+      ASSERT_TRUE(v && *v) << id;  // the verdict, for the workflow and adjudication history
+    }
+    auto s = (*store)->load_subject(subject);
+    ASSERT_TRUE(s && *s);
+    EXPECT_EQ((*s)->record.state, engine::SubjectState::kRevoked);
+    EXPECT_TRUE((*s)->fingers.empty());
+    EXPECT_FALSE((*s)->face.has_value());
+  };
+  check(dir_ / "store", "after delete");
+  auto received = engine_->received(EnrollmentId{"first"});
+  ASSERT_TRUE(received);
+  EXPECT_TRUE(*received);  // a resubmission of the same id is still answered by its verdict
+  open();
+  check(dir_ / "store", "after restart");
+  ASSERT_TRUE(engine_->backup(dir_ / "backup"));
+  check(dir_ / "backup" / "store", "in a backup taken afterwards");
+}
+
 TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {
   enroll({capture_as(*pop_, 6000, 0, "late-1"), capture_as(*pop_, 6001, 0, "late-2")});
   auto before = engine_->identify(capture_as(*pop_, 6001, 1, "q"));
