@@ -128,9 +128,7 @@ Expected<json> show_enrollment(const engine::Store& s, const std::string& id) {
 
 Expected<json> review_show(const engine::Store& s, const std::string& id) {
   if (id.empty()) return invalid_argument("review show needs an ID (see review list)");
-  if (id.rfind("RC-", 0) == 0) {
-    auto pair = parse_case_id(id);
-    if (!pair) return pair.error();
+  if (auto pair = parse_case_id(id)) {
     auto c = load_case(s, pair->first, pair->second);
     if (!c) return c.error();
     if (!*c) return not_found("no review case " + id);

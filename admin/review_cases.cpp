@@ -53,6 +53,8 @@ Expected<std::pair<SubjectId, SubjectId>> parse_case_id(const std::string& text)
   return std::pair{SubjectId{a}, SubjectId{b}};
 }
 
+bool is_case_id(const std::string& text) { return parse_case_id(text).has_value(); }
+
 std::string encode_case(const ReviewCase& c) {
   nlohmann::json fingers = nlohmann::json::array();
   for (float f : c.evidence.finger_scores) fingers.push_back(num(f));

@@ -32,8 +32,11 @@ struct ReviewCase {
   std::string id() const;
 };
 
-// Parses "RC-12-345" (or "12-345"); invalid_argument otherwise.
+// Parses "RC-12-345" (or "rc-12-345", "12-345"); invalid_argument otherwise.
 Expected<std::pair<SubjectId, SubjectId>> parse_case_id(const std::string& text);
+// Whether an admin's ID argument names a review case rather than an enrollment: exactly the ids
+// parse_case_id accepts, so every command reads "rc-12-345" and "12-345" as the case it is.
+bool is_case_id(const std::string& text);
 
 std::string encode_case(const ReviewCase& c);
 Expected<ReviewCase> decode_case(const std::string& text);

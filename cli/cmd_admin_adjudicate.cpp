@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "admin/review_cases.h"
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
 #include "server/client.h"
@@ -36,7 +37,7 @@ RegisterCommand reg{{"admin adjudicate", "decide a DUPLICATE/REVIEW enrollment o
   };
   auto a = std::make_shared<Args>();
   add_admin_options(cmd, a->common);
-  cmd.add_option("id", a->id, "enrollment id, or reprocessing case RC-A-B (from `admin review list`)")->required();
+  cmd.add_option("id", a->id, "enrollment id, or reprocessing case RC-A-B (from `admin review list`; rc-A-B and A-B too)")->required();
   cmd.add_option("--decision", a->decision, "duplicate: the same person; distinct: different people")
       ->required()
       ->check(CLI::IsMember({"duplicate", "distinct"}));
@@ -62,7 +63,7 @@ Examples:
   return [a]() {
     if (Status s = check_actor(a->common); !s) return admin_failure("adjudicate", s);
     const Decision d = a->decision == "duplicate" ? Decision::kConfirmedDuplicate : Decision::kDistinct;
-    const bool is_case = a->id.rfind("RC-", 0) == 0;
+    const bool is_case = admin::is_case_id(a->id);
     if (a->common.remote()) {
       auto client = connect_admin(a->common);
       if (!client) return admin_failure("adjudicate", client.error());

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "admin/review_cases.h"
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
 
@@ -72,7 +73,7 @@ RegisterCommand reg{{"admin review", "the adjudication queue: list open cases ol
   auto limit = std::make_shared<std::size_t>(50);
   add_admin_options(cmd, *a);
   cmd.add_option("action", *action, "list or show")->required()->check(CLI::IsMember({"list", "show"}));
-  cmd.add_option("id", *id, "show: an enrollment id, or a reprocessing case RC-A-B");
+  cmd.add_option("id", *id, "show: an enrollment id, or a reprocessing case RC-A-B (rc-A-B and A-B too)");
   cmd.add_option("--limit", *limit, "list: at most this many (0 = all)")->capture_default_str();
   cmd.footer(R"(
 Two kinds of cases wait for a person:
@@ -100,7 +101,7 @@ Examples:
       std::cout << j->dump() << "\n";
     } else if (!show) {
       print_list(*j);
-    } else if (id->rfind("RC-", 0) == 0) {
+    } else if (admin::is_case_id(*id)) {
       print_case(*j);
     } else {
       print_verdict(*j);

@@ -128,6 +128,28 @@ TEST_F(AdminCli, ReviewListIsOldestFirstWithBothKindsOfCases) {
   EXPECT_EQ(run("admin review show dup-2 --json" + data()).exit_code, 0);
 }
 
+TEST_F(AdminCli, CaseIdsAreReadAsParseCaseIdReadsThem) {
+  // "rc-8-9" and "8-9" name the case RC-8-9 for every command, as parse_case_id accepts them;
+  // they were taken for enrollment ids (exit 4, "no verdict") by a case-sensitive "RC-" test.
+  for (const char* id : {"rc-8-9", "8-9"}) {
+    auto show = run(std::string("admin review show ") + id + " --json" + data());
+    ASSERT_EQ(show.exit_code, 0) << id << ": " << show.out;
+    EXPECT_EQ(show.json()["case"], "RC-8-9") << id;
+    auto text = run(std::string("admin review show ") + id + data());
+    EXPECT_EQ(text.exit_code, 0) << id;
+    EXPECT_NE(text.out.find("RC-8-9"), std::string::npos) << id << ": " << text.out;
+  }
+  EXPECT_TRUE(admin::is_case_id("rc-12-345"));
+  EXPECT_TRUE(admin::is_case_id("12-345"));
+  EXPECT_FALSE(admin::is_case_id("dup-1"));
+  EXPECT_FALSE(admin::is_case_id("3273-KEC-SUKAJADI-01/000123"));
+  const fs::path d = copy("adjudicate-lower-case");
+  ASSERT_EQ(run("admin adjudicate rc-8-9 --decision distinct --admin sari --reason twins" + dd(d)).exit_code, 0);
+  auto audit = run("admin audit --json" + dd(d)).json();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0]["target"], "RC-8-9");
+}
+
 TEST_F(AdminCli, AdjudicateIsFinalAuditedAndLeavesTheQueue) {
   const fs::path d = copy("adjudicate");
   EXPECT_EQ(run("admin adjudicate dup-1 --decision duplicate --admin budi --reason 'same person, two NIKs'" + dd(d)).exit_code, 0);
