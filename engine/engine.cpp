@@ -798,6 +798,13 @@ Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const
   if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
   m.gallery.remove(subject);
   m.remove_from_indexes(subject.value);
+  // Deleted means erased from disk too, not only unreadable (docs/store.md "Revocation").
+  linked.push_back((*rec)->enrollment);
+  if (Status s = m.store->erase_overwritten(subject, linked); !s)
+    return Status(s.code(), fmt::format("subject {} is revoked and its biometrics can no longer be read, but erasing "
+                                        "them from the store's table files failed ({}); the next compaction of those "
+                                        "files erases them",
+                                        subject.value, s.message()));
   return Status::ok();
 }
 

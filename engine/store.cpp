@@ -767,6 +767,28 @@ Status Store::flush() {
   return Status::ok();
 }
 
+Status Store::erase_overwritten(SubjectId subject, std::span<const EnrollmentId> enrollments) {
+  Impl& im = *impl_;
+  if (im.read_only) return failed_precondition("a read-only store cannot erase anything");
+  if (Status s = flush(); !s) return s;
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  auto compact = [&](Cf cf, const std::string& from, const std::string& to) {
+    const rocksdb::Slice b(from), e(to);
+    if (auto s = im.db->CompactRange(co, im.h(cf), &b, &e); !s.ok())
+      return im.rocks(s, fmt::format("compacting {}", kCfNames[static_cast<std::size_t>(cf)]));
+    return Status::ok();
+  };
+  if (Status s = compact(kTemplates, detail::template_key(subject, static_cast<FingerPosition>(0)),
+                         detail::template_key(subject, static_cast<FingerPosition>(kFingerCount)));
+      !s)
+    return s;
+  if (Status s = compact(kFaces, u64_key(subject.value), u64_key(subject.value)); !s) return s;
+  for (const EnrollmentId& e : enrollments)
+    if (Status s = compact(kEnrollments, e.value, e.value); !s) return s;
+  return Status::ok();
+}
+
 // ---- reads -------------------------------------------------------------------------------------
 
 namespace {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,12 @@ class Store {
   // Makes everything committed so far durable (WAL fsynced, memtables written to table files):
   // the end of a bulk import done with kBuffered commits.
   Status flush();
+  // Erases from disk what a revocation deleted or overwrote: RocksDB keeps old values in its
+  // table files (unreadable through the store, but there byte for byte, and hard-linked into any
+  // checkpoint) until a compaction rewrites those files. Flushes every memtable (which also retires
+  // the write-ahead logs that held them), then compacts just the subject's template and face keys
+  // and the given enrollment records down to the last level.
+  Status erase_overwritten(SubjectId subject, std::span<const EnrollmentId> enrollments);
 
   // Reads. A missing record is an empty optional; an error is I/O or corruption.
   Expected<std::optional<StoredSubject>> load_subject(SubjectId id) const;

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <thread>
@@ -233,7 +236,26 @@ TEST_F(EngineTest, DeletedSubjectsBiometricsLeaveTheStoredEnrollments) {
   ASSERT_TRUE(again[0].kind == VerdictKind::kDuplicate || again[0].kind == VerdictKind::kReview);
   ASSERT_EQ(again[0].candidates.front().subject, subject);
   ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"again"}, Decision::kConfirmedDuplicate, "admin.sari", "same person"));
+  // The face's first 8 floats as stored (float32, little-endian): found in the table files once
+  // flushed, and nowhere on disk once the subject is deleted.
+  const auto face = pop_->capture(5100, 0).face;
+  ASSERT_TRUE(face.has_value());
+  std::string pattern(32, '\0');
+  std::memcpy(pattern.data(), face->values().data(), pattern.size());
+  auto on_disk = [&](const std::filesystem::path& dir) {
+    std::vector<std::string> where;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (bytes.find(pattern) != std::string::npos) where.push_back(f.path().filename().string());
+    }
+    return where;
+  };
+  ASSERT_TRUE(engine_->with_store([](engine::Store& s) { return s.flush(); }));
+  ASSERT_FALSE(on_disk(dir_ / "store").empty()) << "the test's face pattern is not where the store keeps faces";
   ASSERT_TRUE(engine_->revoke_subject(subject, "admin.budi", "court order 7/2026"));
+  EXPECT_EQ(on_disk(dir_ / "store"), std::vector<std::string>{}) << "the face is still in these files";
 
   // What a reader of the store (admin show, a backup restored) finds: the records, no biometrics.
   auto check = [&](const std::filesystem::path& store_dir, const std::string& when) {
@@ -269,6 +291,7 @@ TEST_F(EngineTest, DeletedSubjectsBiometricsLeaveTheStoredEnrollments) {
   check(dir_ / "store", "after restart");
   ASSERT_TRUE(engine_->backup(dir_ / "backup"));
   check(dir_ / "backup" / "store", "in a backup taken afterwards");
+  EXPECT_EQ(on_disk(dir_), std::vector<std::string>{}) << "data directory and backup, index snapshots included";
 }
 
 TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {
