@@ -138,6 +138,7 @@ struct Server::Impl {
   std::atomic<bool> stopped{false};
   std::atomic<std::uint32_t> in_flight_total{0};
   std::atomic<std::uint32_t> queued_items{0};
+  std::atomic<std::size_t> receiving_bytes{0};  // frame bodies admitted and not yet parsed
 
   // Sessions, for graceful stop and verdict pushes.
   std::mutex sessions_mu;
@@ -216,6 +217,17 @@ struct Server::Impl {
             if (--job->left == 0) job->done(std::move(job->results));
           });
     });
+  }
+
+  // Admission of a frame body of n bytes against max_receiving_bytes (never below one frame of
+  // the maximum size, so every legal frame can be admitted on its own).
+  bool reserve_receiving(std::size_t n) {
+    const std::size_t limit = std::max<std::size_t>(opt.max_receiving_bytes, opt.max_frame_bytes);
+    std::size_t cur = receiving_bytes.load();
+    do {
+      if (cur + n > limit) return false;
+    } while (!receiving_bytes.compare_exchange_weak(cur, cur + n));
+    return true;
   }
 
   bool reserve_images(std::uint32_t n) {
@@ -474,26 +486,79 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
  private:
+  // Before hello a frame holds at most this: hello needs a few hundred bytes, and a peer that has
+  // not identified itself must not make the server hold megabytes.
+  static constexpr std::uint32_t kMaxFrameBeforeHello = 4096;
+  // A body is read in pieces of this size, so the buffer grows with the bytes that arrive, not
+  // with the length a peer announces; a buffer grown beyond it is released after its frame.
+  static constexpr std::size_t kReadChunk = 64u << 10;
+
+  // A frame body's share of ServerOptions::max_receiving_bytes, given back however the read ends.
+  class ReceivingBytes {
+   public:
+    ReceivingBytes(Server::Impl& srv, std::size_t n) : srv_(srv), n_(n) {}
+    ~ReceivingBytes() { srv_.receiving_bytes -= n_; }
+    ReceivingBytes(const ReceivingBytes&) = delete;
+    ReceivingBytes& operator=(const ReceivingBytes&) = delete;
+
+   private:
+    Server::Impl& srv_;
+    std::size_t n_;
+  };
+
+  // Waits until a body of n bytes fits the server-wide budget; false when the connection closes
+  // meanwhile. The wait is the server's doing, so no read deadline runs during it.
+  asio::awaitable<bool> admit_body(std::size_t n) {
+    if (srv_.reserve_receiving(n)) co_return true;
+    read_deadline_ = Clock::time_point::max();
+    asio::steady_timer wait(executor());
+    while (!srv_.reserve_receiving(n)) {
+      if (closing_ || closed_) co_return false;
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(asio::use_awaitable);
+    }
+    co_return true;
+  }
+
+  asio::awaitable<void> read_body(std::uint32_t n, std::vector<char>& body) {
+    body.clear();
+    while (body.size() < n) {
+      const std::size_t at = body.size();
+      const std::size_t k = std::min<std::size_t>(n - at, kReadChunk);
+      // Grown by hand: never beyond n (std::string and vector growth could double past it).
+      if (at + k > body.capacity()) body.reserve(std::min<std::size_t>(n, std::max(at + k, 2 * body.capacity())));
+      body.resize(at + k);
+      co_await asio::async_read(stream_, asio::buffer(body.data() + at, k), asio::use_awaitable);
+    }
+  }
+
   asio::awaitable<void> read_loop() {
     std::array<unsigned char, kFrameHeaderBytes> header{};
-    std::string body;
+    std::vector<char> body;
     for (;;) {
       read_deadline_ = Clock::now() + srv_.opt.idle_timeout;
       co_await asio::async_read(stream_, asio::buffer(header), asio::use_awaitable);
-      auto n = decode_frame_header(header, srv_.opt.max_frame_bytes);
+      const std::uint32_t limit =
+          authenticated_ ? srv_.opt.max_frame_bytes : std::min(srv_.opt.max_frame_bytes, kMaxFrameBeforeHello);
+      auto n = decode_frame_header(header, limit);
       if (!n) {
         srv_.metrics.bad_frames++;
-        error_event("bad_frame", n.error().message());
+        std::string why = n.error().message();
+        if (!authenticated_ && limit < srv_.opt.max_frame_bytes)
+          why += " allowed before hello (hello is the first request and fits in it)";
+        error_event("bad_frame", why);
         close_reason_ = "bad_frame";
-        send_error(0, wire::BAD_FRAME, n.error().message() + "; closing the connection");
+        send_error(0, wire::BAD_FRAME, why + "; closing the connection");
         co_return;
       }
+      if (!co_await admit_body(*n)) co_return;
+      ReceivingBytes admitted(srv_, *n);
       read_deadline_ = Clock::now() + srv_.opt.read_timeout;
-      body.resize(*n);
-      co_await asio::async_read(stream_, asio::buffer(body), asio::use_awaitable);
+      co_await read_body(*n, body);
       read_deadline_ = Clock::time_point::max();
       srv_.metrics.frames_in++;
-      auto req = parse_request(body);
+      auto req = parse_request(std::string_view(body.data(), body.size()));
+      if (body.capacity() > kReadChunk) std::vector<char>().swap(body);
       if (!req) {
         srv_.metrics.bad_frames++;
         error_event("bad_frame", req.error().message());

@@ -44,6 +44,10 @@ struct ServerOptions {
   std::uint32_t max_queued_items = 20000;  // enrollments waiting for the engine; more: BUSY
   std::uint32_t max_connections = 2048;
   std::size_t max_output_bytes = 64u << 20;  // a connection that does not read its answers is closed
+  // Frame bodies being received, all connections together: a frame is admitted only when its
+  // announced length fits (it waits meanwhile, TCP pushing back on its client), so 2048 clients
+  // announcing 16 MiB each cannot make the server hold 32 GiB. At least max_frame_bytes.
+  std::size_t max_receiving_bytes = 256u << 20;
 
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds idle_timeout{120'000};  // no frame begun for this long: closed

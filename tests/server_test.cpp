@@ -308,6 +308,79 @@ TEST_F(ServerTest, OversizeLengthPrefixIsRefusedBeforeAnyAllocation) {
   expect_still_serving();
 }
 
+TEST_F(ServerTest, ALargeFrameBeforeHelloIsRefusedWithoutWaitingForItsBody) {
+  start();
+  auto c = raw();
+  ASSERT_TRUE(c);
+  // 16 MiB, the default maximum, announced by a peer that has not said who it is: refused at
+  // once, not held (2048 such connections would be 32 GiB).
+  ASSERT_TRUE(c->send_raw(std::string("\x01\x00\x00\x00", 4)));
+  auto f = c->read_frame(3s);
+  ASSERT_TRUE(f) << f.error().to_string();
+  auto r = response_of(*f);
+  EXPECT_EQ(r.error().code(), wire::BAD_FRAME);
+  EXPECT_NE(r.error().message().find("before hello"), std::string::npos) << r.error().message();
+  EXPECT_TRUE(c->closed_by_server(5s));
+  expect_still_serving();
+}
+
+// A connection that has said hello as `site`.
+std::unique_ptr<Client> hello_raw(std::unique_ptr<Client> c, const std::string& site) {
+  EXPECT_TRUE(c->send_raw(frame_of(hello_request(site))));
+  auto f = c->read_frame(5s);
+  EXPECT_TRUE(f && response_of(*f).has_hello());
+  return c;
+}
+
+wire::Request ping_request(std::uint64_t id, std::size_t payload_bytes) {
+  wire::Request p;
+  p.set_request_id(id);
+  std::string payload(payload_bytes, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 131 % 251);
+  p.mutable_ping()->set_payload(payload);
+  return p;
+}
+
+TEST_F(ServerTest, ALargeFrameAfterHelloArrivesInPiecesAndIsServed) {
+  start();
+  auto c = hello_raw(raw(), "site-a");
+  const wire::Request ping = ping_request(2, 3u << 20);  // 48 read pieces
+  const std::string f = frame_of(ping);
+  ASSERT_TRUE(c->send_raw(f.substr(0, f.size() / 3)));
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(c->send_raw(f.substr(f.size() / 3)));
+  auto a = c->read_frame(10s);
+  ASSERT_TRUE(a) << a.error().to_string();
+  auto r = response_of(*a);
+  ASSERT_TRUE(r.has_pong()) << r.DebugString().substr(0, 300);
+  EXPECT_EQ(r.pong().payload(), ping.ping().payload());
+  ASSERT_TRUE(c->send_raw(frame_of(ping_request(3, 10))));  // and the connection goes on
+  auto b = c->read_frame(5s);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(response_of(*b).request_id(), 3u);
+}
+
+TEST_F(ServerTest, FrameBodiesWaitForRoomInTheServerWideReceivingBudget) {
+  options_.max_frame_bytes = 64u << 10;
+  options_.max_receiving_bytes = 64u << 10;  // one frame of 40 KiB at a time
+  start();
+  auto a = hello_raw(raw(), "site-a");
+  auto b = hello_raw(raw(), "site-b");
+  const std::string fa = frame_of(ping_request(2, 40u << 10));
+  const std::string fb = frame_of(ping_request(3, 40u << 10));
+  ASSERT_TRUE(a->send_raw(fa.substr(0, fa.size() / 2)));  // a's frame is admitted, half of it sent
+  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(b->send_raw(fb));  // complete, but there is no room for it while a's is open
+  EXPECT_FALSE(b->read_frame(300ms)) << "b's frame was read beyond the budget";
+  ASSERT_TRUE(a->send_raw(fa.substr(fa.size() / 2)));
+  auto ra = a->read_frame(5s);
+  ASSERT_TRUE(ra) << ra.error().to_string();
+  EXPECT_TRUE(response_of(*ra).has_pong());
+  auto rb = b->read_frame(5s);
+  ASSERT_TRUE(rb) << rb.error().to_string() << ": b's frame is read once a's is done";
+  EXPECT_EQ(response_of(*rb).request_id(), 3u);
+}
+
 TEST_F(ServerTest, WrongProtocolVersionIsRefusedAtHello) {
   start();
   ClientOptions o = client_options("site-a");
