@@ -10,6 +10,10 @@
 namespace tunggal::server {
 namespace {
 
+// Stored strings need not be UTF-8 (an audit reason typed in a Latin-1 terminal through the
+// offline CLI): nlohmann's plain dump() throws on them; a report shows U+FFFD instead.
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -46,7 +50,7 @@ class EngineBackend final : public Backend {
       if (Status s = e_.backup(q.id); !s) return s;
       auto subjects = admin::verify_copy(q.id);
       if (!subjects) return subjects.error();
-      return nlohmann::json{{"backup", q.id}, {"subjects", *subjects}}.dump();
+      return dump(nlohmann::json{{"backup", q.id}, {"subjects", *subjects}});
     }
     if (q.kind == K::kAdjudicateCase) {
       nlohmann::json out;
@@ -57,7 +61,7 @@ class EngineBackend final : public Backend {
         return Status::ok();
       });
       if (!s) return s;
-      return out.dump();
+      return dump(out);
     }
     auto j = admin::answer(e_.store(), q, e_.options(), wall_ms());
     if (!j) return j.error();
@@ -68,7 +72,7 @@ class EngineBackend final : public Backend {
                         {"finger_index", st.finger_index},       {"shards", st.shards},
                         {"fused_finger_index", st.fused_finger_index}};
     }
-    return j->dump();
+    return dump(*j);
   }
 
  private:

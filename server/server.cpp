@@ -61,21 +61,57 @@ void set_error(wire::Response& r, wire::ErrorCode code, std::string message) {
   e->set_message(std::move(message));
 }
 
-// Awaits an operation that completes by calling a callback from any thread: the coroutine resumes
-// on its own executor (its connection's strand) with the callback's argument.
+// The value handed back with an exception (which the awaiting coroutine throws instead): any R
+// will do, it is never looked at.
+template <typename R>
+R unused_result() {
+  if constexpr (std::is_default_constructible_v<R>) return R{};
+  else return R(Status(ErrorCode::kInternal, "no result"));
+}
+
+// How an operation running elsewhere (a pool thread) completes: with its result, or with an
+// exception that the awaiting coroutine rethrows (handle() answers it INTERNAL). An exception
+// must never leave a pool thread: Asio would rethrow it from run() and end the process.
+template <typename R>
+class Completion {
+ public:
+  explicit Completion(std::function<void(std::exception_ptr, R)> fn) : fn_(std::move(fn)) {}
+  void operator()(R r) const { fn_(nullptr, std::move(r)); }
+  void fail(std::exception_ptr e) const { fn_(std::move(e), unused_result<R>()); }
+
+ private:
+  std::function<void(std::exception_ptr, R)> fn_;
+};
+
+// Awaits an operation that completes by calling a Completion from any thread: the coroutine
+// resumes on its own executor (its connection's strand) with the result, or throws.
 // Deliberately not a coroutine itself (nor is Impl::blocking): GCC 12 mishandles by-value lambda
 // parameters of coroutines (double destruction), so the initiation is returned, not awaited here.
 template <typename R, typename Start>
 asio::awaitable<R> await_callback(Start start) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, R)>(
       [start = std::move(start)](auto handler) mutable {
         auto ex = asio::get_associated_executor(handler);
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        start(std::function<void(R)>([h, ex](R r) mutable {
-          asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+        start(Completion<R>([h, ex](std::exception_ptr e, R r) mutable {
+          asio::post(ex, [h, e = std::move(e), r = std::move(r)]() mutable { (*h)(std::move(e), std::move(r)); });
         }));
       },
       asio::use_awaitable);
+}
+
+// A backend call on a server thread of our own (submitter, decider): its errors are values, and
+// so becomes anything it throws (a bug, or a library's: nlohmann's dump on invalid UTF-8), which
+// would otherwise end the process.
+template <typename F>
+auto guarded(std::string_view op, F fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, fmt::format("{} failed: {}", op, e.what()));
+  } catch (...) {
+    return Status(ErrorCode::kInternal, fmt::format("{} failed with an unknown exception", op));
+  }
 }
 
 struct Peer {
@@ -96,7 +132,7 @@ struct SubmitOutcome {
 };
 struct SubmitJob {
   std::vector<Enrollment> items;
-  std::function<void(Expected<SubmitOutcome>)> done;
+  Completion<Expected<SubmitOutcome>> done;
 };
 
 // What the server-wide parts know of a session.
@@ -187,14 +223,14 @@ struct Server::Impl {
   // strand with the templates, or the reasons, per item and image. `items` must stay alive and
   // unchanged until then (it lives in the suspended coroutine's frame).
   asio::awaitable<Extracted> extract_images(const std::vector<Enrollment>& items) {
-    return await_callback<Extracted>([this, &items](std::function<void(Extracted)> done) {
+    return await_callback<Extracted>([this, &items](Completion<Extracted> done) {
       struct Job {
+        explicit Job(Completion<Extracted> d) : done(std::move(d)) {}
         Extracted results;
         std::atomic<std::size_t> left{0};
-        std::function<void(Extracted)> done;
+        Completion<Extracted> done;
       };
-      auto job = std::make_shared<Job>();
-      job->done = std::move(done);
+      auto job = std::make_shared<Job>(std::move(done));
       std::size_t n = 0;
       job->results.resize(items.size());
       for (std::size_t i = 0; i < items.size(); ++i) {
@@ -210,7 +246,8 @@ struct Server::Impl {
         for (std::size_t j = 0; j < items[i].finger_images.size(); ++j)
           asio::post(*extract_pool, [this, job, &img = items[i].finger_images[j], i, j] {
             const auto t0 = Clock::now();
-            auto t = ingest::extract_finger(img, extractor);
+            Expected<FingerTemplate> t =
+                guarded("extracting the image", [&] { return ingest::extract_finger(img, extractor); });
             metrics.extract_image_ms.record_ms(ms_since(t0));
             (t ? metrics.images_extracted : metrics.images_failed)++;
             job->results[i][j] = std::move(t);
@@ -243,8 +280,17 @@ struct Server::Impl {
   template <typename F>
   auto blocking(F fn) -> asio::awaitable<decltype(fn())> {
     using R = decltype(fn());
-    return await_callback<R>([this, fn = std::move(fn)](std::function<void(R)> done) mutable {
-      asio::post(*blocking_pool, [fn = std::move(fn), done = std::move(done)]() mutable { done(fn()); });
+    return await_callback<R>([this, fn = std::move(fn)](Completion<R> done) mutable {
+      asio::post(*blocking_pool, [fn = std::move(fn), done = std::move(done)]() mutable {
+        std::optional<R> r;
+        try {
+          r.emplace(fn());
+        } catch (...) {
+          done.fail(std::current_exception());
+          return;
+        }
+        done(std::move(*r));
+      });
     });
   }
 
@@ -284,7 +330,7 @@ struct Server::Impl {
         sizes.push_back(j.items.size());
         std::move(j.items.begin(), j.items.end(), std::back_inserter(all));
       }
-      auto acks = backend.submit(all);
+      auto acks = guarded("the engine's submit", [&] { return backend.submit(all); });
       queued_items -= static_cast<std::uint32_t>(all.size());
       if (!acks) {
         metrics.engine_errors++;
@@ -307,7 +353,8 @@ struct Server::Impl {
         // Idempotency: a resubmitted enrollment answers with the verdict it already has.
         for (std::size_t i = 0; i < out.acks.size(); ++i)
           if (out.acks[i].kind == SubmitAck::Kind::kDuplicateId)
-            if (auto v = backend.verdict(out.acks[i].id); v && *v) out.verdicts[i] = std::move(**v);
+            if (auto v = guarded("reading a verdict", [&] { return backend.verdict(out.acks[i].id); }); v && *v)
+              out.verdicts[i] = std::move(**v);
         jobs[k].done(std::move(out));
       }
     }
@@ -320,7 +367,7 @@ struct Server::Impl {
         if (decide_stop) return;
       }
       const auto t0 = Clock::now();
-      auto r = backend.process();
+      auto r = guarded("the engine's process", [&] { return backend.process(); });
       if (!r) {
         metrics.engine_errors++;
         spdlog::error("event=error kind=engine op=process error=\"{}\"", r.error().to_string());
@@ -354,7 +401,8 @@ struct Server::Impl {
   void publish_new() {
     std::lock_guard plock(publish_mu);
     for (;;) {
-      auto page = backend.verdicts_since(published_seq, 4096, {}, SIZE_MAX);
+      auto page = guarded("reading the verdict log",
+                          [&] { return backend.verdicts_since(published_seq, 4096, {}, SIZE_MAX); });
       if (!page) {
         metrics.engine_errors++;
         spdlog::error("event=error kind=engine op=read_verdict_log after={} error=\"{}\"", published_seq,
@@ -655,6 +703,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       self->error_event("internal", fmt::format("request {}: {}", req.request_id(), e.what()));
       r.clear_body();
       set_error(r, wire::INTERNAL, std::string("internal error: ") + e.what());
+    } catch (...) {
+      self->error_event("internal", fmt::format("request {}: an unknown exception", req.request_id()));
+      r.clear_body();
+      set_error(r, wire::INTERNAL, "internal error (an unknown exception); nothing is known of its effect");
     }
     if (r.has_error() && r.error().code() == wire::BUSY) self->srv_.metrics.busy++;
     self->send(r);
@@ -908,7 +960,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                    {"verdicts_per_s", per_s(srv_.metrics.verdicts_decided.load())},
                    {"counters", counters},
                    {"name", srv_.opt.name}};
-    r.mutable_admin()->set_json(j.dump());
+    r.mutable_admin()->set_json(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   asio::awaitable<void> submit(const wire::SubmitBatch& batch, wire::Response& r) {
@@ -991,7 +1043,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     Server::Impl& srv = srv_;
     auto outcome = co_await await_callback<Expected<SubmitOutcome>>(
-        [&srv, &valid](std::function<void(Expected<SubmitOutcome>)> done) {
+        [&srv, &valid](Completion<Expected<SubmitOutcome>> done) {
           srv.enqueue_submit(SubmitJob{std::move(valid), std::move(done)});
         });
     if (!outcome) {

@@ -381,6 +381,80 @@ TEST_F(ServerTest, FrameBodiesWaitForRoomInTheServerWideReceivingBudget) {
   EXPECT_EQ(response_of(*rb).request_id(), 3u);
 }
 
+// The engine's backend, except that some calls throw (as a bug or a library might) where the
+// server runs them: stats on the blocking pool, submits of ids starting "boom" on the submitter.
+class ThrowingBackend final : public Backend {
+ public:
+  explicit ThrowingBackend(std::unique_ptr<Backend> inner) : in_(std::move(inner)) {}
+  Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> items) override {
+    for (const Enrollment& e : items)
+      if (e.id.value.find("/boom") != std::string::npos) throw std::runtime_error("submit exploded");
+    return in_->submit(items);
+  }
+  Expected<std::vector<Verdict>> process() override { return in_->process(); }
+  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const override { return in_->verdict(id); }
+  Expected<bool> received(const EnrollmentId& id) const override { return in_->received(id); }
+  Expected<Verdict> identify(const Enrollment& probe) const override { return in_->identify(probe); }
+  Status adjudicate(const EnrollmentId& id, Decision d, const std::string& admin, const std::string& reason,
+                    SubjectId linked) override {
+    return in_->adjudicate(id, d, admin, reason, linked);
+  }
+  Status revoke_subject(SubjectId s, const std::string& admin, const std::string& reason) override {
+    return in_->revoke_subject(s, admin, reason);
+  }
+  EngineStats stats() const override { throw std::runtime_error("stats exploded"); }
+  Expected<std::uint64_t> verdict_log_epoch() override { return in_->verdict_log_epoch(); }
+  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
+                                          std::size_t max_scan) const override {
+    return in_->verdicts_since(after, max_items, prefix, max_scan);
+  }
+  std::uint64_t last_verdict_seq() const override { return in_->last_verdict_seq(); }
+
+ private:
+  std::unique_ptr<Backend> in_;
+};
+
+TEST_F(ServerTest, AnExceptionOnAServerThreadIsAnsweredInternalAndTheServerKeepsServing) {
+  backend_ = std::make_unique<ThrowingBackend>(std::move(backend_));
+  start();
+  auto admin = connect("alice", true);
+  ASSERT_TRUE(admin);
+  auto st = admin->stats();  // throws on the blocking pool
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(st.error().message().find("stats exploded"), std::string::npos) << st.error().message();
+  auto site = connect("site-a");
+  ASSERT_TRUE(site);
+  auto acks = site->submit(std::vector<Enrollment>{capture_as(*pop_, 12000, 0, "boom-1")});  // on the submitter
+  ASSERT_FALSE(acks);
+  EXPECT_EQ(acks.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(acks.error().message().find("submit exploded"), std::string::npos) << acks.error().message();
+  EXPECT_TRUE(site->ping());
+  auto fine = site->submit(std::vector<Enrollment>{capture_as(*pop_, 12001, 0, "fine")});
+  ASSERT_TRUE(fine) << fine.error().to_string();
+  EXPECT_EQ((*fine)[0].kind, ItemAck::Kind::kAccepted);
+  EXPECT_TRUE(admin->ping());
+}
+
+TEST_F(ServerTest, AnAdminReportHoldingInvalidUtf8IsServedWithReplacementCharacters) {
+  // An audit reason typed in a Latin-1 terminal through the offline CLI is stored as it came.
+  ASSERT_TRUE(engine_->revoke_subject(SubjectId{3}, "alice", "meninggal d\xe9nia"));
+  start();
+  auto admin = connect("alice", true);
+  ASSERT_TRUE(admin);
+  admin::AdminQuery q;
+  q.kind = admin::AdminQuery::Kind::kAudit;
+  auto j = admin->admin(q);
+  ASSERT_TRUE(j) << j.error().to_string();
+  EXPECT_NE(j->find("meninggal d\xef\xbf\xbdnia"), std::string::npos) << *j;  // U+FFFD for the byte
+  q.kind = admin::AdminQuery::Kind::kShowSubject;
+  q.id = "3";
+  auto subject = admin->admin(q);
+  ASSERT_TRUE(subject) << subject.error().to_string();
+  EXPECT_NE(subject->find("\xef\xbf\xbd"), std::string::npos) << *subject;
+  expect_still_serving();
+}
+
 TEST_F(ServerTest, WrongProtocolVersionIsRefusedAtHello) {
   start();
   ClientOptions o = client_options("site-a");
