@@ -100,6 +100,11 @@ asio::awaitable<R> await_callback(Start start) {
       asio::use_awaitable);
 }
 
+// Work refused or dropped because the server is stopping: handle() answers SHUTTING_DOWN.
+struct ServerStopping : std::runtime_error {
+  ServerStopping() : std::runtime_error("the server is stopping; this request was not carried out") {}
+};
+
 // A backend call on a server thread of our own (submitter, decider): its errors are values, and
 // so becomes anything it throws (a bug, or a library's: nlohmann's dump on invalid UTF-8), which
 // would otherwise end the process.
@@ -207,6 +212,11 @@ struct Server::Impl {
   std::vector<std::thread> io_threads;
   std::unique_ptr<asio::thread_pool> blocking_pool;
   std::uint16_t port = 0;
+  // Set by stop() just before it joins a pool: from then on work for that pool is refused at once
+  // (ServerStopping), never posted to a pool no thread will run again.
+  std::mutex pools_mu;
+  bool extract_closed = false;
+  bool blocking_closed = false;
 
   RequestService* requests = nullptr;  // the KTP-el request workflow, when served
 
@@ -229,7 +239,13 @@ struct Server::Impl {
         Extracted results;
         std::atomic<std::size_t> left{0};
         Completion<Extracted> done;
+        std::atomic<bool> skipped{false};
       };
+      std::lock_guard lock(pools_mu);
+      if (extract_closed) {
+        done.fail(std::make_exception_ptr(ServerStopping()));
+        return;
+      }
       auto job = std::make_shared<Job>(std::move(done));
       std::size_t n = 0;
       job->results.resize(items.size());
@@ -245,13 +261,24 @@ struct Server::Impl {
       for (std::size_t i = 0; i < items.size(); ++i)
         for (std::size_t j = 0; j < items[i].finger_images.size(); ++j)
           asio::post(*extract_pool, [this, job, &img = items[i].finger_images[j], i, j] {
+            // Once stopping, images not yet started are skipped: their request is answered
+            // SHUTTING_DOWN at once instead of holding stop() for the whole queue (up to
+            // max_queued_images at ~20-90 images/s per thread).
+            if (stopping) {
+              job->skipped = true;
+              if (--job->left == 0) job->done.fail(std::make_exception_ptr(ServerStopping()));
+              return;
+            }
             const auto t0 = Clock::now();
             Expected<FingerTemplate> t =
                 guarded("extracting the image", [&] { return ingest::extract_finger(img, extractor); });
             metrics.extract_image_ms.record_ms(ms_since(t0));
             (t ? metrics.images_extracted : metrics.images_failed)++;
             job->results[i][j] = std::move(t);
-            if (--job->left == 0) job->done(std::move(job->results));
+            if (--job->left == 0) {
+              if (job->skipped) job->done.fail(std::make_exception_ptr(ServerStopping()));
+              else job->done(std::move(job->results));
+            }
           });
     });
   }
@@ -281,6 +308,11 @@ struct Server::Impl {
   auto blocking(F fn) -> asio::awaitable<decltype(fn())> {
     using R = decltype(fn());
     return await_callback<R>([this, fn = std::move(fn)](Completion<R> done) mutable {
+      std::lock_guard lock(pools_mu);
+      if (blocking_closed) {
+        done.fail(std::make_exception_ptr(ServerStopping()));
+        return;
+      }
       asio::post(*blocking_pool, [fn = std::move(fn), done = std::move(done)]() mutable {
         std::optional<R> r;
         try {
@@ -303,12 +335,19 @@ struct Server::Impl {
     return true;
   }
 
+  // The job's items were admitted by reserve_queue. Once the submitter has been told to stop,
+  // a job is refused (SHUTTING_DOWN, nothing stored) rather than queued where nobody takes it.
   void enqueue_submit(SubmitJob job) {
     {
       std::lock_guard lock(submit_mu);
-      submit_jobs.push_back(std::move(job));
+      if (!submit_stop) {
+        submit_jobs.push_back(std::move(job));
+        submit_cv.notify_one();
+        return;
+      }
     }
-    submit_cv.notify_one();
+    queued_items -= static_cast<std::uint32_t>(job.items.size());
+    job.done.fail(std::make_exception_ptr(ServerStopping()));
   }
 
   void submitter_loop() {
@@ -699,6 +738,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const bool is_submit = req.has_submit();
     try {
       co_await self->dispatch(req, r);
+    } catch (const ServerStopping& e) {
+      r.clear_body();
+      set_error(r, wire::SHUTTING_DOWN, e.what());
     } catch (const std::exception& e) {
       self->error_event("internal", fmt::format("request {}: {}", req.request_id(), e.what()));
       r.clear_body();
@@ -1010,7 +1052,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                                       srv_.queued_images.load()));
         co_return;
       }
-      auto extracted = co_await srv_.extract_images(valid);
+      Server::Impl::Extracted extracted;
+      try {
+        extracted = co_await srv_.extract_images(valid);
+      } catch (...) {
+        srv_.queued_images -= images;  // skipped: the server is stopping
+        throw;
+      }
       srv_.queued_images -= images;
       std::vector<Enrollment> kept;
       std::vector<int> kept_slot;
@@ -1179,7 +1227,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                                                      srv_.queued_images.load()));
     std::vector<Enrollment> one;
     one.push_back(std::move(e));
-    auto extracted = co_await srv_.extract_images(one);
+    Server::Impl::Extracted extracted;
+    try {
+      extracted = co_await srv_.extract_images(one);
+    } catch (...) {
+      srv_.queued_images -= n;  // skipped: the server is stopping
+      throw;
+    }
     srv_.queued_images -= n;
     Status s = ingest::adopt_extracted(one[0], extracted[0]);
     e = std::move(one[0]);
@@ -1434,6 +1488,18 @@ void Server::Impl::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   for (auto& s : live) s->force_close();
   live.clear();
+  // The stages stop in the order work flows through them (extraction -> submitter -> decider ->
+  // blocking pool), each refusing new work once it is joined, while the I/O threads still run:
+  // a completion of one stage resumes its request's coroutine, which may hand work to the next
+  // (an extraction's request queues a submit), and that next stage is still there to take it
+  // or to refuse it with SHUTTING_DOWN. Joining the extraction pool last, as before, let an
+  // extraction queue a submit nobody would run, and the coroutine waiting for it was destroyed
+  // after the io_context it belonged to (a use-after-free at exit).
+  {
+    std::lock_guard lock(pools_mu);
+    extract_closed = true;
+  }
+  extract_pool->join();
   // Every submit that was queued reaches the engine (its station may still get the ack if the
   // connection lives; if not, resubmitting is idempotent).
   {
@@ -1448,11 +1514,20 @@ void Server::Impl::stop() {
   }
   decide_cv.notify_all();
   if (decider.joinable()) decider.join();
+  {
+    std::lock_guard lock(pools_mu);
+    blocking_closed = true;
+  }
   blocking_pool->join();
-  extract_pool->join();
   work.reset();
   ioc->stop();
   for (auto& t : io_threads) t.join();
+  {
+    // Empty by construction (the submitter drains the queue before it returns); a job left here
+    // would hold a coroutine of the io_context destroyed below.
+    std::lock_guard lock(submit_mu);
+    submit_jobs.clear();
+  }
   acceptor.reset();
   ioc.reset();  // destroys what is left of the sessions while everything they touch still lives
   spdlog::info("event=server_stopped");

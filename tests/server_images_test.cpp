@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iostream>
 #include <map>
+
+#include <fmt/format.h>
 #include <thread>
 
 #include "server/client.h"
 #include "server/server.h"
+#include "server/wire_codec.h"
 #include "tests/engine_fixture.h"
 #include "tests/fvc_data_dir.h"
 #include "tests/synthetic_print.h"
@@ -167,6 +171,74 @@ TEST_F(ServerImagesTest, TheEngineItselfRefusesImagesThatWereNotExtracted) {
   ASSERT_TRUE(acks) << acks.error().to_string();
   EXPECT_EQ((*acks)[0].kind, SubmitAck::Kind::kRejected);
   EXPECT_NE((*acks)[0].reason.find("not extracted"), std::string::npos) << (*acks)[0].reason;
+}
+
+TEST_F(ServerImagesTest, StoppingSkipsQueuedExtractionsAnswersThemShuttingDownAndExitsCleanly) {
+  server_.reset();
+  ServerOptions o;
+  o.port = 0;
+  o.io_threads = 1;
+  o.extract_threads = 1;
+  o.drain_timeout = 20s;  // long: the old stop() waited for the whole extraction queue within it
+  auto s = Server::start(o, *backend_);
+  ASSERT_TRUE(s) << s.error().to_string();
+  server_ = std::move(*s);
+  // 2 stations x 8 pipelined submits x 6 images: 96 images, over a second on one thread
+  // (docs/extraction.md: ~20-90 images/s).
+  std::vector<std::vector<std::uint8_t>> prints;  // made once: making them takes longer than extracting
+  for (std::uint32_t f = 0; f < 6; ++f) prints.push_back(synthetic_print_png(100 + f));
+  std::vector<std::unique_ptr<Client>> stations;
+  for (int c = 0; c < 2; ++c) {
+    stations.push_back(connect(fmt::format("site-{}", c)));
+    ASSERT_TRUE(stations.back());
+    for (int k = 0; k < 8; ++k) {
+      wire::Request r;
+      r.set_request_id(static_cast<std::uint64_t>(100 + k));
+      enrollment_to_wire(image_enrollment(fmt::format("img-{}", k), static_cast<std::uint64_t>(9200 + 10 * c + k),
+                                          prints),
+                         r.mutable_submit()->add_enrollments());
+      std::string frame;
+      append_frame(frame, r.SerializeAsString());
+      ASSERT_TRUE(stations.back()->send_raw(frame));
+    }
+  }
+  std::this_thread::sleep_for(200ms);  // read, and queued for extraction
+  const auto t0 = std::chrono::steady_clock::now();
+  server_->stop();
+  const auto stop_took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(stop_took, 5s) << "stop() waited for the extraction queue";
+
+  // Every request read was answered before the close: stored (ACCEPTED), or SHUTTING_DOWN and
+  // nothing of it stored.
+  std::vector<std::string> accepted, refused;
+  for (int c = 0; c < 2; ++c) {
+    for (int answers = 0; answers < 8; ++answers) {
+      auto f = stations[static_cast<std::size_t>(c)]->read_frame(5s);
+      ASSERT_TRUE(f) << "station " << c << " answer " << answers << ": " << f.error().to_string();
+      auto r = parse_response(*f);
+      ASSERT_TRUE(r);
+      const std::string id = fmt::format("site-{}/img-{}", c, r->request_id() - 100);
+      if (r->has_error()) {
+        EXPECT_EQ(r->error().code(), wire::SHUTTING_DOWN) << r->error().message();
+        refused.push_back(id);
+      } else {
+        ASSERT_TRUE(r->has_submit());
+        EXPECT_EQ(r->submit().acks(0).kind(), wire::ACCEPTED) << r->submit().acks(0).reason();
+        accepted.push_back(id);
+      }
+    }
+  }
+  EXPECT_FALSE(refused.empty()) << "all 96 images were extracted before stop() returned";
+  std::cout << accepted.size() << " requests accepted, " << refused.size() << " SHUTTING_DOWN; stop() took "
+            << std::chrono::duration<double>(stop_took).count() << " s\n";
+  server_.reset();
+  backend_.reset();
+  engine_.reset();  // saves its index snapshots
+  auto e = Engine::open(test_engine_options(dir_), test_fusion_model());
+  ASSERT_TRUE(e) << e.error().to_string();
+  engine_ = std::move(*e);
+  for (const std::string& id : accepted) EXPECT_TRUE(*engine_->received(EnrollmentId{id})) << id;
+  for (const std::string& id : refused) EXPECT_FALSE(*engine_->received(EnrollmentId{id})) << id;
 }
 
 TEST_F(ServerImagesTest, FvcImpressionsOfTheSameFingersAreADuplicate) {
