@@ -623,8 +623,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     std::array<unsigned char, kFrameHeaderBytes> header{};
     std::vector<char> body;
     for (;;) {
+      // A frame begins with its first byte: the idle deadline runs until then, the read deadline
+      // from then on, so half a header (slow-loris) gets 30 s, not 120.
       read_deadline_ = Clock::now() + srv_.opt.idle_timeout;
-      co_await asio::async_read(stream_, asio::buffer(header), asio::use_awaitable);
+      co_await asio::async_read(stream_, asio::buffer(header.data(), 1), asio::use_awaitable);
+      read_deadline_ = Clock::now() + srv_.opt.read_timeout;
+      co_await asio::async_read(stream_, asio::buffer(header.data() + 1, header.size() - 1), asio::use_awaitable);
       const std::uint32_t limit =
           authenticated_ ? srv_.opt.max_frame_bytes : std::min(srv_.opt.max_frame_bytes, kMaxFrameBeforeHello);
       auto n = decode_frame_header(header, limit);

@@ -541,6 +541,21 @@ TEST_F(ServerTest, SlowLorisAndIdleConnectionsAreClosed) {
   expect_still_serving();
 }
 
+TEST_F(ServerTest, HalfAHeaderGetsTheReadTimeoutNotTheIdleOne) {
+  options_.idle_timeout = 4s;
+  options_.read_timeout = 200ms;
+  start();
+  auto loris = raw();
+  ASSERT_TRUE(loris);
+  auto quiet = raw();  // begins no frame: the idle deadline applies
+  ASSERT_TRUE(quiet);
+  ASSERT_TRUE(loris->send_raw(std::string("\x00\x00", 2)));  // a frame begun, never finished
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(loris->closed_by_server(3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "closed by the idle deadline, not the read one";
+  EXPECT_FALSE(quiet->closed_by_server(200ms));
+}
+
 TEST_F(ServerTest, ClientVanishingMidBatchLosesNothingItWasToldAndServerKeepsServing) {
   start();
   {
