@@ -1412,17 +1412,26 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     std::string remote = "-";
     if (auto rep = sock.remote_endpoint(ec); !ec) remote = fmt::format("{}:{}", rep.address().to_string(), rep.port());
     spdlog::info("event=connection_open conn={} remote={} transport={}", id, remote, ssl_ctx ? "tls" : "plaintext");
+    // Registered before it runs: a session may close (and forget its id) on another I/O thread
+    // before co_spawn returns, and registering after that would leave its entry forever.
+    const auto track = [&](std::shared_ptr<SessionBase> s) {
+      std::lock_guard lock(sessions_mu);
+      sessions[id] = std::move(s);
+    };
     if (ssl_ctx) {
       auto s = std::make_shared<Session<TlsStream>>(*this, TlsStream(std::move(sock), *ssl_ctx), id, std::move(remote));
+      track(s);
       asio::co_spawn(ex, Session<TlsStream>::serve(s), asio::detached);
       base = s;
     } else {
       auto s = std::make_shared<Session<PlainStream>>(*this, std::move(sock), id, std::move(remote));
+      track(s);
       asio::co_spawn(ex, Session<PlainStream>::serve(s), asio::detached);
       base = s;
     }
-    std::lock_guard lock(sessions_mu);
-    sessions[id] = base;
+    // stop() sets `stopping` before it collects the sessions to shut down: one registered after
+    // the collection sees it here.
+    if (stopping) base->begin_shutdown();
   }
 }
 
