@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "core/durable_file.h"
 #include "engine/cascade.h"
 #include "engine/gallery.h"
 #include "engine/index_factory.h"
@@ -281,6 +282,8 @@ struct Engine::Impl {
   // Loads index snapshots and replays the gallery changes made after them; false (and the
   // caller rebuilds) when there is no usable snapshot.
   bool load_snapshots() {
+    if (!options.read_only)
+      for (std::size_t w : kept_indexes()) recover_snapshot(w);
     auto version = store->meta(kCodeVersionKey);
     if (!version || !*version || **version != std::to_string(matcher::finger_code_version())) return false;
     CandidateIndexes loaded;
@@ -315,6 +318,25 @@ struct Engine::Impl {
     return add_to_indexes(rows_from_gallery(added, faces)).is_ok();
   }
 
+  // A snapshot is written as <name>.new (complete once its MANIFEST is in it, which
+  // ShardedIndex::save renames in last), the current one is moved aside to <name>.old, the new
+  // one renamed to <name>, the old one deleted; every step fsynced. A crash leaves one of:
+  // <name> and a partial <name>.new; <name>.old and a complete <name>.new; <name> and
+  // <name>.old. Each is put back to <name> alone here, without a rebuild (which takes long at a
+  // million subjects).
+  void recover_snapshot(std::size_t w) const {
+    const fs::path final_path = index_path(w);
+    const fs::path fresh = final_path.string() + ".new", old = final_path.string() + ".old";
+    std::error_code ec;
+    if (!fs::exists(final_path, ec)) {
+      if (fs::exists(fresh / "MANIFEST", ec)) fs::rename(fresh, final_path, ec);
+      else if (fs::exists(old, ec)) fs::rename(old, final_path, ec);
+      (void)sync_directory(index_dir());
+    }
+    fs::remove_all(fresh, ec);
+    fs::remove_all(old, ec);
+  }
+
   Status save_snapshots() {
     const std::uint64_t covered = store->last_change_seq();
     std::error_code ec;
@@ -322,12 +344,19 @@ struct Engine::Impl {
     if (ec) return io_error(fmt::format("cannot create {}: {}", index_dir().string(), ec.message()));
     for (std::size_t w : kept_indexes()) {
       const fs::path final_path = index_path(w);
-      const fs::path tmp = final_path.string() + ".new";
+      const fs::path tmp = final_path.string() + ".new", old = final_path.string() + ".old";
       fs::remove_all(tmp, ec);
+      fs::remove_all(old, ec);
       if (Status s = index_at(w)->save(tmp, covered); !s) return s;
-      fs::remove_all(final_path, ec);
+      if (Status s = sync_directory(index_dir()); !s) return s;  // <name>.new's own entry
+      if (fs::exists(final_path, ec)) {
+        fs::rename(final_path, old, ec);
+        if (ec) return io_error(fmt::format("cannot move the old snapshot {} aside: {}", final_path.string(), ec.message()));
+      }
       fs::rename(tmp, final_path, ec);
       if (ec) return io_error(fmt::format("cannot move snapshot into {}: {}", final_path.string(), ec.message()));
+      if (Status s = sync_directory(index_dir()); !s) return s;
+      fs::remove_all(old, ec);
     }
     auto b = store->batch();
     b.put_meta(kCodeVersionKey, std::to_string(matcher::finger_code_version()));

@@ -10,6 +10,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "core/durable_file.h"
 #include "index/detail/flat_shard.h"
 #include "index/detail/hash_sq8_shard.h"
 #include "index/detail/ivf_sq8_shard.h"
@@ -228,7 +229,8 @@ class ShardedIndex final : public VectorIndex {
 
 // Snapshot: shard files named after the covered sequence are written first, the MANIFEST that
 // points at them is renamed into place last, so a crash mid-save leaves the previous snapshot
-// whole; stale shard files are deleted afterwards.
+// whole; stale shard files are deleted afterwards. Files, MANIFEST and directory are fsynced
+// before and after that rename: a MANIFEST that survives a power cut names files that did too.
 Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covered_seq) const {
   std::lock_guard writer(writer_mu_);  // no add/remove may slip between covered_seq and the files
   std::error_code ec;
@@ -239,6 +241,7 @@ Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covere
     files.push_back("shard-" + std::to_string(s) + "-seq" + std::to_string(covered_seq) + ".bin");
     std::shared_lock lock(slots_[s].mu);
     if (Status st = slots_[s].shard->save(dir / files.back()); !st) return st;
+    if (Status st = sync_file(dir / files.back()); !st) return st;
   }
   std::ostringstream m;
   m << kManifestHeader << "\n"
@@ -257,8 +260,11 @@ Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covere
     out.flush();
     if (!out) return io_error("cannot write " + tmp.string());
   }
+  if (Status st = sync_file(tmp); !st) return st;
+  if (Status st = sync_directory(dir); !st) return st;  // the shard files' entries
   std::filesystem::rename(tmp, dir / "MANIFEST", ec);
   if (ec) return io_error("cannot rename " + tmp.string() + ": " + ec.message());
+  if (Status st = sync_directory(dir); !st) return st;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     if (name.rfind("shard-", 0) == 0 && std::find(files.begin(), files.end(), name) == files.end()) {
