@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/minutia.h"
+#include "ingest/detail/gabor_filter_patch.h"
 #include "ingest/minutiae_extractor.h"
 
 namespace tunggal::ingest::detail {
@@ -50,6 +51,9 @@ RidgeFrequency ridge_frequency(const cv::Mat& normalised, const cv::Mat& mask, c
 class GaborBank {
  public:
   GaborBank(float across_factor, float along_factor);
+  // Lanes of the filter's inner loop: each kernel row is padded with zeros to a multiple of this,
+  // and the products are summed in kLanes independent partial sums (gabor_enhancement.cpp).
+  static constexpr int kLanes = kGaborLanes;
   // `step` > 1 filters only every step-th pixel of every step-th row and interpolates the rest:
   // enough for measuring the orientation on the output (averaged over ~10 px), step² cheaper.
   cv::Mat enhance(const cv::Mat& normalised, const cv::Mat& mask, const OrientationField& of,
@@ -61,7 +65,8 @@ class GaborBank {
   static constexpr int kPeriods = int((kMaxPeriod - kMinPeriod) / kPeriodStep) + 1;
   struct Kernel {
     int radius = 0;
-    std::vector<float> w;  // (2r+1)^2, row-major
+    int stride = 0;        // row length in w: 2r+1 rounded up to a multiple of kLanes
+    std::vector<float> w;  // (2r+1) rows of `stride` weights, zeros beyond 2r+1
   };
   std::vector<Kernel> kernels_;  // [period][orientation]
   int max_radius_ = 0;
