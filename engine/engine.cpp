@@ -290,7 +290,10 @@ struct Engine::Impl {
     std::uint64_t covered = UINT64_MAX;
     for (std::size_t w : kept_indexes()) {
       if (!fs::exists(index_path(w))) return false;
-      auto li = index::load_index(index_path(w), w == 0 ? &face_source : nullptr);
+      // The fused index searches with this process's shortlist, not the one it was saved with.
+      index::SearchOverrides search;
+      if (w == kFusedIndex) search.hash_shortlist_per_million = options.fused_shortlist_per_million;
+      auto li = index::load_index(index_path(w), w == 0 ? &face_source : nullptr, search);
       if (!li) return false;
       if (li->index->dimension() != index_dimension(w)) return false;
       covered = std::min(covered, li->covered_seq);

@@ -76,7 +76,8 @@ Expected<std::unique_ptr<VectorIndex>> make_finger_code_index(int dimension, int
   return make_index(o, source);
 }
 
-Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorSource* source) {
+Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorSource* source,
+                                 const SearchOverrides& overrides) {
   const auto manifest = dir / "MANIFEST";
   std::ifstream in(manifest);
   if (!in) return not_found("no index snapshot in " + dir.string() + " (MANIFEST missing)");
@@ -117,6 +118,14 @@ Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorS
     }
   }
   if (Status s = check_options(o, source); !s) return corruption(manifest.string() + ": " + s.message());
+  // Search-time settings of this process win over the saved ones (an index saved before a default
+  // changed searches like a new one without a rebuild); the next snapshot records them.
+  if (overrides.hash_shortlist_per_million) {
+    if (*overrides.hash_shortlist_per_million < 0)
+      return invalid_argument("hash_shortlist_per_million " + std::to_string(*overrides.hash_shortlist_per_million) +
+                              " is negative");
+    o.hash_shortlist_per_million = *overrides.hash_shortlist_per_million;
+  }
   if (files.size() != static_cast<std::size_t>(o.shards)) {
     return corruption(manifest.string() + " lists " + std::to_string(files.size()) + " shard files for " + std::to_string(o.shards) + " shards");
   }

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -126,6 +127,12 @@ struct LoadedIndex {
   std::unique_ptr<VectorIndex> index;
   std::uint64_t covered_seq = 0;
 };
-Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorSource* source = nullptr);
+// What a loaded index may do differently from the snapshot it was saved with: search-time settings
+// only (the stored vectors and codes do not depend on them). Unset fields keep the MANIFEST's.
+struct SearchOverrides {
+  std::optional<int> hash_shortlist_per_million;  // IndexOptions::hash_shortlist_per_million
+};
+Expected<LoadedIndex> load_index(const std::filesystem::path& dir, const VectorSource* source = nullptr,
+                                 const SearchOverrides& overrides = {});
 
 }  // namespace tunggal::index

@@ -220,6 +220,46 @@ void snapshot_replay_equals_rebuild(IndexOptions o) {
 
 TEST(HashSq8Index, SnapshotPlusReplayEqualsRebuild) { snapshot_replay_equals_rebuild(options(IndexKind::kHashSq8, 2)); }
 
+// An index saved with one Hamming shortlist searches with the loading process's own when it asks
+// (the engine passes EngineOptions::fused_shortlist_per_million): a default raised later applies to
+// existing data directories without a rebuild, and the next snapshot records it.
+TEST(HashSq8Index, LoadedSnapshotSearchesWithTheOverriddenShortlist) {
+  World w(6000);
+  const auto rows = std::span(w.source.rows());
+  const auto ids = std::span(w.ids);
+  auto saved_with = options(IndexKind::kHashSq8, 2);  // 1000 per million: the re-rank depth rules
+  auto wanted = saved_with;
+  wanted.hash_shortlist_per_million = 400000;  // 40% of each shard
+  TempDir dir, again;
+  {
+    auto live = make(saved_with, &w.source);
+    ASSERT_TRUE(live->add(ids, rows).is_ok());
+    ASSERT_TRUE(live->save(dir.path(), 6000).is_ok());
+  }
+  auto fresh = make(wanted, &w.source);
+  ASSERT_TRUE(fresh->add(ids, rows).is_ok());
+  auto as_saved = load_index(dir.path(), &w.source);
+  ASSERT_TRUE(as_saved.has_value()) << as_saved.status().to_string();
+  ASSERT_NE(as_saved->index->describe(), fresh->describe());
+
+  auto loaded = load_index(dir.path(), &w.source, SearchOverrides{400000});
+  ASSERT_TRUE(loaded.has_value()) << loaded.status().to_string();
+  EXPECT_EQ(loaded->index->describe(), fresh->describe());
+  std::vector<std::uint64_t> mates;
+  for (std::uint64_t i = 1; i <= 6000; i += 61) mates.push_back(i);
+  const auto q = w.probes(mates);
+  auto a = loaded->index->search(q, 20);
+  auto b = fresh->search(q, 20);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_EQ(a->ids, b->ids);
+
+  ASSERT_TRUE(loaded->index->save(again.path(), 6000).is_ok());
+  auto reloaded = load_index(again.path(), &w.source);
+  ASSERT_TRUE(reloaded.has_value());
+  EXPECT_EQ(reloaded->index->describe(), fresh->describe());
+  EXPECT_EQ(load_index(dir.path(), &w.source, SearchOverrides{-1}).status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(IvfSq8Index, SnapshotPlusReplayEqualsRebuild) {
   auto o = options(IndexKind::kIvfSq8, 2);
   o.ivf_vectors_per_list = 64;  // trains at 1024 vectors per shard
