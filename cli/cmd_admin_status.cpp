@@ -47,6 +47,10 @@ void print_status(const nlohmann::json& j, const AdminArgs& a) {
     std::cout << fmt::format("engine RAM      gallery {:.1f} MB, indexes {:.1f} MB\n",
                              static_cast<double>(e["gallery_bytes"].get<std::uint64_t>()) / 1e6,
                              static_cast<double>(e["index_bytes"].get<std::uint64_t>()) / 1e6);
+    if (e.contains("indexes_at_open"))
+      std::cout << fmt::format("indexes         {} at start\n", e["indexes_at_open"].get<std::string>() == "rebuilt"
+                                                                   ? "rebuilt from the gallery"
+                                                                   : "loaded from their snapshots");
   }
 }
 

@@ -1,11 +1,14 @@
 #include "engine/engine.h"
 #include "engine/detail/record_codec.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -142,6 +145,8 @@ struct Engine::Impl {
     }
   }
 
+  std::string indexes_at_open;  // EngineStats::indexes_at_open
+
   fs::path index_dir() const { return options.data_dir / "index"; }
   // 0 = face, 1..4 = finger positions (when EngineOptions::finger_code_lists), 5 = the fused
   // finger codes (when EngineOptions::fused_finger_codes).
@@ -191,7 +196,12 @@ struct Engine::Impl {
     return out;
   }
 
-  Status add_to_indexes(const std::vector<IndexRow>& rows) {
+  // into: the indexes (numbered as in kept_indexes) that get the rows; empty = every one. The code
+  // centres learn from the rows only with teach_centres (load_snapshots replays some rows into
+  // some indexes only).
+  Status add_to_indexes(const std::vector<IndexRow>& rows, const std::set<std::size_t>& into = {},
+                        bool teach_centres = true) {
+    auto wanted = [&](std::size_t w) { return into.empty() || into.count(w) > 0; };
     std::vector<std::uint64_t> ids;
     std::vector<float> vecs;
     for (const IndexRow& r : rows) {
@@ -199,14 +209,15 @@ struct Engine::Impl {
       ids.push_back(r.id);
       vecs.insert(vecs.end(), r.face->values().begin(), r.face->values().end());
     }
-    if (!ids.empty())
+    if (!ids.empty() && wanted(0))
       if (Status s = indexes.face->add(ids, vecs); !s) return s;
     for (int slot : coded_slots(options))
+      if (teach_centres)
       for (const IndexRow& r : rows)
         if (!r.codes[static_cast<std::size_t>(slot)].empty())
           centres[static_cast<std::size_t>(slot)]->add(r.codes[static_cast<std::size_t>(slot)]);  // until frozen
     for (std::size_t k = 0; k < kIndexedFingers.size(); ++k) {
-      if (!indexes.fingers[k]) continue;
+      if (!indexes.fingers[k] || !wanted(1 + k)) continue;
       const auto slot = static_cast<std::size_t>(finger_slot(kIndexedFingers[k]));
       ids.clear();
       vecs.clear();
@@ -218,7 +229,7 @@ struct Engine::Impl {
       if (!ids.empty())
         if (Status s = indexes.fingers[k]->add(ids, vecs); !s) return s;
     }
-    if (indexes.fused) {
+    if (indexes.fused && wanted(kFusedIndex)) {
       const std::vector<int> slots = fused_slots(options);
       ids.clear();
       vecs.clear();
@@ -287,6 +298,7 @@ struct Engine::Impl {
     auto version = store->meta(kCodeVersionKey);
     if (!version || !*version || **version != std::to_string(matcher::finger_code_version())) return false;
     CandidateIndexes loaded;
+    std::map<std::size_t, std::uint64_t> covered_by;  // index -> the change seq its snapshot covers
     std::uint64_t covered = UINT64_MAX;
     for (std::size_t w : kept_indexes()) {
       if (!fs::exists(index_path(w))) return false;
@@ -296,29 +308,49 @@ struct Engine::Impl {
       auto li = index::load_index(index_path(w), w == 0 ? &face_source : nullptr, search);
       if (!li) return false;
       if (li->index->dimension() != index_dimension(w)) return false;
+      covered_by[w] = li->covered_seq;
       covered = std::min(covered, li->covered_seq);
       (w == 0 ? loaded.face : w == kFusedIndex ? loaded.fused : loaded.fingers[w - 1]) = std::move(li->index);
     }
-    if (covered > store->last_change_seq()) return false;  // snapshot newer than the store: distrust
+    if (std::any_of(covered_by.begin(), covered_by.end(), [&](const auto& c) { return c.second > store->last_change_seq(); }))
+      return false;  // a snapshot newer than the store: distrust
     indexes = std::move(loaded);
-    // Net effect per subject of the changes after the snapshot.
-    std::unordered_map<std::uint64_t, bool> last;
+    std::vector<engine::ChangeEntry> changes;  // after the oldest snapshot, in commit order
     Status s = store->for_each_change(
         [&](const engine::ChangeEntry& c) {
-          last[c.subject.value] = c.added;
+          changes.push_back(c);
           return true;
         },
         covered);
     if (!s) return false;
-    std::vector<SubjectId> added;
-    for (auto& [id, is_added] : last) {
-      if (is_added && gallery.contains(SubjectId{id})) added.push_back(SubjectId{id});
-      else remove_from_indexes(id);
+    // Snapshots are replaced one index at a time (save_snapshots), so a crash part-way through
+    // leaves some indexes at the new save and the rest at the one before. Each index is brought
+    // forward from its own covered seq: replaying the older seq into all of them re-added subjects
+    // the newer snapshots hold, which the index refuses, and the open fell back to a full rebuild.
+    std::map<std::uint64_t, std::set<std::size_t>> groups;  // covered seq -> indexes at it
+    for (const auto& [w, c] : covered_by) groups[c].insert(w);
+    for (const auto& [from, group] : groups) {
+      // Net effect per subject of the changes after `from`.
+      std::unordered_map<std::uint64_t, bool> last;
+      for (const engine::ChangeEntry& c : changes)
+        if (c.seq > from) last[c.subject.value] = c.added;
+      std::vector<SubjectId> added;
+      for (auto& [id, is_added] : last) {
+        if (is_added && gallery.contains(SubjectId{id})) {
+          added.push_back(SubjectId{id});
+        } else {
+          const std::uint64_t ids[1] = {id};
+          for (std::size_t w : group) (void)index_at(w)->remove(ids);  // absent: not_found, fine
+        }
+      }
+      // A snapshot holds exactly the changes up to its seq (snapshots and index adds both run
+      // under the decide lock, after the commit), so the added subjects are not in it yet. The
+      // centres were saved with the oldest snapshots (save_snapshots writes them last), so they
+      // learn from that group's rows only.
+      std::vector<std::optional<FaceEmbedding>> faces;
+      if (!add_to_indexes(rows_from_gallery(added, faces), group, from == covered).is_ok()) return false;
     }
-    // The snapshot holds exactly the changes up to `covered` (snapshots and index adds both run
-    // under the decide lock, after the commit), so the added subjects are not in it yet.
-    std::vector<std::optional<FaceEmbedding>> faces;
-    return add_to_indexes(rows_from_gallery(added, faces)).is_ok();
+    return true;
   }
 
   // A snapshot is written as <name>.new (complete once its MANIFEST is in it, which
@@ -438,8 +470,11 @@ Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std
   });
   if (!scan) return scan;
   impl->restore_centres();
-  if (!impl->load_snapshots())
+  impl->indexes_at_open = "snapshot";
+  if (!impl->load_snapshots()) {
+    impl->indexes_at_open = "rebuilt";
     if (Status s = impl->rebuild_indexes(); !s) return s;
+  }
   impl->learn_centres_from_gallery();
   impl->cascade = std::make_unique<Cascade>(impl->gallery, impl->indexes, impl->centres, impl->matcher, impl->fusion,
                                             impl->options);
@@ -916,6 +951,7 @@ EngineStats Engine::stats() const {
   s.retrieved = m.retrieved.load();
   s.fully_matched = m.fully_matched.load();
   s.finger_comparisons = m.comparisons.load();
+  s.indexes_at_open = m.indexes_at_open;
   s.face_index = m.indexes.face->describe();
   if (m.indexes.fused) s.fused_finger_index = m.indexes.fused->describe();
   // The finger-code index in use: the per-position lists when built, else the fused one.

@@ -66,6 +66,9 @@ struct EngineStats {
   // (EngineOptions::finger_code_lists), else the fused one; fused_finger_index: empty when off.
   std::string face_index, finger_index;
   std::string fused_finger_index;
+  // How this open got its indexes: "snapshot" (loaded, then brought forward by the gallery
+  // changes made after it) or "rebuilt" (from the whole gallery: minutes at a million subjects).
+  std::string indexes_at_open;
 };
 
 struct ImportResult {

@@ -70,7 +70,8 @@ class EngineBackend final : public Backend {
       (*j)["engine"] = {{"gallery_bytes", st.gallery_bytes},     {"index_bytes", st.index_bytes},
                         {"decided_since_start", st.decided},     {"face_index", st.face_index},
                         {"finger_index", st.finger_index},       {"shards", st.shards},
-                        {"fused_finger_index", st.fused_finger_index}};
+                        {"fused_finger_index", st.fused_finger_index},
+                        {"indexes_at_open", st.indexes_at_open}};
     }
     return dump(*j);
   }

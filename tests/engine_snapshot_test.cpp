@@ -102,5 +102,45 @@ TEST_F(EngineSnapshotTest, LeftoversBesideAWholeSnapshotAreDiscarded) {
   expect_snapshots_in_place();
 }
 
+// save_snapshots replaces one index at a time: a crash after the first leaves it at the new save
+// and the others at the one before. Each is brought forward from its own covered seq, without a
+// rebuild, and answers for the subjects enrolled and revoked in between.
+TEST_F(EngineSnapshotTest, ACrashBetweenReplacingTwoIndexesBringsEachForwardWithoutARebuild) {
+  ASSERT_GE(names_.size(), 2u) << "the test needs two indexes (face and fused finger codes)";
+  const fs::path kept = dir_ / "index-before";
+  fs::copy(dir_ / "index", kept, fs::copy_options::recursive);
+  SubjectId revoked;
+  {
+    auto e = open();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->stats().indexes_at_open, "snapshot");
+    std::vector<Enrollment> more;
+    for (std::uint64_t i = 40; i < 50; ++i) more.push_back(pop_->capture(i, 0));
+    ASSERT_TRUE(e->import(more));
+    ASSERT_TRUE(e->finish_import());
+    auto v = e->identify(capture_as(*pop_, 3, 1, "q3"));
+    ASSERT_TRUE(v);
+    ASSERT_FALSE(v->candidates.empty());
+    revoked = v->candidates[0].subject;
+    ASSERT_TRUE(e->revoke_subject(revoked, "admin", "test"));
+  }  // closing writes the new snapshots, face first
+  for (const std::string& n : names_) {
+    if (n == "face") continue;  // replaced before the crash
+    fs::remove_all(at(n));
+    fs::copy(kept / n, at(n), fs::copy_options::recursive);
+  }
+  auto e = open();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->stats().indexes_at_open, "snapshot") << "the indexes were rebuilt from the gallery";
+  auto late = e->identify(capture_as(*pop_, 45, 1, "q45"));  // enrolled after the older snapshot
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->kind, VerdictKind::kDuplicate);
+  auto gone = e->identify(capture_as(*pop_, 3, 1, "q3b"));  // revoked after it
+  ASSERT_TRUE(gone);
+  for (const auto& c : gone->candidates) EXPECT_NE(c.subject, revoked);
+  const Verdict v = answer(*e);
+  EXPECT_EQ(v.kind, before_.kind);
+}
+
 }  // namespace
 }  // namespace tunggal
