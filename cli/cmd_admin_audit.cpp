@@ -1,6 +1,8 @@
 // `tunggal admin audit [--since T]`: the append-only log of who changed what, and why.
+#include <charconv>
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -18,12 +20,27 @@ Expected<std::int64_t> parse_since(const std::string& t, std::int64_t now) {
   if (t.empty()) return bad;
   const char unit = t.back();
   const std::string digits = t.substr(0, t.size() - 1);
+  // Digits only, within int64 (from_chars refuses what does not fit; stoll threw out of the
+  // command with "stoll", and an age times its unit could overflow).
+  auto number = [](const std::string& d) -> std::optional<std::int64_t> {
+    std::int64_t v = 0;
+    if (d.empty() || d.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
+    if (ec != std::errc() || end != d.data() + d.size()) return std::nullopt;
+    return v;
+  };
   if ((unit == 'm' || unit == 'h' || unit == 'd') && !digits.empty() &&
       digits.find_first_not_of("0123456789") == std::string::npos) {
-    const std::int64_t n = std::stoll(digits);
-    return now - n * (unit == 'm' ? 60000LL : unit == 'h' ? 3600000LL : 86400000LL);
+    const std::int64_t per = unit == 'm' ? 60000LL : unit == 'h' ? 3600000LL : 86400000LL;
+    const auto n = number(digits);
+    if (!n || *n > now / per) return bad;  // further back than the epoch
+    return now - *n * per;
   }
-  if (t.find_first_not_of("0123456789") == std::string::npos && t.size() >= 10) return std::stoll(t);
+  if (t.find_first_not_of("0123456789") == std::string::npos && t.size() >= 10) {
+    const auto ms = number(t);
+    if (!ms) return bad;
+    return *ms;
+  }
   std::tm tm{};
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   const int n = std::sscanf(t.c_str(), "%d-%d-%d%*[T ]%d:%d:%d", &y, &mo, &d, &h, &mi, &s);

@@ -183,6 +183,10 @@ TEST_F(AdminCli, DeleteRemovesFromGalleryAndAuditSinceFilters) {
   EXPECT_EQ(run("admin audit --since 1h --json" + dd(d)).json().size(), 1u);
   EXPECT_EQ(run("admin audit --since 2999-01-01 --json" + dd(d)).json().size(), 0u);
   EXPECT_EQ(run("admin audit --since yesterday" + dd(d)).exit_code, 2);
+  // Numbers beyond int64, or ages before the epoch: a usage error, not "stoll" or an overflow.
+  EXPECT_EQ(run("admin audit --since 99999999999999999999" + dd(d)).exit_code, 2);
+  EXPECT_EQ(run("admin audit --since 200000000000d" + dd(d)).exit_code, 2);
+  EXPECT_EQ(run("admin audit --since 9999999999999999999h" + dd(d)).exit_code, 2);
   // Deleting the newcomer (subject 31, created by enrollment new-1) takes its fingers and face out
   // of the stored enrollment too; the record, its state and its verdict stay for show and audit.
   ASSERT_GT(run("admin show enrollment new-1 --json" + dd(d)).json()["fingers"].get<int>(), 0);
