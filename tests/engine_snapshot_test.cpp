@@ -142,5 +142,34 @@ TEST_F(EngineSnapshotTest, ACrashBetweenReplacingTwoIndexesBringsEachForwardWith
   EXPECT_EQ(v.kind, before_.kind);
 }
 
+// A backup shares the snapshot files by hard link (taken under the decide lock, it must not copy
+// an index of hundreds of GB), and stays whole when the live engine replaces its snapshots.
+TEST_F(EngineSnapshotTest, ABackupLinksTheSnapshotFilesAndOutlivesTheNextSave) {
+  const fs::path backup = dir_ / "backup";
+  {
+    auto e = open();
+    ASSERT_TRUE(e);
+    ASSERT_TRUE(e->backup(backup));
+    std::size_t files = 0;
+    for (const auto& f : fs::recursive_directory_iterator(backup / "index"))
+      if (f.is_regular_file()) {
+        ++files;
+        EXPECT_GE(fs::hard_link_count(f.path()), 2u) << f.path() << " was copied, not linked";
+      }
+    EXPECT_GT(files, 0u);
+    std::vector<Enrollment> more;
+    for (std::uint64_t i = 40; i < 45; ++i) more.push_back(pop_->capture(i, 0));
+    ASSERT_TRUE(e->import(more));
+    ASSERT_TRUE(e->finish_import());
+    ASSERT_TRUE(e->snapshot());  // the live snapshots are replaced
+  }
+  auto b = Engine::open(test_engine_options(backup), test_fusion_model());
+  ASSERT_TRUE(b) << b.error().to_string();
+  EXPECT_EQ((*b)->stats().indexes_at_open, "snapshot");
+  EXPECT_EQ((*b)->stats().gallery_size, 40u);
+  const Verdict v = answer(**b);
+  EXPECT_EQ(v.kind, before_.kind);
+}
+
 }  // namespace
 }  // namespace tunggal
