@@ -175,6 +175,10 @@ const std::vector<ServeSetting>& serve_settings() {
                                1LL << 30));
     s.push_back(server_integer("max-output-bytes", "unread answers per connection before it is closed",
                                &ServerOptions::max_output_bytes, 1024, 1LL << 40));
+    s.push_back(server_integer("max-receiving-bytes",
+                               "frame bodies being received, all connections together; a frame waits for room "
+                               "(never below max-frame-bytes)",
+                               &ServerOptions::max_receiving_bytes, 1024, 1LL << 40));
     s.push_back(seconds("idle-timeout", "seconds a connection may stay silent", &ServerOptions::idle_timeout));
     s.push_back(seconds("read-timeout", "seconds to complete a begun frame", &ServerOptions::read_timeout));
     s.push_back(seconds("write-timeout", "seconds a client may take to read an answer", &ServerOptions::write_timeout));

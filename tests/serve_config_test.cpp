@@ -70,6 +70,34 @@ TEST_F(ServeConfigTest, FileValuesAndFractionsOfSeconds) {
   EXPECT_EQ(serve_config_toml(*again), printed);
 }
 
+TEST_F(ServeConfigTest, TheReceivingBudgetIsReadFromTheFile) {
+  // ServerOptions::max_receiving_bytes (docs/protocol.md, Frames) from the file, as the server gets it.
+  auto example = load_serve_config(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "docs" / "serve.example.toml");
+  ASSERT_TRUE(example) << example.error().to_string();
+  EXPECT_EQ(example->server.max_receiving_bytes, std::size_t(256) << 20);
+  auto c = load_serve_config(write("insecure-plaintext = true\nzero-cost-policy = true\n"
+                                   "max-receiving-bytes = 33554432\n"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  ASSERT_TRUE(finish_serve_config(*c));
+  EXPECT_EQ(c->server.max_receiving_bytes, std::size_t(32) << 20);
+  EXPECT_NE(serve_config_toml(*c).find("max-receiving-bytes = 33554432\n"), std::string::npos);
+  ASSERT_TRUE(apply_serve_setting(*c, "max-receiving-bytes", "1048576"));  // the flag wins
+  EXPECT_EQ(c->server.max_receiving_bytes, std::size_t(1) << 20);
+  // Refused like the other byte limits, with the file, line, key and range named.
+  for (const std::string& bad : {"0", "-1", "1023", "2199023255553"}) {
+    auto r = load_serve_config(write("listen = \"127.0.0.1:0\"\nmax-receiving-bytes = " + bad + "\n"));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("serve.toml:2: max-receiving-bytes: " + bad + " is outside 1024..1099511627776"),
+              std::string::npos)
+        << r.error().message();
+  }
+  auto text = load_serve_config(write("max-receiving-bytes = \"256MiB\"\n"));
+  ASSERT_FALSE(text);
+  EXPECT_NE(text.error().message().find("max-receiving-bytes must be a whole number"), std::string::npos)
+      << text.error().message();
+}
+
 TEST_F(ServeConfigTest, MistakesAreNamedWithFileLineAndKey) {
   struct Case {
     std::string text, expect;
