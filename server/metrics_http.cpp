@@ -20,6 +20,25 @@ struct MetricsHttp::Impl {
   std::uint16_t port = 0;
   bool stopped = false;
 
+  // The scrape's body. render() reaches into the backend (gallery size, verdict log), and whatever
+  // it throws must not escape: an exception out of this coroutine would leave io_context::run() and
+  // end the responder's thread, or the process. The scrape gets a 500 (the reason goes to the log,
+  // not to an unauthenticated client) and the next one tries again.
+  std::string render_or_500(std::string& status, std::string& type) {
+    std::string why;
+    try {
+      return render();
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+      why = "an unknown exception";
+    }
+    spdlog::warn("event=metrics_render_failed error=\"{}\"", why);
+    status = "500 Internal Server Error";
+    type = "text/plain";
+    return "tunggal could not read its metrics; the server log has the reason\n";  // unauthenticated: no detail
+  }
+
   // One request per connection (Connection: close): read the head (at most 8 KiB, within 5 s),
   // answer, close.
   asio::awaitable<void> serve(std::shared_ptr<tcp::socket> sp) {
@@ -44,7 +63,7 @@ struct MetricsHttp::Impl {
         const auto path_begin = line.find(' ') + 1;
         const std::string path = line.substr(path_begin, line.find(' ', path_begin) - path_begin);
         if (path == "/metrics" || path.rfind("/metrics?", 0) == 0) {
-          body = render();
+          body = render_or_500(status, type);
         } else {
           status = "404 Not Found";
           body = "tunggal serves Prometheus metrics at /metrics\n";

@@ -2,7 +2,9 @@
 // the counters move with the traffic, histograms have their buckets, other paths are 404.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <regex>
+#include <stdexcept>
 
 #include "server/client.h"
 #include "server/metrics_http.h"
@@ -70,6 +72,66 @@ TEST(MetricsHttpTest, ScrapeShowsTheServersCountersAndHistograms) {
   EXPECT_EQ(get(port, "/metrics").rfind("HTTP/1.1 200", 0), 0u);
   (*http_ep)->stop();
   EXPECT_TRUE(get(port, "/metrics").empty()) << "stopped: nobody answers";
+}
+
+// The zero-cost backend, except that stats() throws what it is told to: the backend seam of the
+// server, standing in for an engine whose store fails underneath it.
+class ThrowingStatsBackend : public Backend {
+ public:
+  enum Fail { kNone, kStdException, kInt };
+  std::atomic<Fail> fail{kNone};  // what stats() throws
+  Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> e) override { return inner_->submit(e); }
+  Expected<std::vector<Verdict>> process() override { return inner_->process(); }
+  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const override { return inner_->verdict(id); }
+  Expected<bool> received(const EnrollmentId& id) const override { return inner_->received(id); }
+  Expected<Verdict> identify(const Enrollment& probe) const override { return inner_->identify(probe); }
+  Status adjudicate(const EnrollmentId& id, Decision d, const std::string& admin, const std::string& reason,
+                    SubjectId linked) override {
+    return inner_->adjudicate(id, d, admin, reason, linked);
+  }
+  Status revoke_subject(SubjectId s, const std::string& admin, const std::string& reason) override {
+    return inner_->revoke_subject(s, admin, reason);
+  }
+  EngineStats stats() const override {
+    if (fail == kStdException) throw std::runtime_error("store: IO error: /data/engine/000123.sst: Input/output error");
+    if (fail == kInt) throw 42;
+    return inner_->stats();
+  }
+  Expected<std::uint64_t> verdict_log_epoch() override { return inner_->verdict_log_epoch(); }
+  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
+                                          std::size_t max_scan) const override {
+    return inner_->verdicts_since(after, max_items, prefix, max_scan);
+  }
+  std::uint64_t last_verdict_seq() const override { return inner_->last_verdict_seq(); }
+
+ private:
+  std::unique_ptr<Backend> inner_ = zero_cost_backend();
+};
+
+TEST(MetricsHttpTest, AThrowingBackendIsA500AndTheNextScrapeIsServed) {
+  ThrowingStatsBackend backend;
+  ServerOptions o;
+  o.port = 0;
+  auto srv = Server::start(o, backend);
+  ASSERT_TRUE(srv) << srv.error().to_string();
+  Server* s = srv->get();
+  auto http_ep = MetricsHttp::start("127.0.0.1", 0, [s] { return s->prometheus_text(); });
+  ASSERT_TRUE(http_ep) << http_ep.error().to_string();
+  const std::uint16_t port = (*http_ep)->port();
+
+  backend.fail = ThrowingStatsBackend::kStdException;
+  const std::string failed = get(port, "/metrics");
+  ASSERT_EQ(failed.rfind("HTTP/1.1 500 Internal Server Error\r\n", 0), 0u) << failed;
+  EXPECT_NE(failed.find("could not read its metrics"), std::string::npos) << failed;
+  EXPECT_EQ(failed.find("/data/engine"), std::string::npos) << "the reason is logged, not told to the scraper";
+  // Not even an exception outside std::exception ends the responder (it would end the process).
+  backend.fail = ThrowingStatsBackend::kInt;
+  EXPECT_EQ(get(port, "/metrics").rfind("HTTP/1.1 500", 0), 0u);
+
+  backend.fail = ThrowingStatsBackend::kNone;
+  const std::string ok = get(port, "/metrics");
+  ASSERT_EQ(ok.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << ok;
+  EXPECT_EQ(sample(ok, "tunggal_gallery_size"), 0) << ok;
 }
 
 TEST(MetricsHttpTest, AnAddressInUseIsAClearError) {
