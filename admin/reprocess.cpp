@@ -1,4 +1,5 @@
 #include "admin/reprocess.h"
+#include "core/json_text.h"
 
 #include <cerrno>
 #include <chrono>
@@ -326,7 +327,7 @@ std::string result_json(const ReprocessResult& r) {
                    {"review_fpir", r.thresholds.review_fpir},
                    {"gallery_size", r.thresholds.gallery_size},
                    {"findings", findings}};
-  return j.dump(2);
+  return json_text(j, 2);
 }
 
 }  // namespace tunggal::admin

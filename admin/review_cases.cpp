@@ -1,4 +1,5 @@
 #include "admin/review_cases.h"
+#include "core/json_text.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -73,7 +74,7 @@ std::string encode_case(const ReviewCase& c) {
                    {"decided_by", c.decided_by},
                    {"decision_reason", c.decision_reason},
                    {"adjudicated_at_ms", c.adjudicated_at_ms}};
-  return j.dump();
+  return json_text(j);
 }
 
 Expected<ReviewCase> decode_case(const std::string& text) {

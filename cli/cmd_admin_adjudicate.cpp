@@ -10,6 +10,7 @@
 #include "admin/review_cases.h"
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "server/client.h"
 
 namespace tunggal::cli {
@@ -86,7 +87,7 @@ Examples:
       if (Status s = (*engine)->adjudicate(EnrollmentId{a->id}, d, a->common.admin, a->reason, SubjectId{a->link}); !s)
         return admin_failure("adjudicate", s);
     }
-    if (a->common.json) std::cout << nlohmann::json{{"id", a->id}, {"decision", std::string(to_string(d))}}.dump() << "\n";
+    if (a->common.json) std::cout << json_text(nlohmann::json{{"id", a->id}, {"decision", std::string(to_string(d))}}) << "\n";
     else std::cout << fmt::format("{}: {} (recorded in the audit log)\n", a->id, to_string(d));
     return kExitOk;
   };
@@ -131,7 +132,7 @@ Examples:
       if (Status s = (*engine)->revoke_subject(SubjectId{a->subject}, a->common.admin, a->reason); !s)
         return admin_failure("delete", s);
     }
-    if (a->common.json) std::cout << nlohmann::json{{"subject", a->subject}, {"state", "REVOKED"}}.dump() << "\n";
+    if (a->common.json) std::cout << json_text(nlohmann::json{{"subject", a->subject}, {"state", "REVOKED"}}) << "\n";
     else std::cout << fmt::format("subject {} removed from the gallery (recorded in the audit log)\n", a->subject);
     return kExitOk;
   };

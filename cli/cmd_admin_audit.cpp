@@ -9,6 +9,7 @@
 
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -84,7 +85,7 @@ Examples:
     auto arr = admin_report(*a, {.kind = admin::AdminQuery::Kind::kAudit, .after_seq = *after, .since_ms = from});
     if (!arr) return admin_failure("audit", arr.error());
     if (a->json) {
-      std::cout << arr->dump() << "\n";
+      std::cout << json_text(*arr) << "\n";
       return kExitOk;
     }
     for (const auto& e : *arr)

@@ -8,6 +8,7 @@
 
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -41,7 +42,7 @@ Examples:
     if (a->remote()) {
       auto j = admin_report(*a, {.kind = admin::AdminQuery::Kind::kBackup, .id = *dir});
       if (!j) return admin_failure("backup", j.error());
-      if (a->json) std::cout << j->dump() << "\n";
+      if (a->json) std::cout << json_text(*j) << "\n";
       else std::cout << fmt::format("backup written on the server host to {} and verified: {} active subjects\n",
                                     (*j)["backup"].get<std::string>(), (*j)["subjects"].get<std::uint64_t>());
       return kExitOk;
@@ -63,7 +64,7 @@ Examples:
     }
     auto subjects = verify_copy(to);
     if (!subjects) return admin_failure("backup", subjects.error());
-    if (a->json) std::cout << nlohmann::json{{"backup", to.string()}, {"subjects", *subjects}}.dump() << "\n";
+    if (a->json) std::cout << json_text(nlohmann::json{{"backup", to.string()}, {"subjects", *subjects}}) << "\n";
     else std::cout << fmt::format("backup written to {} and verified: {} active subjects\n", to.string(), *subjects);
     return kExitOk;
   };
@@ -100,7 +101,7 @@ Example:
     }
     auto restored = verify_copy(to);
     if (!restored) return admin_failure("restore", restored.error());
-    if (a->json) std::cout << nlohmann::json{{"restored", to.string()}, {"subjects", *restored}}.dump() << "\n";
+    if (a->json) std::cout << json_text(nlohmann::json{{"restored", to.string()}, {"subjects", *restored}}) << "\n";
     else std::cout << fmt::format("restored {} into {} and verified: {} active subjects\n", from.string(), to.string(), *restored);
     return kExitOk;
   };

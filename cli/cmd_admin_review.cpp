@@ -8,6 +8,7 @@
 #include "admin/review_cases.h"
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -98,7 +99,7 @@ Examples:
     auto j = admin_report(*a, {.kind = show ? K::kReviewShow : K::kReviewList, .id = *id, .limit = *limit});
     if (!j) return admin_failure("review", j.error());
     if (a->json) {
-      std::cout << j->dump() << "\n";
+      std::cout << json_text(*j) << "\n";
     } else if (!show) {
       print_list(*j);
     } else if (admin::is_case_id(*id)) {

@@ -7,6 +7,7 @@
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
 #include "core/finger_position.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -74,7 +75,7 @@ Examples:
     auto j = admin_report(*a, {.kind = subject ? admin::AdminQuery::Kind::kShowSubject : admin::AdminQuery::Kind::kShowEnrollment,
                                .id = *id});
     if (!j) return admin_failure("show", j.error());
-    if (a->json) std::cout << j->dump() << "\n";
+    if (a->json) std::cout << json_text(*j) << "\n";
     else if (subject) print_subject(*j);
     else print_enrollment(*j);
     return kExitOk;

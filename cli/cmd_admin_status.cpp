@@ -6,6 +6,7 @@
 
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -77,7 +78,7 @@ Examples:
     if (!j) return admin_failure("status", j.error());
     if (a->json) {
       if (!a->remote()) (*j)["data_dir"] = a->data_dir;
-      std::cout << j->dump() << "\n";
+      std::cout << json_text(*j) << "\n";
     } else {
       print_status(*j, *a);
     }

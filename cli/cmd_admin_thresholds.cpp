@@ -10,6 +10,7 @@
 
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -45,7 +46,7 @@ Examples:
     auto j = admin_report(*a, {.kind = admin::AdminQuery::Kind::kThresholds, .target_fpir = *target, .review_fpir = *review});
     if (!j) return admin_failure("thresholds", j.error());
     if (a->json) {
-      std::cout << j->dump() << "\n";
+      std::cout << json_text(*j) << "\n";
       return kExitOk;
     }
     const auto& now = (*j)["current"];

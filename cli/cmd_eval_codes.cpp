@@ -31,6 +31,7 @@
 #include <tbb/parallel_for.h>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/fvc_set.h"
 #include "datasets/population.h"
 #include "matcher/detail/finger_code_model.h"
@@ -678,7 +679,7 @@ int run(const Args& a0) {
   if (!a.skip_generated) out["generated"] = eval_generated(a, model);
   if (!a.skip_generated && a.fused_index_sums) out["generated"]["fused_index"] = fused_index_sums(a, model);
   if (a.json_out) {
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out, 2) << "\n";
     return kExitOk;
   }
   if (out.contains("fvc2002"))

@@ -10,6 +10,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/dedup_run.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -250,7 +251,7 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
     config.face_led_review = !*no_face_led;
     auto report = run_dedup(config, *json ? Progress{} : stderr_progress_bar());
     if (!report) throw StatusError(report.error());
-    if (*json) std::cout << to_json(*report).dump() << "\n";
+    if (*json) std::cout << json_text(to_json(*report)) << "\n";
     else print_human(*report);
     return kExitOk;
   };

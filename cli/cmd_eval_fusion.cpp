@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/fusion_evaluation.h"
 #include "matcher/finger_matcher.h"
 
@@ -66,7 +67,7 @@ int run(const EvalFusionArgs& a) {
                                     {"predicted_fmr", c.predicted_fmr},
                                     {"observed", c.observed},
                                     {"observed_fmr", c.observed_fmr}});
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
     return kExitOk;
   }
   std::printf("10-finger fused FNMR, MCC16b + LSS-R, LLR-sum fusion; population seed %llu, model calibrated on "

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/det_plot.h"
 #include "datasets/extractor_option_override.h"
 #include "datasets/fvc_extraction.h"
@@ -205,7 +206,7 @@ int run(const EvalFvcArgs& a) {
     j["impostors"] = a.impostors;
     j["matcher_options"] = a.options;
     j["threads"] = tbb::info::default_concurrency();
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
     return kExitOk;
   }
 

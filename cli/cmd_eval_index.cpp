@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "index/index_evaluation.h"
 
 namespace tunggal::cli {
@@ -67,7 +68,7 @@ int run(EvalIndexArgs a) {
       {"generate_seconds", r->generate_seconds},
   };
   if (a.json) {
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     for (auto& [key, value] : j.items()) std::cout << key << ": " << value << "\n";
   }

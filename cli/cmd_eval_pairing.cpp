@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/extractor_option_override.h"
 #include "datasets/fvc_extraction.h"
 #include "datasets/fvc_set.h"
@@ -115,7 +116,7 @@ int run(const PairingArgs& a) {
                     set.impressions[by_recall[std::size_t(k)].second].tif_path.string().c_str());
     }
   }
-  if (a.json) std::cout << out.dump() << "\n";
+  if (a.json) std::cout << json_text(out) << "\n";
   else
     std::printf("flip%%: of the pairs by position only, angles 180 deg apart; ours-false/ref-missed per image, inside\n"
                 "the other side's hull (shrunk by the distance) or at its edge\n");

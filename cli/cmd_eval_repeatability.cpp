@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/extractor_option_override.h"
 #include "datasets/fvc_extraction.h"
 #include "datasets/fvc_set.h"
@@ -109,7 +110,7 @@ int run(const RepeatabilityArgs& a) {
       std::printf("\n");
     }
   }
-  if (a.json) std::cout << out.dump() << "\n";
+  if (a.json) std::cout << json_text(out) << "\n";
   return kExitOk;
 }
 

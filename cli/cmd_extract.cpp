@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/extractor_option_override.h"
 #include "ingest/minutiae_extractor.h"
 #include "ingest/minutiae_record.h"
@@ -122,7 +123,7 @@ int run(const ExtractArgs& a) {
                     {"type", m.type == MinutiaType::kRidgeEnding ? "ending" : "bifurcation"},
                     {"quality", m.quality}});
     const auto& t = e->timings;
-    std::cout << nlohmann::json{{"image", a.image},
+    std::cout << json_text(nlohmann::json{{"image", a.image},
                                 {"width", f.width},
                                 {"height", f.height},
                                 {"resolution_ppi", a.ppi},
@@ -134,8 +135,7 @@ int run(const ExtractArgs& a) {
                                 {"mean_coherence", e->mean_coherence},
                                 {"ridge_period", e->ridge_period},
                                 {"milliseconds", t.total_ms},
-                                {"minutiae", ms}}
-                     .dump()
+                                {"minutiae", ms}})
               << "\n";
   } else {
     std::printf("%s: %dx%d, %zu minutiae, image quality %d (level %d), foreground %.0f%%, coherence %.2f, "

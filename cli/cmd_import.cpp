@@ -14,6 +14,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/dedup_run.h"
+#include "core/json_text.h"
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
 #include "engine/engine.h"
@@ -148,7 +149,7 @@ RegisterCommand reg{{"import", "bulk-load a deduplicated population into a data 
                          {"gallery", st.gallery_size},
                          {"images_per_second", static_cast<double>(r.images) / std::max(import_s, 1e-9)},
                          {"import_seconds", import_s}};
-        std::cout << j.dump() << "\n";
+        std::cout << json_text(j) << "\n";
       } else {
         std::cout << fmt::format("imported {} enrollments from {} images ({} skipped) in {:.1f} s: {:.1f} images/s; "
                                  "gallery now {}\n",
@@ -207,7 +208,7 @@ RegisterCommand reg{{"import", "bulk-load a deduplicated population into a data 
                        {"bytes_per_identity",
                         static_cast<double>(st.gallery_bytes + st.index_bytes) / std::max<double>(1, st.gallery_size)}};
       if (*dedup_check) j["dedup_check_flagged"] = flagged;
-      std::cout << j.dump() << "\n";
+      std::cout << json_text(j) << "\n";
     } else {
       std::cout << fmt::format("imported {} identities ({} skipped) in {:.1f} s: {:.0f} identities/s; gallery now {}\n",
                                imported, skipped.size(), import_s, static_cast<double>(imported) / std::max(import_s, 1e-9),

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "datasets/fvc_set.h"
 #include "datasets/image_png.h"
 #include "ingest/minutiae_extractor.h"
@@ -104,7 +105,7 @@ int run(const MatchArgs& args) {
   if (args.json) {
     nlohmann::json pairs = nlohmann::json::array();
     for (const auto& p : r.pairs) pairs.push_back({{"a", p.a}, {"b", p.b}, {"similarity", p.similarity}});
-    std::cout << nlohmann::json{{"score", r.score}, {"pairs", pairs}}.dump() << "\n";
+    std::cout << json_text(nlohmann::json{{"score", r.score}, {"pairs", pairs}}) << "\n";
     return kExitOk;
   }
   std::printf("score %.4f (%zu paired minutiae; A: %zu minutiae, B: %zu)\n", double(r.score), r.pairs.size(),

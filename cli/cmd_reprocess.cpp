@@ -13,6 +13,7 @@
 #include "admin/reprocess.h"
 #include "admin/review_cases.h"
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "engine/engine.h"
 #include "engine/store.h"
 
@@ -205,7 +206,7 @@ Examples:
       j["identities_per_second"] = rate;
       j["review_cases_added"] = recorded;
       if (!record_note.empty()) j["note"] = record_note;
-      std::cout << j.dump() << "\n";
+      std::cout << json_text(j) << "\n";
     } else {
       std::cout << fmt::format("reprocessed {} subjects ({} resumed from an earlier run, {} unusable) in {:.1f} s: "
                                "{:.0f} identities/s\n",

@@ -9,6 +9,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/request_cli.h"
+#include "core/json_text.h"
 #include "workflow/detail/record_json.h"
 #include "workflow/request_state.h"
 
@@ -40,7 +41,7 @@ int run(const ListArgs& a) {
       std::cout << request_line(r) << "\n";
     }
   }
-  if (a.common.json) std::cout << out.dump() << "\n";
+  if (a.common.json) std::cout << json_text(out) << "\n";
   return kExitOk;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/request_cli.h"
+#include "core/json_text.h"
 #include "workflow/detail/record_json.h"
 
 namespace tunggal::cli {
@@ -36,7 +37,7 @@ int run(const OldCardArgs& a) {
               << "\n";
   }
   if (a.common.json) {
-    std::cout << out.dump() << "\n";
+    std::cout << json_text(out) << "\n";
   } else {
     std::cout << cards->size() << " old card(s)" << (a.send ? " sent to the Dinas for destruction" : "") << "\n";
   }

@@ -8,6 +8,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/request_cli.h"
+#include "core/json_text.h"
 #include "workflow/detail/record_json.h"
 
 namespace tunggal::cli {
@@ -35,7 +36,7 @@ int run(const OutboxArgs& a) {
               << "]\n  " << n.subject << "\n  " << n.body << "\n";
     if (!n.secret.empty()) std::cout << "  PIN: " << n.secret << "\n";
   }
-  if (a.common.json) std::cout << out.dump() << "\n";
+  if (a.common.json) std::cout << json_text(out) << "\n";
   return kExitOk;
 }
 

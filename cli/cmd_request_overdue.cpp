@@ -8,6 +8,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/request_cli.h"
+#include "core/json_text.h"
 
 namespace tunggal::cli {
 namespace {
@@ -27,7 +28,7 @@ int run(const RequestArgs& a) {
                      {"deadline_ms", o.deadline_ms},
                      {"overdue_by_ms", o.overdue_by_ms}});
     }
-    std::cout << out.dump() << "\n";
+    std::cout << json_text(out) << "\n";
     return kExitOk;
   }
   for (const auto& o : *late) {

@@ -9,6 +9,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/request_cli.h"
+#include "core/json_text.h"
 #include "workflow/detail/record_json.h"
 
 namespace tunggal::cli {
@@ -37,7 +38,7 @@ int run(const RefreshArgs& a) {
   if (a.common.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : *changed) out.push_back(workflow::detail::to_json(r));
-    std::cout << out.dump() << "\n";
+    std::cout << json_text(out) << "\n";
   } else {
     for (const auto& r : *changed) std::cout << request_line(r) << "\n";
     std::cout << changed->size() << " request(s) changed state\n";

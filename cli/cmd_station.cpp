@@ -18,6 +18,7 @@
 
 #include "cli/command_registry.h"
 #include "cli/endpoint.h"
+#include "core/json_text.h"
 #include "datasets/population.h"
 #include "server/client.h"
 
@@ -225,7 +226,7 @@ int run_station(const StationConfig& c) {
                      {"verdict_kinds", t.kinds},
                      {"accuracy", {{"mated", t.mated}, {"mated_alarm_rate", detect}, {"non_mated", t.non_mated},
                                    {"false_alarm_rate", false_alarm}, {"rejected", t.rejected_verdicts}}}};
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     std::cout << fmt::format("accepted {} ({} duplicate id, {} rejected) in {:.2f} s: {:.0f} accepted/s\n", t.accepted,
                              t.duplicate_id, t.rejected_items, submit_s, accepted_per_s);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/json_text.h"
 #include "workflow/detail/record_json.h"
 
 namespace tunggal::cli {
@@ -73,7 +74,7 @@ void print_request(const workflow::Request& r, const RequestDesk& desk, bool jso
   if (json) {
     nlohmann::json j = workflow::detail::to_json(r);
     j["sla_deadline_ms"] = deadline;
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
     return;
   }
   std::string docs;

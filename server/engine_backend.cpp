@@ -5,14 +5,11 @@
 #include <fmt/format.h>
 
 #include "admin/reports.h"
+#include "core/json_text.h"
 #include "server/backend.h"
 
 namespace tunggal::server {
 namespace {
-
-// Stored strings need not be UTF-8 (an audit reason typed in a Latin-1 terminal through the
-// offline CLI): nlohmann's plain dump() throws on them; a report shows U+FFFD instead.
-std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -50,7 +47,7 @@ class EngineBackend final : public Backend {
       if (Status s = e_.backup(q.id); !s) return s;
       auto subjects = admin::verify_copy(q.id);
       if (!subjects) return subjects.error();
-      return dump(nlohmann::json{{"backup", q.id}, {"subjects", *subjects}});
+      return json_text(nlohmann::json{{"backup", q.id}, {"subjects", *subjects}});
     }
     if (q.kind == K::kAdjudicateCase) {
       nlohmann::json out;
@@ -61,7 +58,7 @@ class EngineBackend final : public Backend {
         return Status::ok();
       });
       if (!s) return s;
-      return dump(out);
+      return json_text(out);
     }
     auto j = admin::answer(e_.store(), q, e_.options(), wall_ms());
     if (!j) return j.error();
@@ -73,7 +70,7 @@ class EngineBackend final : public Backend {
                         {"fused_finger_index", st.fused_finger_index},
                         {"indexes_at_open", st.indexes_at_open}};
     }
-    return dump(*j);
+    return json_text(*j);
   }
 
  private:

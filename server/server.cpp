@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.h"
 #include "ingest/enrollment_images.h"
 #include "server/metrics.h"
 #include "server/wire_codec.h"
@@ -1006,7 +1007,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                    {"verdicts_per_s", per_s(srv_.metrics.verdicts_decided.load())},
                    {"counters", counters},
                    {"name", srv_.opt.name}};
-    r.mutable_admin()->set_json(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    r.mutable_admin()->set_json(json_text(j));
   }
 
   asio::awaitable<void> submit(const wire::SubmitBatch& batch, wire::Response& r) {

@@ -100,6 +100,23 @@ TEST_F(RequestCli, BadInputIsAUsageErrorWithTheReason) {
   EXPECT_TRUE(contains(unknown.out, "no request 'REQ-00000042'")) << unknown.out;
 }
 
+TEST_F(RequestCli, ANameThatIsNotUtf8IsStoredAndPrintedAsValidJson) {
+  // "Sit\xe9" is "SitÃ©" typed in a Latin-1 terminal: 0xE9 alone is not UTF-8, and nlohmann's
+  // plain dump() throws on it (type_error 316), in the store's commit and in --json output alike.
+  // The bad byte becomes U+FFFD; the request is kept and every --json answer parses.
+  const std::string latin1 = " --nik 3273015505900002 --name 'Sit\xe9 Rahayu' --birth-date 1990-05-15";
+  CliRun created = run(req("new") + " --service wni-new --doc kk-copy --json" + latin1);
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  const auto j = nlohmann::json::parse(created.out);
+  EXPECT_EQ(j["applicant"]["name"], "Sit\xef\xbf\xbd Rahayu") << created.out;
+  for (const std::string verb : {"show --id REQ-00000001", "list"}) {
+    CliRun r = run(req(verb) + " --json");
+    ASSERT_EQ(r.exit_code, 0) << verb << ": " << r.out;
+    EXPECT_NO_THROW((void)nlohmann::json::parse(r.out)) << verb << ": " << r.out;
+    EXPECT_TRUE(contains(r.out, "Sit\xef\xbf\xbd Rahayu")) << verb << ": " << r.out;
+  }
+}
+
 TEST_F(RequestCli, DaringRegistrationIsInTheOutboxAndOldCardsAreLogged) {
   CliRun created = run(req("new") + " --service oa-reissue --reason renewal --channel daring --email a@b.id"
                                     " --nik 3273011505900001 --name 'John Smith' --birth-date 1990-05-15 --doc old-card");

@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "core/json_text.h"
 #include "workflow/detail/record_json.h"
 
 namespace tunggal::workflow {
@@ -197,13 +198,15 @@ Expected<std::vector<std::string>> WorkflowStore::request_ids_of_capture(const s
 
 Status WorkflowStore::commit(const StoreChanges& c) {
   rocksdb::WriteBatch batch;
+  // json_text, not dump(): a field that is not UTF-8 (a name typed in a Latin-1 terminal) is kept
+  // with U+FFFD in place of the bad bytes rather than throwing out of the commit.
   for (const auto& r : c.requests) {
-    batch.Put(kRequestPrefix + r.id, detail::to_json(r).dump());
+    batch.Put(kRequestPrefix + r.id, json_text(detail::to_json(r)));
     index_request(batch, r);
   }
-  for (const auto& p : c.pins) batch.Put(kPinPrefix + p.request_id, detail::to_json(p).dump());
-  for (const auto& n : c.notifications) batch.Put(outbox_key(n.id), detail::to_json(n).dump());
-  for (const auto& o : c.old_cards) batch.Put(kOldCardPrefix + o.request_id, detail::to_json(o).dump());
+  for (const auto& p : c.pins) batch.Put(kPinPrefix + p.request_id, json_text(detail::to_json(p)));
+  for (const auto& n : c.notifications) batch.Put(outbox_key(n.id), json_text(detail::to_json(n)));
+  for (const auto& o : c.old_cards) batch.Put(kOldCardPrefix + o.request_id, json_text(detail::to_json(o)));
   for (const auto& [name, value] : c.counters) batch.Put(kCounterPrefix + name, std::to_string(value));
   rocksdb::WriteOptions wo;
   wo.sync = true;  // a request acknowledged to an applicant must survive a power cut
