@@ -45,7 +45,9 @@ struct ImageHeader {
 // Reads the header only. Fails (kMalformedRecord) when the bytes are not one of the supported
 // formats or the header is truncated or inconsistent, or ambiguous: wherever OpenCV's decoder could
 // read a different size than this reader (a repeated TIFF tag, a JPEG marker without length, a PGM
-// comment ended by CR), the file is refused rather than trusted.
+// comment ended by CR), the file is refused rather than trusted. A JPEG is walked to its end (its
+// segments and entropy-coded data, not decoded) and refused (kInvalidArgument) when it holds more
+// than 100 scans: each makes the decoder walk the whole image again (a CPU bomb).
 Expected<ImageHeader> read_image_header(std::span<const std::uint8_t> bytes);
 
 // Header check against the limits, then decode. Colour images are converted to grey; anything but

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <climits>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "ingest/fingerprint_image.h"
@@ -129,10 +130,44 @@ Expected<ImageHeader> tiff_header(Bytes b) {
   return h;
 }
 
+// Scans a JPEG may hold. Each scan of a progressive JPEG makes libjpeg walk the coefficients of
+// the whole image again, and a scan can be a few bytes however large the image (a refinement whose
+// end-of-band runs cover 32767 blocks per code), so CPU grows with scans x pixels: a 72 KB file of
+// 1,000 scans at 4096 x 4096 takes 12 s of CPU to decode (docs/extraction.md "Bad input"). Neither
+// libjpeg nor OpenCV bounds the count (libjpeg-turbo leaves it to the application: djpeg
+// -maxscans). Real files have few: libjpeg's standard progression is 6 scans for grey and 10 for
+// colour, a sequential file one per component; 100 leaves ample room for other encoders'
+// progressions while holding the worst case to about 1.2 s of CPU (measured, 4096 x 4096).
+constexpr int kMaxJpegScans = 100;
+
+// From just after an SOS header: the offset of the marker that ends its entropy-coded data. In
+// that data 0xFF is followed by 0x00 (a stuffed byte) or RST0-7; any other byte after 0xFF is a
+// marker (ITU T.81 B.1.1.5, F.1.2.3). Fill bytes (more 0xFF) may precede the marker.
+std::size_t end_of_entropy_data(Bytes b, std::size_t o) {
+  for (; o + 1 < b.size(); ++o) {
+    if (b[o] != 0xFF) continue;
+    const std::uint8_t next = b[o + 1];
+    if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+      ++o;
+      continue;
+    }
+    if (next != 0xFF) return o;
+  }
+  return b.size();
+}
+
 Expected<ImageHeader> jpeg_header(Bytes b) {
+  std::optional<ImageHeader> frame;
+  int scans = 0;
   std::size_t o = 2;
   while (o + 4 <= b.size()) {
-    if (b[o] != 0xFF) return malformed("JPEG: expected a marker at byte " + std::to_string(o));
+    if (b[o] != 0xFF) {
+      // Before the frame header a marker must follow a segment at once. After it, bytes between
+      // segments are skipped as libjpeg skips them (with a warning), so the scans behind them count.
+      if (!frame) return malformed("JPEG: expected a marker at byte " + std::to_string(o));
+      ++o;
+      continue;
+    }
     const std::uint8_t m = b[o + 1];
     if (m == 0xFF) {  // fill byte
       ++o;
@@ -145,17 +180,28 @@ Expected<ImageHeader> jpeg_header(Bytes b) {
       continue;
     }
     if (m == 0xD8) return malformed("JPEG: second start-of-image marker at byte " + std::to_string(o));
+    if (m == 0xD9) break;  // end of image: libjpeg reads nothing after it
     const std::size_t len = be16(b, o + 2);
     const bool sof = (m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC;
-    if (sof) {
+    if (sof && !frame) {
       if (o + 10 > b.size()) return truncated("JPEG", o + 10, b.size());
-      return ImageHeader{"JPEG", int(be16(b, o + 7)), int(be16(b, o + 5)), b[o + 4], b[o + 9], 0, 0};
+      frame = ImageHeader{"JPEG", int(be16(b, o + 7)), int(be16(b, o + 5)), b[o + 4], b[o + 9], 0, 0};
     }
-    if (m == 0xDA || m == 0xD9) break;
+    if (m == 0xDA) {
+      // libjpeg reads no scan before the frame header; it refuses the file, and so do we below.
+      if (!frame) break;
+      if (++scans > kMaxJpegScans)
+        return invalid_argument("JPEG holds more than " + std::to_string(kMaxJpegScans) +
+                                " scans (a real progressive file has about 10); decoding each walks the whole "
+                                "image again, so it is refused before decoding: re-export it as a baseline "
+                                "(non-progressive) JPEG, or better as PNG or TIFF");
+    }
     if (len < 2) return malformed("JPEG: segment length " + std::to_string(len) + " at byte " + std::to_string(o));
     o += 2 + len;
+    if (m == 0xDA) o = end_of_entropy_data(b, o);
   }
-  return malformed("JPEG: no frame header (SOF) before the image data; the file is truncated or corrupt");
+  if (!frame) return malformed("JPEG: no frame header (SOF) before the image data; the file is truncated or corrupt");
+  return *frame;
 }
 
 Expected<ImageHeader> pgm_header(Bytes b) {

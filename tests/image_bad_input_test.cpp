@@ -9,6 +9,7 @@
 
 #include "ingest/detail/capped_decode.h"
 #include "ingest/fingerprint_image.h"
+#include "tests/progressive_jpeg.h"
 
 namespace tunggal::ingest {
 namespace {
@@ -148,6 +149,54 @@ TEST(ImageBadInput, JpegMarkerWithoutLengthDoesNotHideTheFrameHeader) {
   EXPECT_NE(r.error().message().find("refused before decoding"), std::string::npos) << r.error().message();
   // A second SOI is refused (libjpeg refuses it too).
   EXPECT_FALSE(read_image_header(Bytes{0xFF, 0xD8, 0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 100, 0, 100, 1, 1, 0x11, 0}));
+}
+
+TEST(ImageBadInput, JpegWithTooManyScansIsRefusedBeforeDecoding) {
+  // Each progressive scan makes libjpeg walk every block again: 1,000 scans at 4096 x 4096 are a
+  // 72 KB file and 12 s of CPU (docs/extraction.md). Up to 100 scans decode; more are refused by
+  // the header walk, which the decoder never sees.
+  using tunggal::testing::progressive_jpeg;
+  auto ok = decode_fingerprint_image(progressive_jpeg(256, 256, 99));  // 100 scans with the DC scan
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->width, 256);
+  EXPECT_EQ(ok->pixels[0], 128);
+  const Bytes bomb = progressive_jpeg(4096, 4096, 100);
+  auto h = read_image_header(bomb);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(h.error().message().find("more than 100 scans"), std::string::npos) << h.error().message();
+  auto r = decode_fingerprint_image(bomb);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("refused before decoding"), std::string::npos) << r.error().message();
+}
+
+TEST(ImageBadInput, JpegScanCountSeesThroughEntropyDataAndSegments) {
+  using tunggal::testing::progressive_jpeg;
+  // What looks like SOS inside a comment is not a scan (libjpeg skips the comment by its length)...
+  Bytes b = progressive_jpeg(64, 64, 2);
+  Bytes com = {0xFF, 0xFE, 0x03, 0x22};  // COM of 0x322 - 2 bytes: 200 fake SOS markers and padding
+  for (int i = 0; i < 200; ++i) com.insert(com.end(), {0xFF, 0xDA, 0x00});
+  com.resize(2 + 0x322, 0);
+  b.insert(b.begin() + 2, com.begin(), com.end());
+  auto h = read_image_header(b);
+  ASSERT_TRUE(h) << h.error().message();
+  auto g = decode_fingerprint_image(b);
+  ASSERT_TRUE(g) << g.error().message();
+  // ...while entropy data holding stuffed bytes (FF 00) and restart markers does not hide the scans
+  // after it: every scan's data below is FF 00 FF D0 then bytes, and 101 scans are counted.
+  Bytes many = progressive_jpeg(64, 64, 0);
+  many.resize(many.size() - 2);  // drop EOI
+  for (int i = 0; i < 101; ++i)
+    many.insert(many.end(), {0xFF, 0xDA, 0, 8, 1, 1, 0x01, 1, 63, 0x10, 0xFF, 0x00, 0xFF, 0xD0, 0x12, 0x34});
+  many.insert(many.end(), {0xFF, 0xD9});
+  auto refused = read_image_header(many);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("more than 100 scans"), std::string::npos) << refused.error().message();
+  // The size is still read from the frame header, which the walk goes past.
+  auto small = read_image_header(progressive_jpeg(640, 480, 5));
+  ASSERT_TRUE(small) << small.error().message();
+  EXPECT_EQ(small->width, 640);
+  EXPECT_EQ(small->height, 480);
 }
 
 TEST(ImageBadInput, PgmCommentEndedByCarriageReturn) {
