@@ -46,14 +46,19 @@ RegisterCommand reg{{"admin adjudicate", "decide a DUPLICATE/REVIEW enrollment o
   cmd.add_option("--link", a->link, "duplicate: the subject it belongs to (default: the best candidate)");
   cmd.footer(R"(
 An enrollment decided `distinct` is enrolled as a new subject (its card is released); `duplicate`
-links it to the existing subject and it is never enrolled. A reprocessing case only records the
-decision: removing one of two enrolled subjects is a separate, audited `tunggal admin delete`.
+links it to the existing subject and it is never enrolled. Before enrolling, `distinct` searches
+the gallery as it is now: a subject enrolled since the case was decided (often the same person's
+other enrollment) that the case does not list is added to the case, nothing is enrolled, and the
+command exits 1 naming it; look at it and decide again (docs/admin.md). A reprocessing case only
+records the decision: removing one of two enrolled subjects is a separate, audited `tunggal admin
+delete`.
 Each decision is final (a second one is refused) and written with an audit entry in one commit.
 Offline (--data-dir, --admin NAME required) it needs the data directory to itself (stop the
 engine first); with --connect the running server decides, the station that submitted the
 enrollment receives the decision like any verdict, and the audit log names your certificate.
-Exit codes: 0 recorded; 1 refused (already decided, not a DUPLICATE/REVIEW case); 2 bad options;
-3 data directory missing or in use, or server unreachable; 4 no such case; 5 not an admin.
+Exit codes: 0 recorded; 1 refused (already decided, not a DUPLICATE/REVIEW case, a new candidate
+found for `distinct`); 2 bad options; 3 data directory missing or in use, or server unreachable;
+4 no such case; 5 not an admin.
 
 Examples:
   tunggal admin adjudicate 3273-KEC-SUKAJADI-01/000123 --decision distinct \

@@ -764,6 +764,81 @@ Expected<CascadeTrace> Engine::trace(const Enrollment& enrollment, SubjectId sub
   return m.cascade->trace(p, subject, ignore);
 }
 
+namespace {
+
+// The re-search before an adjudicated DISTINCT is committed. The case's candidates were searched
+// when it was decided; anyone enrolled since (typically the same person's other enrollment, held
+// for review against the same look-alike and adjudicated DISTINCT first: neither was in the
+// gallery when the other was decided, and the in-batch check only compares with UNIQUEs) was
+// never compared. So the enrollment is searched again with the real cascade against the gallery
+// as it is now, and judged by the verdict policy with today's thresholds; the candidates the case
+// lists, which the adjudicator has just ruled out, do not count (they keep their place in the
+// ranking, like Probe::self, so the others reaching full matching are those of a plain search).
+// Returns the candidates the case does not list that would hold a new enrollment for review,
+// best first; empty when the enrollment may be committed.
+Expected<std::vector<Candidate>> unlisted_candidates(Engine::Impl& m, const Enrollment& enrollment,
+                                                     const std::vector<Candidate>& listed) {
+  Probe p = make_probe(enrollment, m.matcher, m.options);
+  if (!p.reject_reason.empty())
+    return failed_precondition(fmt::format(
+        "enrollment {} can no longer be searched against the gallery ({}), so it cannot be enrolled as a new subject",
+        enrollment.id.value, p.reject_reason));
+  const Probe* one[1] = {&p};
+  CascadeCounters counters;
+  auto found = m.cascade->search(one, &counters);
+  if (!found) return found.error();
+  m.retrieved += counters.retrieved;
+  m.fully_matched += counters.fully_matched;
+  m.comparisons += counters.finger_comparisons;
+  std::vector<Candidate> fresh = std::move((*found)[0]);
+  std::erase_if(fresh, [&](const Candidate& c) {
+    return std::any_of(listed.begin(), listed.end(), [&](const Candidate& l) { return l.subject == c.subject; });
+  });
+  Verdict v = decide(enrollment.id, std::move(fresh), m.current_thresholds(), m.options.max_reported_candidates);
+  return std::move(v.candidates);
+}
+
+std::string describe_candidates(const std::vector<Candidate>& cs) {
+  std::string s;
+  for (const Candidate& c : cs) s += fmt::format("{}{}@{:.2f}", s.empty() ? "" : ",", c.subject.value, c.score);
+  return s;
+}
+
+// DISTINCT refused: the case gets the candidates it did not list and stays open (a DUPLICATE once
+// one reaches the duplicate threshold), audited, in one commit, and the adjudicator is told whom to
+// look at. Deciding DISTINCT again then rules them out too: nobody is locked out of a decision.
+Status reopen_case(Engine::Impl& m, Verdict reopened, const std::vector<Candidate>& added, const std::string& admin,
+                   const std::string& reason, const std::string& before, std::int64_t at) {
+  const Thresholds t = m.current_thresholds();
+  const Candidate& best = added.front();
+  if (best.score >= t.duplicate) reopened.kind = VerdictKind::kDuplicate;
+  reopened.candidates.insert(reopened.candidates.end(), added.begin(), added.end());
+  std::stable_sort(reopened.candidates.begin(), reopened.candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  auto batch = m.store->batch();
+  batch.record_verdict(reopened);
+  engine::AuditEntry audit;
+  audit.at_ms = at;
+  audit.actor = admin;
+  audit.action = "adjudicate-reopened";
+  audit.target = reopened.enrollment.value;
+  audit.reason = reason;
+  audit.before = before;
+  audit.after = fmt::format("{} added={} (DISTINCT refused: not listed when decided)", describe_verdict(reopened),
+                            describe_candidates(added));
+  batch.append_audit(std::move(audit));
+  if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
+  return failed_precondition(fmt::format(
+      "enrollment {} was not enrolled: a search of the gallery as it is now found {} candidate(s) the case did not "
+      "list (enrolled after it was decided), best subject {} with score {:.2f} (review threshold {:.2f}, duplicate "
+      "{:.2f}); the case now lists them ({}: {}). Compare them (`tunggal admin review show {}`), then decide again: "
+      "--decision duplicate --link {} if the same person, --decision distinct if not",
+      reopened.enrollment.value, added.size(), best.subject.value, best.score, t.review, t.duplicate, to_string(reopened.kind),
+      describe_candidates(added), reopened.enrollment.value, best.subject.value));
+}
+
+}  // namespace
+
 Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
                           const std::string& reason, SubjectId linked) {
   Impl& m = *impl_;
@@ -800,6 +875,9 @@ Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::
     if (!rec) return rec.error();
     if (!*rec) return corruption(fmt::format("verdict for {} exists but its enrollment record is missing", id.value));
     to_commit = (*rec)->enrollment;
+    auto unlisted = unlisted_candidates(m, *to_commit, v.candidates);
+    if (!unlisted) return unlisted.error();
+    if (!unlisted->empty()) return reopen_case(m, std::move(v), *unlisted, admin, reason, before, at);
     v.subject = SubjectId{m.next_subject};
     batch.put_subject(m.stored_subject(v.subject, *to_commit, at));
   }

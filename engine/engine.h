@@ -144,8 +144,13 @@ class Engine {
   Expected<CascadeTrace> trace(const Enrollment& probe, SubjectId subject, SubjectId ignore = {}) const;
 
   // Adjudication of a DUPLICATE/REVIEW verdict by an identified admin (audited). kDistinct
-  // commits the enrollment as a new subject; kConfirmedDuplicate links it to `linked` (or the
-  // best candidate when unset) and never commits it.
+  // commits the enrollment as a new subject, but only after a fresh 1:N search of the current
+  // gallery finds nobody the case does not list (subjects enrolled since it was decided: the same
+  // person's other enrollment adjudicated DISTINCT first). When it finds one, nothing is
+  // committed: the new candidates are added to the case (audited "adjudicate-reopened"; a
+  // DUPLICATE when one reaches the duplicate threshold) and FAILED_PRECONDITION names them, so
+  // the adjudicator looks at them and decides again. kConfirmedDuplicate links it to `linked`
+  // (or the best candidate when unset) and never commits it.
   Status adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
                     const std::string& reason, SubjectId linked = {});
   // Removes a subject from the gallery and every index (e.g. death registration); audited.

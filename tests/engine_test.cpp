@@ -210,6 +210,81 @@ TEST_F(EngineTest, AdjudicationIsAuditedAndHappensOnce) {
   EXPECT_EQ(audit[1].reason, "same person");
 }
 
+TEST_F(EngineTest, ADistinctAdjudicationSearchesTheGalleryAgainFirst) {
+  // Person P (identity 3) applies twice in one batch; both captures are held against the same
+  // enrolled look-alike (here P's own earlier enrollment, subject 4: the case lists only it, as it
+  // would for a twin), and neither is compared with the other (the in-batch check only compares
+  // with UNIQUEs). The adjudicator rules the look-alike out for the first: it becomes subject 61.
+  // Before the fix, ruling it out for the second made P subject 62 as well.
+  auto v = enroll({capture_as(*pop_, 3, 1, "p-1"), capture_as(*pop_, 3, 2, "p-2")});
+  ASSERT_EQ(v.size(), 2u);
+  for (const Verdict& x : v) {
+    ASSERT_NE(x.kind, VerdictKind::kUnique) << x.enrollment.value;
+    ASSERT_EQ(x.candidates.size(), 1u) << x.enrollment.value;
+    ASSERT_EQ(x.candidates.front().subject.value, 4u) << x.enrollment.value;
+  }
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"p-1"}, Decision::kDistinct, "admin.budi", "twin, KK checked"));
+  auto first = engine_->verdict(EnrollmentId{"p-1"});
+  ASSERT_TRUE(first && *first);
+  const SubjectId p = (*first)->subject;
+  ASSERT_EQ(p.value, kGallery + 1);
+
+  const std::uint64_t log_before = engine_->last_verdict_seq();
+  Status s = engine_->adjudicate(EnrollmentId{"p-2"}, Decision::kDistinct, "admin.sari", "twin, KK checked");
+  EXPECT_EQ(s.code(), ErrorCode::kFailedPrecondition) << s.to_string();
+  EXPECT_NE(s.message().find(fmt::format("best subject {} ", p.value)), std::string::npos) << s.message();
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery + 1) << "P was enrolled twice";
+  // The case stays open, a DUPLICATE now, listing P's new subject next to the look-alike.
+  auto held = engine_->verdict(EnrollmentId{"p-2"});
+  ASSERT_TRUE(held && *held);
+  EXPECT_EQ((*held)->decision, Decision::kNone);
+  EXPECT_FALSE((*held)->subject.valid());
+  EXPECT_EQ((*held)->kind, VerdictKind::kDuplicate);
+  ASSERT_EQ((*held)->candidates.size(), 2u);
+  EXPECT_TRUE(std::is_sorted((*held)->candidates.begin(), (*held)->candidates.end(),
+                             [](const Candidate& a, const Candidate& b) { return a.score > b.score; }));
+  EXPECT_TRUE(std::any_of((*held)->candidates.begin(), (*held)->candidates.end(),
+                          [&](const Candidate& c) { return c.subject == p && c.score >= engine_->thresholds().review; }));
+  EXPECT_GT(engine_->last_verdict_seq(), log_before) << "the reopened case reaches the station like any verdict";
+
+  // Linked to P's subject as the adjudicator now sees it; P remains one subject.
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"p-2"}, Decision::kConfirmedDuplicate, "admin.sari", "same person as p-1",
+                                  p));
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery + 1);
+
+  engine_.reset();
+  engine::StoreOptions so;
+  so.path = dir_ / "store";
+  so.read_only = true;
+  auto store = engine::Store::open(so);
+  ASSERT_TRUE(store) << store.error().to_string();
+  std::vector<std::string> actions;
+  ASSERT_TRUE((*store)->for_each_audit([&](const engine::AuditEntry& a) {
+    actions.push_back(a.action + " " + a.target + " " + a.actor);
+    return true;
+  }));
+  EXPECT_EQ(actions, (std::vector<std::string>{"adjudicate p-1 admin.budi", "adjudicate-reopened p-2 admin.sari",
+                                               "adjudicate p-2 admin.sari"}));
+}
+
+TEST_F(EngineTest, DistinctAgainAfterAReopenedCaseRulesOutItsNewCandidatesToo) {
+  // Two enrollments of P held against the look-alike; the first is adjudicated DISTINCT. The
+  // second is refused once (P's new subject added to its case); decided DISTINCT again, with that
+  // subject in view, it is committed: an adjudicator is never locked out of a decision.
+  auto v = enroll({capture_as(*pop_, 3, 1, "p-1"), capture_as(*pop_, 3, 2, "p-2")});
+  ASSERT_EQ(v.size(), 2u);
+  for (const Verdict& x : v) ASSERT_NE(x.kind, VerdictKind::kUnique);
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"p-1"}, Decision::kDistinct, "admin.budi", "twin"));
+  EXPECT_EQ(engine_->adjudicate(EnrollmentId{"p-2"}, Decision::kDistinct, "admin.budi", "twin").code(),
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"p-2"}, Decision::kDistinct, "admin.budi", "triplets, all three seen"));
+  EXPECT_EQ(engine_->stats().gallery_size, kGallery + 2);
+  auto d = engine_->verdict(EnrollmentId{"p-2"});
+  ASSERT_TRUE(d && *d);
+  EXPECT_EQ((*d)->decision, Decision::kDistinct);
+  EXPECT_EQ((*d)->subject.value, kGallery + 2);
+}
+
 TEST_F(EngineTest, RevokedSubjectIsGoneFromEveryIndex) {
   ASSERT_TRUE(engine_->revoke_subject(SubjectId{12}, "admin.budi", "death registered"));
   EXPECT_EQ(engine_->revoke_subject(SubjectId{12}, "admin.budi", "again").code(), ErrorCode::kFailedPrecondition);
