@@ -865,17 +865,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
           if (!s) return s;
           return be.verdict(id);
         });
-        if (!result) {
-          set_error(r, wire_code(result.error().code()), result.error().message());
-          break;
-        }
         // The station learns of the decision like of any verdict: pushed and in "since" queries
-        // (the adjudication recorded it in the verdict log).
+        // (the adjudication recorded it in the verdict log). A refused DISTINCT may have recorded
+        // too: the case reopened with candidates enrolled since it was decided.
         Server::Impl& srv = srv_;
         co_await srv_.blocking([&srv] {
           srv.publish_new();
           return true;
         });
+        if (!result) {
+          set_error(r, wire_code(result.error().code()), result.error().message());
+          break;
+        }
         r.mutable_done();
         break;
       }

@@ -269,6 +269,45 @@ TEST_F(ServerTest, AdminOperationsAreRefusedToSitesAndWorkForAdmins) {
   EXPECT_EQ(after->front().verdict->decision, Decision::kConfirmedDuplicate);
 }
 
+TEST_F(ServerTest, ARefusedDistinctReopensTheCaseAndTheStationHearsOfItAtOnce) {
+  start();
+  auto site = connect("site-a");
+  ASSERT_TRUE(site);
+  ASSERT_TRUE(site->subscribe());
+  auto admin = connect("alice", true);
+  ASSERT_TRUE(admin);
+  // One person twice in one submission, both held against the same enrolled subject; once the
+  // first is adjudicated DISTINCT, the second's DISTINCT finds that new subject (engine_test.cpp).
+  ASSERT_TRUE(site->submit(std::vector<Enrollment>{capture_as(*pop_, 10, 1, "p-1"), capture_as(*pop_, 10, 2, "p-2")}));
+  auto v = wait_decided(*site, {"p-1", "p-2"});
+  ASSERT_EQ(v.size(), 2u);
+  for (const auto& x : v) ASSERT_NE(x.verdict->kind, VerdictKind::kUnique);
+  ASSERT_TRUE(admin->adjudicate("site-a/p-1", Decision::kDistinct, "twin, KK checked"));
+  std::map<std::string, std::vector<Verdict>> pushed;
+  // At most 2 s: well inside the connection's idle timeout (5 s).
+  auto drain = [&](const std::string& id, std::size_t want) {
+    for (int i = 0; i < 10 && pushed[id].size() < want; ++i) {
+      auto p = site->take_pushes(200ms);
+      ASSERT_TRUE(p) << p.error().to_string();
+      for (auto& x : *p) pushed[x.verdict.enrollment.value].push_back(x.verdict);
+    }
+  };
+  drain("p-1", 2);  // decided, then adjudicated
+  drain("p-2", 1);
+  ASSERT_EQ(pushed["p-1"].size(), 2u);
+  ASSERT_EQ(pushed["p-2"].size(), 1u);
+
+  Status s = admin->adjudicate("site-a/p-2", Decision::kDistinct, "twin, KK checked");
+  EXPECT_EQ(s.code(), ErrorCode::kFailedPrecondition) << s.to_string();
+  EXPECT_NE(s.message().find(fmt::format("best subject {} ", kGallery + 1)), std::string::npos) << s.message();
+  // No batch is decided meanwhile: the push comes from the adjudication itself.
+  drain("p-2", 2);
+  ASSERT_EQ(pushed["p-2"].size(), 2u) << "the reopened case was not pushed to its station";
+  EXPECT_EQ(pushed["p-2"].back().kind, VerdictKind::kDuplicate);
+  EXPECT_EQ(pushed["p-2"].back().decision, Decision::kNone);
+  EXPECT_EQ(*admin->reference_count(), kGallery + 1);
+}
+
 TEST_F(ServerTest, GarbageBytesGetAnErrorAndAClosedConnection) {
   start();
   auto c = raw();
