@@ -1,7 +1,11 @@
 #include "workflow/requirements.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
+#include <utility>
+
+#include "core/utf8.h"
 
 namespace tunggal::workflow {
 
@@ -41,6 +45,15 @@ Status check_service_reason(Service s, Reason r) {
 Status validate_applicant(const Applicant& a, Channel c, const Date& request_date) {
   if (a.nik.empty()) return invalid_argument("applicant NIK is missing");
   if (a.name.empty()) return invalid_argument("applicant name is missing");
+  // The name goes on the card: a byte that is not UTF-8 (a name typed in a Latin-1 terminal) is
+  // refused, not stored with a replacement character in its place.
+  for (const auto& [what, text] : {std::pair<const char*, const std::string&>{"name", a.name}, {"e-mail address", a.email}})
+    if (const auto bad = first_invalid_utf8(text)) {
+      char at[64];
+      std::snprintf(at, sizeof at, "byte 0x%02X at offset %zu", static_cast<unsigned>(static_cast<unsigned char>(text[*bad])), *bad);
+      return invalid_argument(std::string("applicant ") + what + " is not valid UTF-8 (" + at +
+                              "); enter it again from a UTF-8 terminal or form");
+    }
   const Date& b = a.birth_date;
   if (b.year == 0) return invalid_argument("applicant birth date is missing");
   if (b > request_date) {
