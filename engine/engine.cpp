@@ -908,11 +908,19 @@ Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::
   return Status::ok();
 }
 
-Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason) {
+Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason,
+                              RevokeCost* cost) {
   Impl& m = *impl_;
   if (admin.empty()) return invalid_argument("revocation needs the admin's identity");
   if (reason.empty()) return invalid_argument("revocation needs a reason");
-  std::lock_guard lock(m.decide_mu);
+  RevokeCost spent;
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+  auto report = [&] {
+    if (cost) *cost = spent;
+  };
+  std::unique_lock lock(m.decide_mu);
+  const auto locked_at = Clock::now();
   auto rec = m.store->subject(subject);
   if (!rec) return rec.error();
   if (!*rec) return not_found(fmt::format("no subject {}", subject.value));
@@ -923,13 +931,17 @@ Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const
   batch.revoke_subject(subject, reason, at);
   // Enrollments an admin confirmed as this person's duplicates carry their biometrics too. There
   // is no index from subject to linked cases, so this scans the verdicts: a rare admin action.
+  auto t = Clock::now();
   std::vector<EnrollmentId> linked;
   if (Status s = m.store->for_each_verdict([&](const Verdict& v) {
+        ++spent.verdicts_read;
         if (v.decision == Decision::kConfirmedDuplicate && v.linked_subject == subject) linked.push_back(v.enrollment);
         return true;
       });
       !s)
     return s;
+  spent.find_ms = ms_since(t);
+  spent.linked = linked.size();
   for (const EnrollmentId& e : linked) batch.strip_enrollment_biometrics(e);
   engine::AuditEntry audit;
   audit.at_ms = at;
@@ -940,16 +952,25 @@ Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const
   audit.before = fmt::format("ACTIVE nik={} enrollment={}", (*rec)->nik, (*rec)->enrollment.value);
   audit.after = "REVOKED";
   batch.append_audit(std::move(audit));
+  t = Clock::now();
   if (Status s = m.store->commit(std::move(batch), Durability::kSynced); !s) return s;
+  spent.commit_ms = ms_since(t);
+  t = Clock::now();
   m.gallery.remove(subject);
   m.remove_from_indexes(subject.value);
+  spent.unindex_ms = ms_since(t);
   // Deleted means erased from disk too, not only unreadable (docs/store.md "Revocation").
   linked.push_back((*rec)->enrollment);
-  if (Status s = m.store->erase_overwritten(subject, linked); !s)
-    return Status(s.code(), fmt::format("subject {} is revoked and its biometrics can no longer be read, but erasing "
-                                        "them from the store's table files failed ({}); the next compaction of those "
-                                        "files erases them",
-                                        subject.value, s.message()));
+  t = Clock::now();
+  Status erased = m.store->erase_overwritten(subject, linked);
+  spent.erase_ms = ms_since(t);
+  spent.locked_ms = ms_since(locked_at);
+  report();
+  if (!erased)
+    return Status(erased.code(), fmt::format("subject {} is revoked and its biometrics can no longer be read, but erasing "
+                                             "them from the store's table files failed ({}); the next compaction of those "
+                                             "files erases them",
+                                             subject.value, erased.message()));
   return Status::ok();
 }
 

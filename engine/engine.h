@@ -71,6 +71,18 @@ struct EngineStats {
   std::string indexes_at_open;
 };
 
+// Where one revocation's time went (Engine::revoke_subject's optional report; bench/revoke_bench).
+// Everything but erase_ms is spent holding the decide lock, when no verdict can be decided.
+struct RevokeCost {
+  std::uint64_t verdicts_read = 0;  // verdicts read to find the enrollments confirmed as the subject's
+  std::uint64_t linked = 0;         // of those, the confirmed-duplicate enrollments stripped
+  double find_ms = 0;               // finding them
+  double commit_ms = 0;             // the synced WriteBatch (revoke, strips, audit)
+  double unindex_ms = 0;            // out of the RAM gallery and every candidate index
+  double erase_ms = 0;              // Store::erase_overwritten (flush + targeted compactions)
+  double locked_ms = 0;             // the decide lock held, in all
+};
+
 struct ImportResult {
   std::uint64_t imported = 0;
   std::vector<std::string> skipped;  // "id: reason" for enrollments that could not be imported
@@ -154,7 +166,9 @@ class Engine {
   Status adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
                     const std::string& reason, SubjectId linked = {});
   // Removes a subject from the gallery and every index (e.g. death registration); audited.
-  Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason);
+  // `cost`, when given, is filled with where the time went.
+  Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason,
+                        RevokeCost* cost = nullptr);
 
   // Bulk load of an already-deduplicated population without 1:N search (migration; the gallery
   // of `eval dedup`). Subject ids are assigned in order. Writes are buffered; call
