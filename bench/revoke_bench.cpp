@@ -6,6 +6,9 @@
 //
 //   TUNGGAL_BENCH_VERDICTS=200000 build/bench/revoke_bench --benchmark_counters_tabular=true
 //
+// BM_IndexAtFirstOpen then times the one-time indexing of confirmed duplicates that the first
+// writable open of a store written before that index does (docs/store.md "Revocation").
+//
 // The store is filled the fastest way that writes what the engine writes: Store batches of 5,000
 // jobs, each enqueued with its whole enrollment (ten fingers, a 512-d face: what submit() stores)
 // and given its verdict in the same batch (what process() records), committed kBuffered, then
@@ -13,13 +16,17 @@
 // rest UNIQUE; one enrollment per deleted subject is an adjudicated CONFIRMED_DUPLICATE of it,
 // spread through the log. The gallery (TUNGGAL_BENCH_SUBJECTS, default 2,000) is imported through
 // Engine::import so that its indexes are the engine's own.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <stdexcept>
+#include <vector>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
+#include <rocksdb/db.h>
 
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
@@ -220,6 +227,50 @@ void BM_RevokeSubject(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RevokeSubject)->Iterations(kDeletes)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Makes the closed store at `dir` look as a build from before the index of confirmed duplicates
+// left it: no "dup_of/" keys, no "dup_of.through" mark.
+void forget_confirmed_duplicate_index(const fs::path& dir) {
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies({}, dir.string(), &names);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (s.ok()) s = rocksdb::DB::Open({}, dir.string(), descs, &handles, &db);
+  if (!s.ok()) throw std::runtime_error("cannot open " + dir.string() + ": " + s.ToString());
+  const auto meta = handles[static_cast<std::size_t>(std::find(names.begin(), names.end(), "meta") - names.begin())];
+  s = db->DeleteRange({}, meta, "dup_of/", "dup_of0");
+  if (s.ok()) s = db->Delete({}, meta, "dup_of.through");
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+  if (!s.ok()) throw std::runtime_error("cannot edit " + dir.string() + ": " + s.ToString());
+}
+
+// The first writable open of a store from before the index: one scan of every verdict, the keys
+// and the mark in one synced WriteBatch. The engine is closed first (it holds the store).
+void BM_IndexAtFirstOpen(benchmark::State& state) {
+  Fixture& f = fixture();
+  f.engine.reset();
+  const fs::path store_dir = f.dir / "store";
+  double lookup_reads = 0;
+  for (auto _ : state) {
+    forget_confirmed_duplicate_index(store_dir);
+    engine::StoreOptions so;
+    so.path = store_dir;
+    const auto t0 = Clock::now();
+    auto store = engine::Store::open(so);
+    if (!store) throw StatusError(store.error());
+    state.SetIterationTime(seconds_since(t0));
+    auto found = (*store)->confirmed_duplicates_of(SubjectId{1});
+    if (!found) throw StatusError(found.error());
+    lookup_reads = static_cast<double>(found->verdicts_read);
+  }
+  state.counters["verdicts"] = static_cast<double>(f.verdicts);
+  state.counters["verdicts_read_after"] = lookup_reads;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.verdicts));
+}
+BENCHMARK(BM_IndexAtFirstOpen)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

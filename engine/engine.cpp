@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -96,6 +97,10 @@ struct Engine::Impl {
   std::unique_ptr<Cascade> cascade;
 
   std::mutex decide_mu;  // one decider at a time: batches are serialised
+  // Held shared by each revocation's erasure of the table files (which runs after decide_mu is
+  // released), exclusively by a backup: a backup started while a delete is erasing waits for it,
+  // so it never hard-links table files that still hold biometrics already committed as deleted.
+  std::shared_mutex erase_mu;
   std::mutex submit_mu;  // duplicate-id checks and enqueue are atomic per call
   std::uint64_t next_subject = 1;
   std::atomic<std::uint64_t> decided{0}, retrieved{0}, fully_matched{0}, comparisons{0};
@@ -929,17 +934,14 @@ Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const
   const std::int64_t at = now_ms();
   auto batch = m.store->batch();
   batch.revoke_subject(subject, reason, at);
-  // Enrollments an admin confirmed as this person's duplicates carry their biometrics too. There
-  // is no index from subject to linked cases, so this scans the verdicts: a rare admin action.
+  // Enrollments an admin confirmed as this person's duplicates carry their biometrics too: the
+  // store indexes them by subject (a scan of every verdict held the lock for 0.86 s at 1M
+  // verdicts, linear in them: docs/store.md "Deleting at scale").
   auto t = Clock::now();
-  std::vector<EnrollmentId> linked;
-  if (Status s = m.store->for_each_verdict([&](const Verdict& v) {
-        ++spent.verdicts_read;
-        if (v.decision == Decision::kConfirmedDuplicate && v.linked_subject == subject) linked.push_back(v.enrollment);
-        return true;
-      });
-      !s)
-    return s;
+  auto found = m.store->confirmed_duplicates_of(subject);
+  if (!found) return found.error();
+  std::vector<EnrollmentId> linked = std::move(found->enrollments);
+  spent.verdicts_read = found->verdicts_read;
   spent.find_ms = ms_since(t);
   spent.linked = linked.size();
   for (const EnrollmentId& e : linked) batch.strip_enrollment_biometrics(e);
@@ -959,12 +961,17 @@ Status Engine::revoke_subject(SubjectId subject, const std::string& admin, const
   m.gallery.remove(subject);
   m.remove_from_indexes(subject.value);
   spent.unindex_ms = ms_since(t);
-  // Deleted means erased from disk too, not only unreadable (docs/store.md "Revocation").
+  // Deleted means erased from disk too, not only unreadable (docs/store.md "Revocation"). The
+  // flush and compactions need no lock and take the most time, so verdicts go on meanwhile: what
+  // they erase is already committed as deleted, and nothing written later can put it back (subject
+  // ids are never reused, and every later write of a stripped enrollment keeps it stripped).
   linked.push_back((*rec)->enrollment);
+  std::shared_lock erasing(m.erase_mu);  // taken before the decide lock goes: no backup slips in
+  lock.unlock();
+  spent.locked_ms = ms_since(locked_at);
   t = Clock::now();
   Status erased = m.store->erase_overwritten(subject, linked);
   spent.erase_ms = ms_since(t);
-  spent.locked_ms = ms_since(locked_at);
   report();
   if (!erased)
     return Status(erased.code(), fmt::format("subject {} is revoked and its biometrics can no longer be read, but erasing "
@@ -1028,6 +1035,7 @@ Status Engine::backup(const fs::path& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec)) return Status{ErrorCode::kAlreadyExists, fmt::format("{} already exists; choose a new directory", dir.string())};
   std::lock_guard lock(m.decide_mu);
+  std::unique_lock no_erasing(m.erase_mu);  // deletes already committed finish erasing first
   if (Status s = m.save_snapshots(); !s) return s;
   fs::create_directories(dir, ec);
   if (ec) return io_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));

@@ -165,8 +165,11 @@ class Engine {
   // (or the best candidate when unset) and never commits it.
   Status adjudicate(const EnrollmentId& id, Decision decision, const std::string& admin,
                     const std::string& reason, SubjectId linked = {});
-  // Removes a subject from the gallery and every index (e.g. death registration); audited.
-  // `cost`, when given, is filled with where the time went.
+  // Removes a subject from the gallery and every index (e.g. death registration); audited. Its
+  // biometrics, and those of the enrollments confirmed as its duplicates, are stripped and then
+  // erased from the table files before this returns; verdicts are decided during the erasure (the
+  // decide lock covers the commit and the index removal only). `cost`, when given, is filled with
+  // where the time went.
   Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason,
                         RevokeCost* cost = nullptr);
 

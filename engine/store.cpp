@@ -53,6 +53,19 @@ constexpr const char* kVerdictSeqKey = "seq.verdict";
 constexpr const char* kVerdictLogPrefix = "vlog/";
 std::string verdict_log_key(std::uint64_t seq) { return kVerdictLogPrefix + u64_key(seq); }
 std::string user_meta_key(std::string_view k) { return "user/" + std::string(k); }
+// Which enrollments an admin confirmed as a subject's duplicates (a deletion strips them too):
+// "dup_of/" + big-endian subject id + enrollment id -> "", written with the verdict. In meta, like
+// the verdict log, so that older stores need no new column family. "dup_of.through" is the verdict
+// log seq up to which every such verdict is indexed, written by every commit: absent in a store
+// from before the index, behind seq.verdict when a build without it has recorded verdicts since.
+// A writable open brings it level (Impl::index_confirmed_duplicates).
+constexpr const char* kDupOfPrefix = "dup_of/";
+constexpr const char* kDupOfThroughKey = "dup_of.through";
+std::string dup_of_prefix(SubjectId s) { return kDupOfPrefix + u64_key(s.value); }
+std::string dup_of_key(SubjectId s, const EnrollmentId& e) { return dup_of_prefix(s) + e.value; }
+bool is_confirmed_duplicate(const Verdict& v) {
+  return v.decision == Decision::kConfirmedDuplicate && v.linked_subject.valid();
+}
 
 // Converts a RocksDB status into ours, with what we were doing and where.
 Status from_rocks(const rocksdb::Status& s, std::string_view doing, const fs::path& dir) {
@@ -179,6 +192,7 @@ struct Store::Impl {
   std::mutex commit_mu;  // one commit at a time: counters and read-modify-write checks
   std::atomic<std::uint64_t> subjects{0}, pending{0}, max_subject{0}, audit_seq{0}, change_seq{0}, queue_seq{0};
   std::atomic<std::uint64_t> verdict_seq{0};
+  bool dup_of_indexed = false;  // every confirmed duplicate has its "dup_of/" key (set at open)
 
   ~Impl() {
     if (!db) return;
@@ -245,6 +259,7 @@ struct Store::Impl {
   }
 
   Expected<std::optional<StoredSubject>> load(SubjectId id, const rocksdb::ReadOptions& ro) const;
+  Status index_confirmed_duplicates();
 };
 
 namespace {
@@ -347,6 +362,7 @@ Status create_store(const fs::path& dir, const GalleryConfig& gallery, const std
     wb.Put(meta, kFormatKey, std::to_string(Store::kFormatVersion));
     wb.Put(meta, kFaceDimKey, std::to_string(gallery.face_dimension));
     wb.Put(meta, kShardsKey, std::to_string(gallery.shard_count));
+    wb.Put(meta, kDupOfThroughKey, "0");  // nothing to backfill in a new store
     Store::Impl::write_counters(wb, meta, Counters{});
     rocksdb::WriteOptions wo;
     wo.sync = true;
@@ -508,6 +524,7 @@ Expected<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   }
   impl->gallery = stored;
   if (Status cs = impl->read_counters(); !cs) return cs;
+  if (Status ds = impl->index_confirmed_duplicates(); !ds) return ds;
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -673,6 +690,7 @@ class Committer {
     const std::string& id = o.verdict.enrollment.value;
     if (id.empty()) return invalid_argument("record_verdict: the verdict's enrollment id is empty");
     put(kVerdicts, id, [&](std::string& v) { detail::encode(o.verdict, v); });
+    if (is_confirmed_duplicate(o.verdict)) wb_.Put(im_.h(kMeta), dup_of_key(o.verdict.linked_subject, o.verdict.enrollment), "");
     // Every recorded verdict (a decision, or its update by adjudication) gets the next log seq in
     // the same WriteBatch: readers of the log never miss one, across restarts.
     wb_.Put(im_.h(kMeta), verdict_log_key(++c_.verdict_seq), id);
@@ -706,6 +724,7 @@ class Committer {
 
   rocksdb::WriteBatch& finish() {
     Store::Impl::write_counters(wb_, im_.h(kMeta), c_);
+    wb_.Put(im_.h(kMeta), kDupOfThroughKey, std::to_string(c_.verdict_seq));
     return wb_;
   }
   const Counters& counters() const { return c_; }
@@ -773,6 +792,9 @@ Status Store::erase_overwritten(SubjectId subject, std::span<const EnrollmentId>
   if (Status s = flush(); !s) return s;
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  // The engine's commits go on during this (Engine::revoke_subject no longer holds its lock here):
+  // RocksDB's own compactions must too, or L0 files pile up until writes stall.
+  co.exclusive_manual_compaction = false;
   auto compact = [&](Cf cf, const std::string& from, const std::string& to) {
     const rocksdb::Slice b(from), e(to);
     if (auto s = im.db->CompactRange(co, im.h(cf), &b, &e); !s.ok())
@@ -965,6 +987,89 @@ Status scan(const Store::Impl& im, Cf cf, const std::string& start, Decoder<T> d
 
 Status Store::for_each_verdict(const std::function<bool(const Verdict&)>& fn) const {
   return scan<Verdict>(*impl_, kVerdicts, std::string(), &detail::decode_verdict, fn);
+}
+
+// At a writable open (nobody else can write then: the writer lock is held), indexes the confirmed
+// duplicates the index lacks: every verdict of a store from before it (one scan, once), or those
+// recorded after "dup_of.through" by a build without it (read back through the verdict log). The
+// keys and the new mark go in one synced WriteBatch: a crash before it leaves the store as it was,
+// and the next open does it again. A read-only store that lacks keys scans on every lookup instead.
+Status Store::Impl::index_confirmed_duplicates() {
+  auto marker = get(kMeta, kDupOfThroughKey);
+  if (!marker) return marker.error();
+  const std::uint64_t last = verdict_seq.load();
+  std::optional<std::uint64_t> through;
+  if (*marker) {
+    auto n = parse_number(**marker, kDupOfThroughKey);
+    if (!n) return n.error();
+    through = *n;
+  }
+  dup_of_indexed = through && *through >= last;
+  if (dup_of_indexed || read_only) return Status::ok();
+  rocksdb::WriteBatch wb;
+  auto index = [&](const Verdict& v) {
+    if (is_confirmed_duplicate(v)) wb.Put(h(kMeta), dup_of_key(v.linked_subject, v.enrollment), "");
+  };
+  Status s = Status::ok();
+  if (!through) {
+    s = scan<Verdict>(*this, kVerdicts, std::string(), &detail::decode_verdict, [&](const Verdict& v) {
+      index(v);
+      return true;
+    });
+  } else {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, h(kMeta)));
+    const std::string prefix = kVerdictLogPrefix;
+    for (it->Seek(verdict_log_key(*through + 1)); s && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto v = get(kVerdicts, it->value());
+      if (!v) s = v.error();
+      else if (*v) {
+        auto decoded = detail::decode_verdict(**v);
+        if (!decoded) s = decoded.error();
+        else index(*decoded);
+      }
+    }
+    if (s && !it->status().ok()) s = rocks(it->status(), "reading the verdict log");
+  }
+  if (!s) return Status{s.code(), fmt::format("indexing confirmed duplicates recorded without that index: {}", s.message())};
+  wb.Put(h(kMeta), kDupOfThroughKey, std::to_string(last));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto ws = db->Write(wo, &wb); !ws.ok()) return rocks(ws, "writing the index of confirmed duplicates");
+  dup_of_indexed = true;
+  return Status::ok();
+}
+
+Expected<Store::ConfirmedDuplicates> Store::confirmed_duplicates_of(SubjectId subject) const {
+  const Impl& im = *impl_;
+  ConfirmedDuplicates out;
+  auto mine = [&](const Verdict& v) { return is_confirmed_duplicate(v) && v.linked_subject == subject; };
+  if (!im.dup_of_indexed) {
+    Status s = for_each_verdict([&](const Verdict& v) {
+      ++out.verdicts_read;
+      if (mine(v)) out.enrollments.push_back(v.enrollment);
+      return true;
+    });
+    if (!s) return s;
+    return out;
+  }
+  Snapshot snap(*im.db);
+  std::vector<std::string> hits;
+  const std::string prefix = dup_of_prefix(subject);
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(snap.options(), im.h(kMeta)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    hits.emplace_back(view(it->key()).substr(prefix.size()));
+  if (!it->status().ok()) return im.rocks(it->status(), "reading the index of confirmed duplicates");
+  // The verdict is the truth: a hit whose verdict no longer links it here is not one.
+  for (std::string& id : hits) {
+    auto raw = im.get(kVerdicts, id, snap.options());
+    if (!raw) return raw.error();
+    ++out.verdicts_read;
+    if (!*raw) continue;
+    auto v = detail::decode_verdict(**raw);
+    if (!v) return Status{v.error().code(), fmt::format("verdict of {}: {}", id, v.error().message())};
+    if (mine(*v)) out.enrollments.push_back(EnrollmentId{std::move(id)});
+  }
+  return out;
 }
 
 Status Store::for_each_audit(const std::function<bool(const AuditEntry&)>& fn, std::uint64_t after_seq) const {

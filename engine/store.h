@@ -120,6 +120,16 @@ class Store {
   std::uint64_t subject_count() const;  // active subjects
   std::uint64_t max_subject_id() const;  // 0 if none; the engine assigns max+1 (ids never reused)
 
+  // The enrollments whose verdict is CONFIRMED_DUPLICATE of `subject`: what deleting the subject
+  // must strip too. Read from the index the store keeps beside the verdicts (meta "dup_of/" keys,
+  // written in the same WriteBatch as the verdict), each hit checked against its verdict. A
+  // read-only store from before that index (a writable open backfills it once) scans every verdict.
+  struct ConfirmedDuplicates {
+    std::vector<EnrollmentId> enrollments;
+    std::uint64_t verdicts_read = 0;  // the index's hits, or every verdict when it scanned
+  };
+  Expected<ConfirmedDuplicates> confirmed_duplicates_of(SubjectId subject) const;
+
   // Iteration for rebuilds and reprocessing, over a consistent snapshot; return false from fn to
   // stop early.
   Status for_each_subject(const std::function<bool(const StoredSubject&)>& fn, SubjectId from = {}) const;  // active only, id order

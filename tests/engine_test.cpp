@@ -20,6 +20,7 @@
 #include "matcher/finger_code.h"
 #include "matcher/finger_code_centre.h"
 #include "tests/engine_fixture.h"
+#include "tests/old_store_layout.h"
 
 namespace tunggal {
 namespace {
@@ -61,6 +62,7 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(v) << v.error().to_string();
     return v ? *v : std::vector<Verdict>{};
   }
+  void delete_with_a_confirmed_duplicate(bool old_layout);
   std::filesystem::path dir_;
   std::unique_ptr<datasets::Population> pop_;
   std::unique_ptr<Engine> engine_;
@@ -367,6 +369,50 @@ TEST_F(EngineTest, DeletedSubjectsBiometricsLeaveTheStoredEnrollments) {
   ASSERT_TRUE(engine_->backup(dir_ / "backup"));
   check(dir_ / "backup" / "store", "in a backup taken afterwards");
   EXPECT_EQ(on_disk(dir_), std::vector<std::string>{}) << "data directory and backup, index snapshots included";
+}
+
+// A person enrolled, re-applied under another id (confirmed as theirs by an admin), among other
+// verdicts; then deleted. The confirmed duplicate is found through the store's index (one verdict
+// read, not all of them) and stripped, also in a store whose index a build from before it never
+// wrote (`old_layout`: indexed when the engine opens it).
+void EngineTest::delete_with_a_confirmed_duplicate(bool old_layout) {
+  auto first = enroll({capture_as(*pop_, 5100, 0, "first")});
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(first[0].kind, VerdictKind::kUnique);
+  const SubjectId subject = first[0].subject;
+  auto others = enroll({capture_as(*pop_, 5101, 0, "other-1"), capture_as(*pop_, 5102, 0, "other-2"),
+                        capture_as(*pop_, 3, 1, "other-3")});
+  ASSERT_EQ(others.size(), 3u);
+  auto again = enroll({capture_as(*pop_, 5100, 1, "again")});
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_TRUE(again[0].kind == VerdictKind::kDuplicate || again[0].kind == VerdictKind::kReview);
+  ASSERT_TRUE(engine_->adjudicate(EnrollmentId{"again"}, Decision::kConfirmedDuplicate, "admin.sari", "same person"));
+  if (old_layout) {
+    engine_.reset();
+    testing::forget_confirmed_duplicate_index(dir_ / "store");
+    open();
+  }
+  RevokeCost cost;
+  ASSERT_TRUE(engine_->revoke_subject(subject, "admin.budi", "death registered", &cost));
+  EXPECT_EQ(cost.linked, 1u);
+  EXPECT_EQ(cost.verdicts_read, 1u) << "found by scanning the verdicts, not through the index";
+  for (const char* id : {"first", "again"}) {
+    auto rec = engine_->store().enrollment(EnrollmentId{id});
+    ASSERT_TRUE(rec && *rec) << id;
+    EXPECT_TRUE((*rec)->enrollment.fingers.empty()) << id << ": " << (*rec)->enrollment.fingers.size() << " fingers kept";
+    EXPECT_FALSE((*rec)->enrollment.face.has_value()) << id;
+  }
+  auto kept = engine_->store().enrollment(EnrollmentId{"other-1"});
+  ASSERT_TRUE(kept && *kept);
+  EXPECT_FALSE((*kept)->enrollment.fingers.empty()) << "someone else's enrollment was stripped";
+}
+
+TEST_F(EngineTest, DeletingASubjectStripsItsConfirmedDuplicatesFoundThroughTheIndex) {
+  delete_with_a_confirmed_duplicate(false);
+}
+
+TEST_F(EngineTest, DeletingASubjectStripsItsConfirmedDuplicatesInAStoreFromBeforeTheIndex) {
+  delete_with_a_confirmed_duplicate(true);
 }
 
 TEST_F(EngineTest, ReopenFromSnapshotAndFromRebuildGiveTheSameAnswers) {

@@ -20,6 +20,7 @@ extern char** environ;
 #include "engine/detail/record_codec.h"
 #include "engine/detail/writer_lock.h"
 #include "engine/store.h"
+#include "tests/old_store_layout.h"
 
 using namespace tunggal;
 using namespace tunggal::engine;
@@ -951,3 +952,130 @@ TEST_F(StoreTest, CreatesIntoAnEmptyDirectoryAtomicallyAndLeavesNoScaffolding) {
   b.put_subject(make_subject(1, 1));
   EXPECT_TRUE((*store)->commit(std::move(b)));
 }
+
+namespace {
+
+// What deleting a subject must strip besides its own enrollment (Engine::revoke_subject).
+Verdict adjudicated(const std::string& enrollment, Decision decision, std::uint64_t linked) {
+  Verdict v;
+  v.enrollment = EnrollmentId{enrollment};
+  v.kind = VerdictKind::kDuplicate;
+  Candidate c;
+  c.subject = SubjectId{linked};
+  c.score = 12.0f;
+  v.candidates.push_back(c);
+  v.decision = decision;
+  if (decision == Decision::kConfirmedDuplicate) v.linked_subject = SubjectId{linked};
+  v.decided_by = "admin.sari";
+  return v;
+}
+
+// Seven confirmed-duplicate and other verdicts; subject 7 has two confirmed duplicates.
+void record_adjudications(Store& store) {
+  for (int i = 0; i < 30; ++i) {
+    auto b = store.batch();
+    Verdict u;
+    u.enrollment = EnrollmentId{"U-" + std::to_string(i)};
+    u.kind = VerdictKind::kUnique;
+    u.subject = SubjectId{100 + static_cast<std::uint64_t>(i)};
+    b.record_verdict(u);
+    ASSERT_TRUE(store.commit(std::move(b)));
+  }
+  auto b = store.batch();
+  b.record_verdict(adjudicated("dup-b", Decision::kConfirmedDuplicate, 7));
+  b.record_verdict(adjudicated("dup-c", Decision::kConfirmedDuplicate, 8));
+  b.record_verdict(adjudicated("distinct", Decision::kDistinct, 7));  // a candidate of 7's, not 7
+  b.record_verdict(adjudicated("open", Decision::kNone, 7));
+  ASSERT_TRUE(store.commit(std::move(b)));
+  auto c = store.batch();
+  c.record_verdict(adjudicated("dup-a", Decision::kConfirmedDuplicate, 7));
+  ASSERT_TRUE(store.commit(std::move(c)));
+}
+constexpr std::uint64_t kAdjudicationVerdicts = 35;
+
+std::vector<std::string> ids(const Store::ConfirmedDuplicates& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.enrollments) out.push_back(e.value);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_F(StoreTest, ConfirmedDuplicatesAreFoundThroughTheirIndexNotAScanOfEveryVerdict) {
+  auto store = open_store();
+  record_adjudications(*store);
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "as committed" : "after reopening");
+    auto seven = store->confirmed_duplicates_of(SubjectId{7});
+    ASSERT_TRUE(seven) << seven.error().to_string();
+    EXPECT_EQ(ids(*seven), (std::vector<std::string>{"dup-a", "dup-b"}));
+    EXPECT_EQ(seven->verdicts_read, 2u);  // the index's hits, not the 35 verdicts
+    auto eight = store->confirmed_duplicates_of(SubjectId{8});
+    EXPECT_EQ(ids(*eight), std::vector<std::string>{"dup-c"});
+    auto none = store->confirmed_duplicates_of(SubjectId{9});
+    EXPECT_TRUE(none->enrollments.empty());
+    EXPECT_EQ(none->verdicts_read, 0u);
+    store.reset();
+    store = open_store();
+  }
+}
+
+TEST_F(StoreTest, AStoreFromBeforeTheDuplicateIndexIsIndexedAtItsFirstWritableOpen) {
+  record_adjudications(*open_store());
+  tunggal::testing::forget_confirmed_duplicate_index(dir_);
+  {  // read-only, nothing may be written: every lookup scans, and finds them all
+    StoreOptions ro = options(dir_);
+    ro.read_only = true;
+    auto old = Store::open(ro);
+    ASSERT_TRUE(old) << old.error().to_string();
+    auto seven = (*old)->confirmed_duplicates_of(SubjectId{7});
+    ASSERT_TRUE(seven);
+    EXPECT_EQ(ids(*seven), (std::vector<std::string>{"dup-a", "dup-b"}));
+    EXPECT_EQ(seven->verdicts_read, kAdjudicationVerdicts);
+  }
+  auto store = open_store();  // backfills
+  auto seven = store->confirmed_duplicates_of(SubjectId{7});
+  ASSERT_TRUE(seven);
+  EXPECT_EQ(ids(*seven), (std::vector<std::string>{"dup-a", "dup-b"}));
+  EXPECT_EQ(seven->verdicts_read, 2u);
+  EXPECT_EQ(ids(*store->confirmed_duplicates_of(SubjectId{8})), std::vector<std::string>{"dup-c"});
+  store.reset();
+  StoreOptions ro = options(dir_);
+  ro.read_only = true;
+  auto later = Store::open(ro);
+  ASSERT_TRUE(later);
+  EXPECT_EQ((*later)->confirmed_duplicates_of(SubjectId{7})->verdicts_read, 2u) << "the backfill was not kept";
+}
+
+TEST_F(StoreTest, ConfirmedDuplicatesABuildWithoutTheIndexRecordedAreIndexedAtTheNextOpen) {
+  auto store = open_store();
+  record_adjudications(*store);
+  const std::uint64_t before = store->last_verdict_seq();
+  auto b = store->batch();
+  b.record_verdict(adjudicated("late", Decision::kConfirmedDuplicate, 7));
+  ASSERT_TRUE(store->commit(std::move(b)));
+  store.reset();
+  // As if a build without the index had recorded "late": no key for it, the mark one seq behind.
+  tunggal::testing::edit_store_meta(dir_, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta) {
+    ASSERT_TRUE(db.Delete({}, meta, "dup_of/" + detail::u64_key(7) + "late").ok());
+    ASSERT_TRUE(db.Put({}, meta, "dup_of.through", std::to_string(before)).ok());
+  });
+  store = open_store();
+  auto seven = store->confirmed_duplicates_of(SubjectId{7});
+  ASSERT_TRUE(seven);
+  EXPECT_EQ(ids(*seven), (std::vector<std::string>{"dup-a", "dup-b", "late"}));
+  EXPECT_EQ(seven->verdicts_read, 3u);
+}
+
+TEST_F(StoreTest, AnIndexHitWhoseVerdictNoLongerLinksTheSubjectIsNotAConfirmedDuplicate) {
+  auto store = open_store();
+  record_adjudications(*store);
+  auto b = store->batch();
+  b.record_verdict(adjudicated("dup-a", Decision::kConfirmedDuplicate, 8));  // re-linked (no such path today)
+  ASSERT_TRUE(store->commit(std::move(b)));
+  auto seven = store->confirmed_duplicates_of(SubjectId{7});
+  EXPECT_EQ(ids(*seven), std::vector<std::string>{"dup-b"});
+  EXPECT_EQ(ids(*store->confirmed_duplicates_of(SubjectId{8})), (std::vector<std::string>{"dup-a", "dup-c"}));
+}
+
