@@ -9,6 +9,7 @@
 #include "cli/admin_cli.h"
 #include "cli/command_registry.h"
 #include "core/json_text.h"
+#include "engine/data_copy.h"
 
 namespace tunggal::cli {
 namespace {
@@ -27,7 +28,8 @@ RegisterCommand reg{{"admin backup", "consistent copy of a data directory (store
 The copy is taken at one instant (RocksDB checkpoint), verified (opened, every block checksum read)
 and is itself a data directory: `tunggal admin status --data-dir DIR` works on it, and
 `tunggal admin restore DIR --data-dir NEW` puts it back. Index snapshots are copied too, so an
-engine opened on the copy does not rebuild its indexes.
+engine opened on the copy does not rebuild its indexes. The copy carries a COPY_OF file naming its
+source, so that `tunggal reprocess` never stores review cases into it; `restore` leaves it behind.
 With --connect, the running server writes the copy ONLY on its own host (DIR is a path there),
 online: it snapshots its indexes and checkpoints its store while no batch is being decided, so
 stations keep submitting meanwhile. Offline, the data directory must not be in use.
@@ -55,6 +57,8 @@ Examples:
     std::error_code ec;
     fs::create_directories(to, ec);
     if (ec) return admin_failure("backup", io_error(fmt::format("cannot create {}: {}", to.string(), ec.message())));
+    if (Status s = engine::mark_as_copy(to, {.source = a->data_dir, .made_by = "admin backup"}); !s)
+      return admin_failure("backup", s);
     if (Status s = (*store)->checkpoint(to / "store"); !s) return admin_failure("backup", s);
     store->reset();
     const fs::path index = fs::path(a->data_dir) / "index";

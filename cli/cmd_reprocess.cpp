@@ -14,6 +14,7 @@
 #include "admin/review_cases.h"
 #include "cli/command_registry.h"
 #include "core/json_text.h"
+#include "engine/data_copy.h"
 #include "engine/engine.h"
 #include "engine/store.h"
 
@@ -40,7 +41,8 @@ Status parse_range(const std::string& text, std::uint64_t& first, std::uint64_t&
   return Status::ok();
 }
 
-// A consistent copy of a data directory (store checkpoint + index snapshots) in `to`.
+// A consistent copy of a data directory (store checkpoint + index snapshots) in `to`, marked as a
+// copy of `from` (engine/data_copy.h).
 Status make_checkpoint(const fs::path& from, const fs::path& to) {
   engine::StoreOptions so;
   so.path = from / "store";
@@ -49,8 +51,11 @@ Status make_checkpoint(const fs::path& from, const fs::path& to) {
   if (!store) {
     if (store.error().code() == ErrorCode::kLocked)
       return {ErrorCode::kLocked,
-              fmt::format("{} is in use by a running engine, which must make the checkpoint: run `tunggal admin "
-                          "backup DIR` against it, then `tunggal reprocess --data-dir DIR`",
+              fmt::format("{0} is in use by a running engine, so the copy must come from it: `tunggal admin backup "
+                          "DIR --connect HOST:PORT --tls-dir TLS --admin NAME` (written on the server's host), then "
+                          "there `tunggal reprocess --data-dir DIR --record-into {0} --report R`. The review cases "
+                          "can be stored in {0} only while no engine runs on it: until then they are in R, and "
+                          "rerunning that command stores them without searching again",
                           from.string())};
     return store.error();
   }
@@ -58,6 +63,8 @@ Status make_checkpoint(const fs::path& from, const fs::path& to) {
   if (fs::exists(to / "store", ec))
     return {ErrorCode::kAlreadyExists, fmt::format("checkpoint {} already exists; choose a new directory", to.string())};
   fs::create_directories(to, ec);
+  if (Status s = engine::mark_as_copy(to, {.source = from.string(), .made_by = "reprocess --from-checkpoint"}); !s)
+    return s;
   if (Status s = (*store)->checkpoint(to / "store"); !s) return s;
   // Index snapshots are replaced by rename, so a copy is always a whole snapshot; one newer than
   // the checkpoint is distrusted by Engine::open, which then rebuilds.
@@ -65,10 +72,51 @@ Status make_checkpoint(const fs::path& from, const fs::path& to) {
   return Status::ok();
 }
 
+// Where the review cases go must be a live gallery: cases stored in a backup or checkpoint block
+// no card print and appear in no `admin review list` of the live data directory. A marked copy is
+// refused before any work (a job can take hours); an unmarked one (made before the marker) cannot
+// be told apart.
+Status check_record_target(const fs::path& dir, bool named_by_record_into) {
+  std::error_code ec;
+  if (!fs::exists(dir / "store", ec))
+    return {ErrorCode::kNotFound,
+            fmt::format("--record-into {} holds no gallery (no store/ inside); name the live data directory", dir.string())};
+  auto marker = engine::read_copy_marker(dir);
+  if (!marker) return marker.error();
+  if (!*marker) return Status::ok();
+  const engine::CopyMarker& m = **marker;
+  if (named_by_record_into)
+    return invalid_argument(fmt::format(
+        "--record-into {} is a copy of {} (made by `tunggal {}`), not the live gallery: review cases stored there block "
+        "nothing. Name the live data directory (delete {} only if this directory has become the live gallery)",
+        dir.string(), m.source, m.made_by, (dir / engine::kCopyMarkerFile).string()));
+  return invalid_argument(fmt::format(
+      "{} is a copy of {} (made by `tunggal {}`): review cases stored in it would block no card print and appear in "
+      "no review list of the live gallery. Pass --record-into LIVE_DIR to store them in the live gallery (here "
+      "probably --record-into {}), or --no-record to only write the report",
+      dir.string(), m.source, m.made_by, m.source));
+}
+
+// Every finding's two subjects must be known to the gallery the cases go into: a --record-into
+// naming another gallery than the copy's source would get cases about other people.
+Status check_same_gallery(const fs::path& dir, const engine::Store& store,
+                          const std::vector<admin::ReviewCase>& findings) {
+  for (const admin::ReviewCase& c : findings)
+    for (SubjectId s : {c.a, c.b}) {
+      auto rec = store.subject(s);
+      if (!rec) return rec.error();
+      if (!*rec)
+        return failed_precondition(fmt::format(
+            "{} holds no subject {} (finding {}): it is not the gallery that was reprocessed; nothing recorded",
+            dir.string(), s.value, c.id()));
+    }
+  return Status::ok();
+}
+
 RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against itself; findings become review cases",
                      [](CLI::App& cmd) {
   struct Args {
-    std::string data_dir, checkpoint, subjects, site, report, journal;
+    std::string data_dir, checkpoint, subjects, site, report, journal, record_into;
     bool json = false, restart = false, no_record = false;
     std::size_t batch = 512;
   };
@@ -83,12 +131,20 @@ RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against i
                  "progress journal (default: REPORT.journal, or DATA_DIR/reprocess.journal); a rerun resumes from it");
   cmd.add_option("--batch", a->batch, "subjects per journal line")->capture_default_str();
   cmd.add_flag("--restart", a->restart, "discard an existing journal and start from the first subject");
-  cmd.add_flag("--no-record", a->no_record, "only report; do not store the findings as review cases");
+  auto* no_record = cmd.add_flag("--no-record", a->no_record, "only report; do not store the findings as review cases");
+  cmd.add_option("--record-into", a->record_into,
+                 "store the review cases in this data directory (default: --data-dir); the live gallery's, when "
+                 "--data-dir is a backup")
+      ->excludes(no_record);
   cmd.add_flag("--json", a->json, "print a JSON summary with every finding on stdout");
   cmd.footer(R"(
 Every selected active subject is searched 1:N against the whole gallery with the current matcher and
 thresholds; another subject scoring at or above the review threshold is a finding, each pair once.
-Findings are stored as review cases (`tunggal admin review list`), never as changes to past verdicts.
+Findings are stored as review cases (`tunggal admin review list`), never as changes to past verdicts,
+in --data-dir's store (the live one also with --from-checkpoint), or in --record-into's. A backup
+or checkpoint is refused as where cases go: nobody reads them there. Storing needs the directory to
+itself; when its engine runs, the findings stay in the report and the journal, and rerunning the
+same command once it is stopped stores them without searching again.
 
 Interrupt it at any time (Ctrl-C, kill -9): running the same command again continues after the last
 completed batch and ends with the same findings as an uninterrupted run.
@@ -99,6 +155,7 @@ the report when it got that far).
 Examples:
   tunggal reprocess --data-dir /srv/tunggal --report findings.csv
   tunggal reprocess --data-dir /srv/tunggal --from-checkpoint /srv/cp-2026-11-25 --report f.json
+  tunggal reprocess --data-dir /backup/tunggal-2026-11-25 --record-into /srv/tunggal --report f.json
   tunggal reprocess --data-dir /srv/tunggal --site 3273-KEC-SUKAJADI-01 --report sukajadi.csv
   tunggal reprocess --data-dir /srv/tunggal --subjects 1-500000 --json > part1.json)");
   return [a]() {
@@ -110,6 +167,13 @@ Examples:
     if (!fs::exists(data_dir / "store")) {
       std::cerr << fmt::format("tunggal: {} holds no gallery (no store/ inside); check --data-dir\n", data_dir.string());
       return kExitUnavailable;
+    }
+    const fs::path record_dir = !a->record_into.empty() ? fs::path(a->record_into) : data_dir;
+    if (!a->no_record) {
+      if (Status s = check_record_target(record_dir, !a->record_into.empty()); !s) {
+        std::cerr << "tunggal: " << s.to_string() << "\n";
+        return s.code() == ErrorCode::kNotFound ? kExitUnavailable : kExitUsage;
+      }
     }
     fs::path source = data_dir;
     if (!a->checkpoint.empty()) {
@@ -185,12 +249,19 @@ Examples:
     std::string record_note;
     if (!a->no_record && !r->findings.empty()) {
       engine::StoreOptions live;
-      live.path = data_dir / "store";
+      live.path = record_dir / "store";
       live.create_if_missing = false;
       auto ls = engine::Store::open(live);
+      Status same = ls ? check_same_gallery(record_dir, **ls, r->findings) : Status::ok();
       if (!ls) {
         record_note = fmt::format("findings NOT stored as review cases: {}", ls.error().message());
+        if (ls.error().code() == ErrorCode::kLocked)
+          record_note += "; they are in the report, and the same command run again once that engine is stopped "
+                         "stores them without searching again";
         code = ls.error().code() == ErrorCode::kLocked ? kExitUnavailable : kExitFailure;
+      } else if (!same) {
+        record_note = fmt::format("findings NOT stored as review cases: {}", same.message());
+        code = kExitFailure;
       } else {
         auto added = admin::add_cases(**ls, r->findings);
         if (!added) throw StatusError(added.error());
@@ -205,6 +276,7 @@ Examples:
       j["seconds"] = secs;
       j["identities_per_second"] = rate;
       j["review_cases_added"] = recorded;
+      if (!a->no_record) j["review_cases_in"] = record_dir.string();
       if (!record_note.empty()) j["note"] = record_note;
       std::cout << json_text(j) << "\n";
     } else {
@@ -213,7 +285,8 @@ Examples:
                                r->probed, r->resumed, r->unusable, secs, rate);
       std::cout << fmt::format("thresholds: duplicate {:.2f}, review {:.2f} (gallery {})\n", r->thresholds.duplicate,
                                r->thresholds.review, r->thresholds.gallery_size);
-      std::cout << fmt::format("{} pairs found ({} new review cases)\n", r->findings.size(), recorded);
+      std::cout << fmt::format("{} pairs found ({} new review cases{})\n", r->findings.size(), recorded,
+                               a->no_record || r->findings.empty() ? "" : " in " + record_dir.string());
       for (std::size_t i = 0; i < std::min<std::size_t>(r->findings.size(), 20); ++i) {
         const auto& c = r->findings[i];
         std::cout << fmt::format("  {}  {}  score {:.2f}\n", c.id(), to_string(c.kind), c.evidence.score);

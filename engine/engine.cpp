@@ -17,6 +17,7 @@
 
 #include "core/durable_file.h"
 #include "engine/cascade.h"
+#include "engine/data_copy.h"
 #include "engine/gallery.h"
 #include "engine/index_factory.h"
 #include "engine/probe.h"
@@ -1039,6 +1040,8 @@ Status Engine::backup(const fs::path& dir) {
   if (Status s = m.save_snapshots(); !s) return s;
   fs::create_directories(dir, ec);
   if (ec) return io_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (Status s = engine::mark_as_copy(dir, {.source = m.options.data_dir.string(), .made_by = "server backup"}); !s)
+    return s;
   if (Status s = m.store->checkpoint(dir / "store"); !s) return s;
   // The snapshot files are never written again once renamed into place (save_snapshots writes a
   // new directory and renames it over), so the backup may share them: hard links take no time

@@ -17,6 +17,7 @@
 
 #include "admin/reprocess.h"
 #include "admin/review_cases.h"
+#include "engine/data_copy.h"
 #include "engine/store.h"
 #include "tests/engine_fixture.h"
 
@@ -265,6 +266,55 @@ TEST_F(Reprocess, KillNineThenRerunEqualsUninterruptedRunAndRecordsCases) {
     ASSERT_TRUE((*store)->for_each_verdict([&](const Verdict&) { return ++verdicts, true; }));
     EXPECT_EQ(verdicts, 0u);
   }
+}
+
+std::vector<admin::ReviewCase> cases_in(const fs::path& data) {
+  engine::StoreOptions so;
+  so.path = data / "store";
+  so.read_only = true;
+  so.create_if_missing = false;
+  auto store = engine::Store::open(so);
+  EXPECT_TRUE(store) << store.error().to_string();
+  if (!store) return {};
+  auto cases = admin::list_cases(**store);
+  EXPECT_TRUE(cases) << cases.error().to_string();
+  return cases ? *cases : std::vector<admin::ReviewCase>{};
+}
+
+TEST_F(Reprocess, CasesFoundOnABackupGoIntoTheLiveGalleryNeverIntoTheCopy) {
+  const fs::path dir = testing::make_temp_dir("reprocess-backup");
+  fs::copy(*dir_ / "data", dir / "live", fs::copy_options::recursive);
+  const std::string live = (dir / "live").string(), bk = (dir / "bk").string();
+  const std::string report = (dir / "r.json").string();
+  ASSERT_EQ(run_cli({"admin", "backup", bk, "--data-dir", live}), 0);
+  ASSERT_TRUE(fs::exists(fs::path(bk) / engine::kCopyMarkerFile));
+
+  // What reprocess's own advice used to lead to: the cases stored in the backup, where no review
+  // list and no card print looks. Refused before any work, the report not written.
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", bk, "--report", report}), 2);
+  EXPECT_TRUE(cases_in(bk).empty());
+  EXPECT_FALSE(fs::exists(report));
+  // Naming a copy as where cases go is refused too.
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", live, "--record-into", bk, "--report", report}), 2);
+  EXPECT_TRUE(cases_in(bk).empty());
+
+  // A gallery that is not the one reprocessed (it knows none of the findings' subjects) gets nothing.
+  const fs::path other = dir / "other";
+  {
+    engine::StoreOptions so;
+    so.path = other / "store";
+    so.gallery = engine::GalleryConfig{};
+    ASSERT_TRUE(engine::Store::open(so));
+  }
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", bk, "--record-into", other.string(), "--report", report}), 1);
+  EXPECT_TRUE(cases_in(other).empty());
+
+  // The rerun with --record-into replays that journal and stores the cases in the live gallery.
+  ASSERT_EQ(run_cli({"reprocess", "--data-dir", bk, "--record-into", live, "--report", report}), 0);
+  EXPECT_EQ(pairs_of(cases_in(live)), pairs_of(whole_->findings));
+  EXPECT_TRUE(cases_in(bk).empty());
+  EXPECT_EQ(findings_in(report)["resumed"], findings_in(report)["probed"]) << "the journal was not replayed";
+  EXPECT_FALSE(fs::exists(report + ".journal"));
 }
 
 TEST(ReviewCases, AdjudicationIsRecordedOnceAndAudited) {
