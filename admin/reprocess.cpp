@@ -101,11 +101,16 @@ struct Journal {
   }
 };
 
+// The gallery state a journal was written for (its header's start).
+std::string gallery_part(const engine::Store& store) {
+  return fmt::format("tunggal-reprocess 1 subjects={} change_seq={} max_subject={} ", store.subject_count(),
+                     store.last_change_seq(), store.max_subject_id());
+}
+
 // What a journal must have been written for: the same gallery state, thresholds and selection.
 std::string header_for(const engine::Store& store, const Thresholds& t, const ReprocessOptions& o) {
-  return fmt::format("tunggal-reprocess 1 subjects={} change_seq={} max_subject={} dup={} rev={} range={}-{} site={:08x}",
-                     store.subject_count(), store.last_change_seq(), store.max_subject_id(), fmt_float(t.duplicate),
-                     fmt_float(t.review), o.first_subject, o.last_subject, fnv1a(o.site));
+  return gallery_part(store) + fmt::format("dup={} rev={} range={}-{} site={:08x}", fmt_float(t.duplicate),
+                                           fmt_float(t.review), o.first_subject, o.last_subject, fnv1a(o.site));
 }
 
 bool selected(const engine::SubjectRecord& r, const ReprocessOptions& o) {
@@ -293,6 +298,17 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
   }
   result.complete = true;
   return result;
+}
+
+Expected<bool> journal_matches_gallery(const fs::path& journal, const engine::Store& store) {
+  std::error_code ec;
+  if (!fs::exists(journal, ec)) return false;
+  std::ifstream in(journal, std::ios::binary);
+  if (!in) return io_error(fmt::format("cannot read the reprocessing journal {}", journal.string()));
+  std::string line;
+  if (!std::getline(in, line) || in.eof()) return false;  // empty, or a torn header
+  auto payload = checked_payload(line);
+  return payload && payload->rfind(gallery_part(store), 0) == 0;
 }
 
 std::string findings_csv(const std::vector<ReviewCase>& findings) {

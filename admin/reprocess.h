@@ -50,6 +50,12 @@ struct ReprocessResult {
 // options are reported, never silently overwritten.
 Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& store, const ReprocessOptions& options);
 
+// Whether `journal` starts a job on exactly the gallery state in `store` (its intact header names
+// the store's subject count, last change seq and highest subject id); false when there is no
+// journal or no intact header. How `--from-checkpoint` knows that an existing checkpoint is the
+// one its journal resumes on.
+Expected<bool> journal_matches_gallery(const std::filesystem::path& journal, const engine::Store& store);
+
 // Report writers: CSV (one row per finding, per-finger columns) or JSON (an object with a summary
 // and a "findings" array).
 std::string findings_csv(const std::vector<ReviewCase>& findings);

@@ -60,8 +60,6 @@ Status make_checkpoint(const fs::path& from, const fs::path& to) {
     return store.error();
   }
   std::error_code ec;
-  if (fs::exists(to / "store", ec))
-    return {ErrorCode::kAlreadyExists, fmt::format("checkpoint {} already exists; choose a new directory", to.string())};
   fs::create_directories(to, ec);
   if (Status s = engine::mark_as_copy(to, {.source = from.string(), .made_by = "reprocess --from-checkpoint"}); !s)
     return s;
@@ -113,6 +111,37 @@ Status check_same_gallery(const fs::path& dir, const engine::Store& store,
   return Status::ok();
 }
 
+// The copy a --from-checkpoint job reads: made by the first run. A rerun of the same command finds
+// it and reuses it when the job's journal was written for exactly its gallery state, so that the
+// job resumes as one without --from-checkpoint does; anything else there is refused, never mixed.
+Status prepare_checkpoint(const fs::path& from, const fs::path& to, const fs::path& journal, bool restart,
+                          bool& reused) {
+  reused = false;
+  std::error_code ec;
+  if (!fs::exists(to / "store", ec)) return make_checkpoint(from, to);
+  if (restart)
+    return {ErrorCode::kAlreadyExists,
+            fmt::format("checkpoint {0} already exists and --restart discards the journal that resumes on it: "
+                        "remove {0} to start over on a fresh copy, or start over on this one with "
+                        "`tunggal reprocess --data-dir {0} --record-into {1} --restart`",
+                        to.string(), from.string())};
+  engine::StoreOptions so;
+  so.path = to / "store";
+  so.create_if_missing = false;
+  so.read_only = true;
+  auto copy = engine::Store::open(so);
+  if (!copy) return copy.error();
+  auto matches = admin::journal_matches_gallery(journal, **copy);
+  if (!matches) return matches.error();
+  if (!*matches)
+    return {ErrorCode::kAlreadyExists,
+            fmt::format("checkpoint {0} already exists and the journal {1} does not resume a job on it (there is "
+                        "none, or it was written for another gallery state); choose a new directory, or remove {0}",
+                        to.string(), journal.string())};
+  reused = true;
+  return Status::ok();
+}
+
 RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against itself; findings become review cases",
                      [](CLI::App& cmd) {
   struct Args {
@@ -123,7 +152,8 @@ RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against i
   auto a = std::make_shared<Args>();
   cmd.add_option("--data-dir", a->data_dir, "engine data directory whose gallery is reprocessed")->required();
   cmd.add_option("--from-checkpoint", a->checkpoint,
-                 "first copy --data-dir into this new directory (store checkpoint + index snapshots) and work on the copy");
+                 "first copy --data-dir into this new directory (store checkpoint + index snapshots) and work on the "
+                 "copy; a rerun resuming the journal reuses it");
   cmd.add_option("--subjects", a->subjects, "probe only subject ids FIRST-LAST (the gallery searched is always whole)");
   cmd.add_option("--site", a->site, "probe only subjects enrolled at this recording site");
   cmd.add_option("--report", a->report, "write the findings here: .csv (one row per pair) or .json");
@@ -147,7 +177,8 @@ itself; when its engine runs, the findings stay in the report and the journal, a
 same command once it is stopped stores them without searching again.
 
 Interrupt it at any time (Ctrl-C, kill -9): running the same command again continues after the last
-completed batch and ends with the same findings as an uninterrupted run.
+completed batch and ends with the same findings as an uninterrupted run (with --from-checkpoint, on
+the same copy, which the journal identifies).
 
 Exit codes: 0 done; 1 failed; 2 bad options; 3 data directory missing or in use (findings still in
 the report when it got that far).
@@ -175,17 +206,21 @@ Examples:
         return s.code() == ErrorCode::kNotFound ? kExitUnavailable : kExitUsage;
       }
     }
-    fs::path source = data_dir;
-    if (!a->checkpoint.empty()) {
-      if (Status s = make_checkpoint(data_dir, a->checkpoint); !s) {
-        std::cerr << "tunggal: " << s.to_string() << "\n";
-        return s.code() == ErrorCode::kLocked ? kExitUnavailable : kExitFailure;
-      }
-      source = a->checkpoint;
-    }
     o.journal = !a->journal.empty() ? fs::path(a->journal)
                 : !a->report.empty() ? fs::path(a->report + ".journal")
                                      : data_dir / "reprocess.journal";
+    fs::path source = data_dir;
+    if (!a->checkpoint.empty()) {
+      bool reused = false;
+      if (Status s = prepare_checkpoint(data_dir, a->checkpoint, o.journal, a->restart, reused); !s) {
+        std::cerr << "tunggal: " << s.to_string() << "\n";
+        return s.code() == ErrorCode::kLocked ? kExitUnavailable : kExitFailure;
+      }
+      if (reused)
+        std::cerr << fmt::format("resuming on checkpoint {} (the journal {} was written for it)\n", a->checkpoint,
+                                 o.journal.string());
+      source = a->checkpoint;
+    }
     if (a->restart) fs::remove(o.journal);
 
     // The store first: it knows the gallery's fixed config (shards, face dimension) the engine must be opened with.

@@ -317,6 +317,64 @@ TEST_F(Reprocess, CasesFoundOnABackupGoIntoTheLiveGalleryNeverIntoTheCopy) {
   EXPECT_FALSE(fs::exists(report + ".journal"));
 }
 
+// Starts `tunggal args...` and kills it with SIGKILL once its journal holds a few batches.
+::testing::AssertionResult killed_midway(const std::vector<std::string>& args, const fs::path& journal) {
+  const pid_t pid = fork();
+  if (pid < 0) return ::testing::AssertionFailure() << "fork failed";
+  if (pid == 0) {
+    std::vector<char*> argv;
+    const std::string bin = tunggal_bin();
+    argv.push_back(const_cast<char*>(bin.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stderr);
+    freopen("/dev/null", "w", stdout);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lines_in(journal) < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFSIGNALED(status))
+    return ::testing::AssertionFailure() << "reprocess finished before it could be killed (status " << status << ")";
+  return ::testing::AssertionSuccess();
+}
+
+TEST_F(Reprocess, FromCheckpointJobResumesOnItsOwnCheckpoint) {
+  const fs::path dir = testing::make_temp_dir("reprocess-checkpoint");
+  fs::copy(*dir_ / "data", dir / "live", fs::copy_options::recursive);
+  const std::string live = (dir / "live").string(), cp = (dir / "cp").string();
+  const fs::path report = dir / "cp.json", journal = dir / "cp.json.journal";
+  const std::vector<std::string> job = {"reprocess", "--data-dir", live, "--from-checkpoint", cp,
+                                        "--report", report.string(), "--batch", "1"};
+  ASSERT_TRUE(killed_midway(job, journal));
+  ASSERT_TRUE(fs::exists(fs::path(cp) / "store"));
+  EXPECT_TRUE(fs::exists(fs::path(cp) / engine::kCopyMarkerFile));
+
+  // An existing checkpoint that no journal resumes on is refused, and so is --restart (which would
+  // discard the journal that does): both leave that journal alone.
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", live, "--from-checkpoint", cp, "--report", (dir / "x.json").string()}), 1);
+  auto restart = job;
+  restart.push_back("--restart");
+  EXPECT_EQ(run_cli(restart), 1);
+  ASSERT_TRUE(fs::exists(journal));
+
+  // The same command again resumes on the same copy and stores the cases in the live gallery.
+  ASSERT_EQ(run_cli(job), 0);
+  auto whole = nlohmann::json::parse(admin::result_json(*whole_));
+  for (auto& f : whole["findings"]) f.erase("found_at_ms");
+  auto resumed = findings_in(report);
+  EXPECT_GT(resumed["resumed"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(resumed["probed"], whole["probed"]);
+  EXPECT_EQ(resumed["findings"], whole["findings"]);
+  EXPECT_FALSE(fs::exists(journal));
+  EXPECT_EQ(pairs_of(cases_in(live)), pairs_of(whole_->findings));
+  EXPECT_TRUE(cases_in(cp).empty());
+}
+
 TEST(ReviewCases, AdjudicationIsRecordedOnceAndAudited) {
   const fs::path dir = testing::make_temp_dir("cases");
   engine::StoreOptions so;
