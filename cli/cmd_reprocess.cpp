@@ -13,6 +13,7 @@
 #include "admin/reprocess.h"
 #include "admin/review_cases.h"
 #include "cli/command_registry.h"
+#include "core/durable_file.h"
 #include "core/json_text.h"
 #include "engine/data_copy.h"
 #include "engine/engine.h"
@@ -140,6 +141,22 @@ Status prepare_checkpoint(const fs::path& from, const fs::path& to, const fs::pa
                         to.string(), journal.string())};
   reused = true;
   return Status::ok();
+}
+
+// The report is the job's result: it is made durable (file, then the rename in its directory)
+// before the journal that could redo the job is removed, so that a power cut leaves one of them.
+Status write_report(const fs::path& report, const std::string& text) {
+  const fs::path tmp = report.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) return io_error("cannot write the report " + tmp.string());
+  }
+  if (Status s = sync_file(tmp); !s) return s;
+  std::error_code ec;
+  fs::rename(tmp, report, ec);
+  if (ec) return io_error(fmt::format("cannot rename {} to {}: {}", tmp.string(), report.string(), ec.message()));
+  return sync_directory(report.parent_path());
 }
 
 RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against itself; findings become review cases",
@@ -270,13 +287,9 @@ Examples:
 
     if (!a->report.empty()) {
       const bool as_json = a->report.size() >= 5 && a->report.substr(a->report.size() - 5) == ".json";
-      const std::string tmp = a->report + ".tmp";
-      {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << (as_json ? admin::result_json(*r) + "\n" : admin::findings_csv(r->findings));
-        if (!out) throw StatusError(io_error("cannot write the report " + tmp));
-      }
-      fs::rename(tmp, a->report);
+      if (Status s = write_report(a->report, as_json ? admin::result_json(*r) + "\n" : admin::findings_csv(r->findings));
+          !s)
+        throw StatusError(s);
     }
 
     int code = kExitOk;

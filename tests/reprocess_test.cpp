@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -373,6 +375,86 @@ TEST_F(Reprocess, FromCheckpointJobResumesOnItsOwnCheckpoint) {
   EXPECT_FALSE(fs::exists(journal));
   EXPECT_EQ(pairs_of(cases_in(live)), pairs_of(whole_->findings));
   EXPECT_TRUE(cases_in(cp).empty());
+}
+
+// The system calls of `tunggal args...` that name files (strace -f): each as (name, args, result),
+// unfinished calls joined with their resumption, in completion order. Empty when strace cannot run.
+struct Syscall {
+  std::string name, args;
+  long result = 0;
+};
+std::vector<Syscall> traced_run(const std::vector<std::string>& args, const fs::path& log) {
+  std::string cmd = "strace -f -qq -s 4096 -o '" + log.string() +
+                    "' -e trace=openat,fsync,fdatasync,rename,renameat,renameat2,unlink,unlinkat '" + tunggal_bin() + "'";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) return {};
+  std::vector<Syscall> calls;
+  std::map<std::string, std::string> unfinished;  // pid -> the call's first half
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const auto sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    const std::string pid = line.substr(0, sp);
+    std::string rest = line.substr(line.find_first_not_of(' ', sp));  // strace pads short pids
+    if (const auto u = rest.find(" <unfinished ...>"); u != std::string::npos) {
+      unfinished[pid] = rest.substr(0, u);
+      continue;
+    }
+    if (rest.rfind("<... ", 0) == 0) {
+      const auto r = rest.find(" resumed>");
+      if (r == std::string::npos || !unfinished.count(pid)) continue;
+      rest = unfinished[pid] + rest.substr(r + 9);
+      unfinished.erase(pid);
+    }
+    const auto paren = rest.find('('), eq = rest.rfind(" = ");
+    if (paren == std::string::npos || eq == std::string::npos || eq < paren) continue;
+    calls.push_back({rest.substr(0, paren), rest.substr(paren + 1, eq - paren - 1), std::strtol(rest.c_str() + eq + 3, nullptr, 10)});
+  }
+  return calls;
+}
+
+TEST_F(Reprocess, ReportIsDurableBeforeItsJournalIsRemoved) {
+  if (std::system("strace -V >/dev/null 2>&1") != 0) GTEST_SKIP() << "needs strace";
+  const fs::path dir = testing::make_temp_dir("reprocess-durable");
+  const fs::path report = dir / "r.json", journal = dir / "r.json.journal";
+  const std::string tmp = report.string() + ".tmp";
+  const auto calls = traced_run({"reprocess", "--data-dir", (*dir_ / "data").string(), "--report", report.string(),
+                                 "--no-record", "--subjects", "1-3"},
+                                dir / "strace.log");
+  if (calls.empty()) GTEST_SKIP() << "strace could not trace (ptrace not permitted?)";
+  ASSERT_TRUE(fs::exists(report));
+  ASSERT_FALSE(fs::exists(journal));
+
+  // Which path each descriptor was opened on when it was synced.
+  std::map<long, std::string> fds;
+  auto quoted = [](const std::string& args, std::size_t nth) {  // the nth "..." argument
+    std::size_t at = 0;
+    for (std::size_t i = 0;; ++i) {
+      const auto open = args.find('"', at), close = args.find('"', args.find('"', at) + 1);
+      if (open == std::string::npos || close == std::string::npos) return std::string();
+      if (i == nth) return args.substr(open + 1, close - open - 1);
+      at = close + 1;
+    }
+  };
+  std::ptrdiff_t tmp_synced = -1, renamed = -1, dir_synced = -1, journal_removed = -1;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const Syscall& c = calls[i];
+    const auto at = static_cast<std::ptrdiff_t>(i);
+    if (c.name == "openat" && c.result >= 0) fds[c.result] = quoted(c.args, 0);
+    if ((c.name == "fsync" || c.name == "fdatasync") && c.result == 0) {
+      const std::string& path = fds[std::strtol(c.args.c_str(), nullptr, 10)];
+      if (path == tmp && renamed < 0) tmp_synced = at;
+      if (path == dir.string() && renamed >= 0 && dir_synced < 0) dir_synced = at;
+    }
+    if (c.name.rfind("rename", 0) == 0 && quoted(c.args, 0) == tmp && quoted(c.args, 1) == report.string()) renamed = at;
+    if (c.name.rfind("unlink", 0) == 0 && quoted(c.args, 0) == journal.string()) journal_removed = at;
+  }
+  ASSERT_GE(renamed, 0) << "the report was not written through a rename";
+  ASSERT_GE(journal_removed, 0);
+  EXPECT_GE(tmp_synced, 0) << "the report's data was not fsynced before the rename";
+  EXPECT_GE(dir_synced, 0) << "the rename was not made durable (its directory fsynced)";
+  EXPECT_LT(dir_synced, journal_removed) << "the journal was removed before the report was durable";
 }
 
 TEST(ReviewCases, AdjudicationIsRecordedOnceAndAudited) {
