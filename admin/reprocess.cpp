@@ -9,8 +9,12 @@
 #include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -77,11 +81,8 @@ bool decode_finding(const std::string& tok, SubjectId& probe, Candidate& c) {
 }
 
 struct Journal {
-  int fd = -1;
+  int fd = -1;  // the JournalLock's
   fs::path path;
-  ~Journal() {
-    if (fd >= 0) ::close(fd);
-  }
   Status append(const std::string& payload) {
     const std::string line = with_checksum(payload);
     const char* p = line.data();
@@ -139,8 +140,66 @@ void merge(std::map<std::pair<std::uint64_t, std::uint64_t>, ReviewCase>& found,
 
 }  // namespace
 
+Expected<JournalLock> JournalLock::acquire(const fs::path& journal) {
+  // The lock-file dance: a holder may remove the journal (job done, or never started) between our
+  // open and our flock; then the lock is on an unlinked file, and we try again on the new one.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::open(journal.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return io_error(fmt::format("cannot open the reprocessing journal {}: {}", journal.string(), std::strerror(errno)));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK)
+        return Status{ErrorCode::kLocked,
+                      fmt::format("the reprocessing journal {} is held by another run of the same job (same --report "
+                                  "or --journal); let it finish, or give this run another --report or --journal",
+                                  journal.string())};
+      return io_error(fmt::format("cannot lock the reprocessing journal {}: {}", journal.string(), std::strerror(err)));
+    }
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(journal.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev)
+      return JournalLock(fd, journal);
+    ::close(fd);
+  }
+  return io_error(fmt::format("cannot lock the reprocessing journal {}: it keeps being replaced", journal.string()));
+}
+
+JournalLock::JournalLock(JournalLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), removed_(other.removed_) {}
+
+JournalLock::~JournalLock() {
+  if (fd_ < 0) return;
+  struct stat held {};
+  if (!removed_ && ::fstat(fd_, &held) == 0 && held.st_size == 0) (void)remove();
+  ::close(fd_);  // releases the flock
+}
+
+Status JournalLock::discard() {
+  if (::ftruncate(fd_, 0) != 0 || ::fsync(fd_) != 0)
+    return io_error(fmt::format("cannot empty the reprocessing journal {}: {}", path_.string(), std::strerror(errno)));
+  return Status::ok();
+}
+
+Status JournalLock::remove() {
+  if (removed_) return Status::ok();
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+    return io_error(fmt::format("cannot remove the reprocessing journal {}: {}", path_.string(), std::strerror(errno)));
+  removed_ = true;
+  return Status::ok();
+}
+
 Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& store, const ReprocessOptions& o) {
   if (o.journal.empty()) return invalid_argument("reprocessing needs a journal path for its progress");
+  std::optional<JournalLock> own;
+  const JournalLock* lock = o.lock;
+  if (!lock) {
+    auto taken = JournalLock::acquire(o.journal);
+    if (!taken) return taken.error();
+    own.emplace(std::move(*taken));
+    lock = &*own;
+  }
   if (o.first_subject && o.last_subject && o.first_subject > o.last_subject)
     return invalid_argument(fmt::format("--subjects {}-{}: the first id is after the last", o.first_subject, o.last_subject));
   const std::size_t batch_size = std::max<std::size_t>(1, o.batch);
@@ -207,9 +266,7 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
 
   Journal journal;
   journal.path = o.journal;
-  journal.fd = ::open(o.journal.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (journal.fd < 0)
-    return io_error(fmt::format("cannot open the reprocessing journal {}: {}", o.journal.string(), std::strerror(errno)));
+  journal.fd = lock->fd();
   // Drop a torn tail so that new lines follow the last intact one.
   if (::ftruncate(journal.fd, static_cast<off_t>(keep_bytes)) != 0 || ::lseek(journal.fd, 0, SEEK_END) < 0)
     return io_error(fmt::format("cannot truncate the journal {}: {}", o.journal.string(), std::strerror(errno)));

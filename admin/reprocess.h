@@ -22,11 +22,36 @@
 
 namespace tunggal::admin {
 
+// An exclusive hold (flock) on a reprocessing journal: two runs appending to one journal (the
+// same --report twice) would interleave their batches and both store the cases. The caller takes
+// it before anything the journal decides (resuming a checkpoint, --restart) and keeps it until
+// the journal is removed; reprocess() takes it itself when not given one. Creates the journal.
+class JournalLock {
+ public:
+  // kLocked, naming the journal, when another run (another process or JournalLock) holds it.
+  static Expected<JournalLock> acquire(const std::filesystem::path& journal);
+  JournalLock(JournalLock&& other) noexcept;
+  JournalLock& operator=(JournalLock&&) = delete;
+  ~JournalLock();  // an empty journal (a run that never started) is removed
+
+  int fd() const { return fd_; }
+  const std::filesystem::path& path() const { return path_; }
+  Status discard();  // empties the journal: --restart
+  Status remove();   // unlinks the journal while still holding it: the job is done
+
+ private:
+  JournalLock(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  int fd_ = -1;
+  std::filesystem::path path_;
+  bool removed_ = false;
+};
+
 struct ReprocessOptions {
   std::uint64_t first_subject = 0;  // probes only subjects in [first, last]; 0 = unbounded
   std::uint64_t last_subject = 0;
   std::string site;                 // probes only subjects enrolled at this site; empty = all
   std::filesystem::path journal;    // required: progress lives here; resumed when it exists
+  JournalLock* lock = nullptr;      // the caller's hold on `journal`; taken (and released) here when null
   std::size_t batch = 512;          // subjects per journal line
   // Called after each batch: subjects probed so far (including resumed ones), total to probe.
   std::function<void(std::uint64_t done, std::uint64_t total, std::uint64_t findings)> progress;

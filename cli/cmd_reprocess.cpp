@@ -197,8 +197,8 @@ Interrupt it at any time (Ctrl-C, kill -9): running the same command again conti
 completed batch and ends with the same findings as an uninterrupted run (with --from-checkpoint, on
 the same copy, which the journal identifies).
 
-Exit codes: 0 done; 1 failed; 2 bad options; 3 data directory missing or in use (findings still in
-the report when it got that far).
+Exit codes: 0 done; 1 failed; 2 bad options; 3 data directory missing or in use, or the journal
+held by another run of the same job (findings still in the report when it got that far).
 
 Examples:
   tunggal reprocess --data-dir /srv/tunggal --report findings.csv
@@ -226,6 +226,14 @@ Examples:
     o.journal = !a->journal.empty() ? fs::path(a->journal)
                 : !a->report.empty() ? fs::path(a->report + ".journal")
                                      : data_dir / "reprocess.journal";
+    // Held until the journal is removed: a second run of the same job refuses instead of
+    // interleaving its batches (and, with --restart, instead of emptying this run's journal).
+    auto lock = admin::JournalLock::acquire(o.journal);
+    if (!lock) {
+      std::cerr << "tunggal: " << lock.error().to_string() << "\n";
+      return lock.error().code() == ErrorCode::kLocked ? kExitUnavailable : kExitFailure;
+    }
+    o.lock = &*lock;
     fs::path source = data_dir;
     if (!a->checkpoint.empty()) {
       bool reused = false;
@@ -238,7 +246,8 @@ Examples:
                                  o.journal.string());
       source = a->checkpoint;
     }
-    if (a->restart) fs::remove(o.journal);
+    if (a->restart)
+      if (Status s = lock->discard(); !s) throw StatusError(s);
 
     // The store first: it knows the gallery's fixed config (shards, face dimension) the engine must be opened with.
     engine::StoreOptions so;
@@ -316,7 +325,8 @@ Examples:
         recorded = *added;
       }
     }
-    if (code == kExitOk) fs::remove(o.journal);  // the job is done; a rerun starts afresh
+    if (code == kExitOk)  // the job is done; a rerun starts afresh
+      if (Status s = lock->remove(); !s) throw StatusError(s);
 
     const double rate = secs > 0 ? static_cast<double>(r->probed - r->resumed) / secs : 0;
     if (a->json) {

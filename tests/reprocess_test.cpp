@@ -6,11 +6,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
 #include <sstream>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -455,6 +457,40 @@ TEST_F(Reprocess, ReportIsDurableBeforeItsJournalIsRemoved) {
   EXPECT_GE(tmp_synced, 0) << "the report's data was not fsynced before the rename";
   EXPECT_GE(dir_synced, 0) << "the rename was not made durable (its directory fsynced)";
   EXPECT_LT(dir_synced, journal_removed) << "the journal was removed before the report was durable";
+}
+
+std::string contents(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(Reprocess, SecondRunOfTheSameJobIsRefusedWhileTheFirstHoldsItsJournal) {
+  const fs::path dir = testing::make_temp_dir("reprocess-lock");
+  const fs::path report = dir / "r.json", journal = dir / "r.json.journal";
+  const std::string data = (*dir_ / "data").string();
+  // The first run, as far as its journal shows: it holds it, with its progress in it.
+  const int fd = ::open(journal.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  const std::string progress = "the first run's progress\n";
+  ASSERT_EQ(::write(fd, progress.data(), progress.size()), static_cast<ssize_t>(progress.size()));
+
+  Opened o = open_read_only(*dir_ / "data");
+  admin::ReprocessOptions opt;
+  opt.journal = journal;
+  auto r = admin::reprocess(*o.engine, *o.store, opt);
+  ASSERT_FALSE(r) << "a second run went ahead on a journal another run holds";
+  EXPECT_EQ(r.error().code(), ErrorCode::kLocked);
+  EXPECT_NE(r.error().message().find(journal.string()), std::string::npos) << r.error().message();
+
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", data, "--report", report.string(), "--no-record"}), 3);
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", data, "--report", report.string(), "--no-record", "--restart"}), 3);
+  EXPECT_FALSE(fs::exists(report));
+  EXPECT_EQ(contents(journal), progress) << "the refused runs touched the journal";
+
+  ::close(fd);  // the first run ends: the job can run again
+  EXPECT_EQ(run_cli({"reprocess", "--data-dir", data, "--report", report.string(), "--no-record", "--subjects", "1-2"}), 0);
+  EXPECT_FALSE(fs::exists(journal));
 }
 
 TEST(ReviewCases, AdjudicationIsRecordedOnceAndAudited) {
