@@ -207,10 +207,11 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
   result.thresholds = gallery.thresholds();
   const Thresholds& t = result.thresholds;
 
-  // How many subjects the selection holds (for progress and ETA).
-  Status counted = store.for_each_subject([&](const engine::StoredSubject& s) {
-    if (o.last_subject && s.record.id.value > o.last_subject) return false;
-    if (selected(s.record, o)) ++result.selected;
+  // How many subjects the selection holds (for progress and ETA): the records only, since every
+  // start and resume pays this scan before the first batch.
+  Status counted = store.for_each_subject_record([&](const engine::SubjectRecord& r) {
+    if (o.last_subject && r.id.value > o.last_subject) return false;
+    if (selected(r, o)) ++result.selected;
     return true;
   }, SubjectId{o.first_subject});
   if (!counted) return counted;

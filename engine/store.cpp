@@ -969,6 +969,22 @@ Status Store::for_each_subject(const std::function<bool(const StoredSubject&)>& 
   return Status::ok();
 }
 
+Status Store::for_each_subject_record(const std::function<bool(const SubjectRecord&)>& fn, SubjectId from) const {
+  const Impl& im = *impl_;
+  Snapshot snap(*im.db);
+  rocksdb::ReadOptions ro = snap.options();
+  ro.fill_cache = false;  // as for_each_subject: a full scan would evict everything useful
+  std::unique_ptr<rocksdb::Iterator> it(im.db->NewIterator(ro, im.h(kSubjects)));
+  for (it->Seek(u64_key(from.value)); it->Valid(); it->Next()) {
+    auto rec = detail::decode_subject(view(it->value()));
+    if (!rec) return rec.error();
+    if (rec->state != SubjectState::kActive) continue;
+    if (!fn(*rec)) return Status::ok();
+  }
+  if (!it->status().ok()) return im.rocks(it->status(), "scanning subject records");
+  return Status::ok();
+}
+
 namespace {
 template <typename T>
 Status scan(const Store::Impl& im, Cf cf, const std::string& start, Decoder<T> decode,

@@ -133,6 +133,9 @@ class Store {
   // Iteration for rebuilds and reprocessing, over a consistent snapshot; return false from fn to
   // stop early.
   Status for_each_subject(const std::function<bool(const StoredSubject&)>& fn, SubjectId from = {}) const;  // active only, id order
+  // The same records without their biometrics (templates and faces are not read): counting or
+  // selecting subjects, e.g. reprocessing's selection, costs a scan of the small records only.
+  Status for_each_subject_record(const std::function<bool(const SubjectRecord&)>& fn, SubjectId from = {}) const;
   Status for_each_verdict(const std::function<bool(const Verdict&)>& fn) const;
   Status for_each_audit(const std::function<bool(const AuditEntry&)>& fn, std::uint64_t after_seq = 0) const;
   Status for_each_change(const std::function<bool(const ChangeEntry&)>& fn, std::uint64_t after_seq = 0) const;

@@ -376,6 +376,10 @@ TEST_F(StoreTest, BatchIsInvisibleUntilCommitThenAllVisible) {
   ASSERT_TRUE(store->for_each_subject([&](const StoredSubject& s) { return seen.push_back(s.record.id.value), seen.size() < 3; },
                                       SubjectId{20}));
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{20, 21, 22}));
+  seen.clear();
+  ASSERT_TRUE(store->for_each_subject_record([&](const SubjectRecord& r) { return seen.push_back(r.id.value), seen.size() < 3; },
+                                             SubjectId{20}));
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{20, 21, 22}));
 }
 
 TEST_F(StoreTest, FailedCommitLeavesNothing) {
@@ -685,6 +689,10 @@ TEST_F(StoreTest, CorruptStoredValueIsACorruptionErrorNotACrash) {
   EXPECT_NE(bad.error().message().find("subject 2"), std::string::npos) << bad.error().message();
   const Status scan = store->for_each_subject([](const StoredSubject&) { return true; });
   EXPECT_EQ(scan.code(), ErrorCode::kCorruption);
+  // The records-only scan reads no template, so the damage does not reach it.
+  std::vector<std::uint64_t> records;
+  ASSERT_TRUE(store->for_each_subject_record([&](const SubjectRecord& r) { return records.push_back(r.id.value), true; }));
+  EXPECT_EQ(records, (std::vector<std::uint64_t>{1, 2}));
 }
 
 TEST_F(StoreTest, PendingIsFifoAndVerdictsTakeJobsOffTheQueue) {
@@ -764,9 +772,11 @@ TEST_F(StoreTest, RevokeRemovesBiometricsAndIsLoggedAsAChange) {
   ASSERT_TRUE(store->for_each_change([&](const ChangeEntry& c) { return changes.push_back(c), true; }, 2));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0], (ChangeEntry{3, SubjectId{1}, false}));
-  std::vector<std::uint64_t> active;
+  std::vector<std::uint64_t> active, records;
   ASSERT_TRUE(store->for_each_subject([&](const StoredSubject& x) { return active.push_back(x.record.id.value), true; }));
   EXPECT_EQ(active, std::vector<std::uint64_t>{2});
+  ASSERT_TRUE(store->for_each_subject_record([&](const SubjectRecord& r) { return records.push_back(r.id.value), true; }));
+  EXPECT_EQ(records, active) << "the records-only scan skips revoked subjects too";
   auto again = store->batch();
   again.revoke_subject(SubjectId{1}, "twice", 1);
   EXPECT_EQ(store->commit(std::move(again)).code(), ErrorCode::kFailedPrecondition);
