@@ -251,9 +251,11 @@ struct Engine::Impl {
     return Status::ok();
   }
 
-  void remove_from_indexes(std::uint64_t id) {
+  // into: as for add_to_indexes; empty = every index.
+  void remove_from_indexes(std::uint64_t id, const std::set<std::size_t>& into = {}) {
     const std::uint64_t ids[1] = {id};
-    for (std::size_t w : kept_indexes()) (void)index_at(w)->remove(ids);  // absent: not_found, fine
+    for (std::size_t w : kept_indexes())
+      if (into.empty() || into.count(w) > 0) (void)index_at(w)->remove(ids);  // absent: not_found, fine
   }
 
   // Rows for subjects already in the RAM gallery (rebuild and replay), codes computed in parallel.
@@ -342,12 +344,8 @@ struct Engine::Impl {
         if (c.seq > from) last[c.subject.value] = c.added;
       std::vector<SubjectId> added;
       for (auto& [id, is_added] : last) {
-        if (is_added && gallery.contains(SubjectId{id})) {
-          added.push_back(SubjectId{id});
-        } else {
-          const std::uint64_t ids[1] = {id};
-          for (std::size_t w : group) (void)index_at(w)->remove(ids);  // absent: not_found, fine
-        }
+        if (is_added && gallery.contains(SubjectId{id})) added.push_back(SubjectId{id});
+        else remove_from_indexes(id, group);
       }
       // A snapshot holds exactly the changes up to its seq (snapshots and index adds both run
       // under the decide lock, after the commit), so the added subjects are not in it yet. The
