@@ -23,13 +23,15 @@ struct AdminQuery {
     kBackup,          // id = a new directory (on the host that answers)
     kAdjudicateCase,  // id = RC-A-B, decision, reason; actor = the authenticated admin
   };
+  // Every field has an initialiser, so a query written with designated initialisers names only
+  // what it asks (`{.kind = kStatus}`) and the rest is set, not "missing" (-Wmissing-field-initializers).
   Kind kind = Kind::kStatus;
-  std::string id;
+  std::string id{};
   std::uint64_t limit = 0, after_seq = 0;
   std::int64_t since_ms = 0;
   double target_fpir = 0, review_fpir = 0;
   Decision decision = Decision::kNone;
-  std::string reason, actor;
+  std::string reason{}, actor{};
 };
 
 }  // namespace tunggal::admin

@@ -12,9 +12,9 @@
 namespace tunggal::server {
 
 struct DevCertsRequest {
-  std::filesystem::path out;          // created when missing; existing files are replaced
-  std::vector<std::string> sites;     // each must pass check_site_id
-  std::vector<std::string> admins;
+  std::filesystem::path out{};        // created when missing; existing files are replaced
+  std::vector<std::string> sites{};   // each must pass check_site_id
+  std::vector<std::string> admins{};
   std::string server_name = "server"; // file stem of the server's certificate
   std::vector<std::string> server_hosts = {"localhost", "127.0.0.1"};  // subjectAltName
   int days = 825;
