@@ -162,6 +162,8 @@ const std::vector<ServeSetting>& serve_settings() {
     s.push_back(server_integer("io-threads", "network threads", &ServerOptions::io_threads, 1, 256));
     s.push_back(server_integer("blocking-threads", "threads for engine reads, identify and admin operations",
                                &ServerOptions::blocking_threads, 1, 256));
+    s.push_back(server_integer("extract-threads", "threads extracting fingers sent as images (0: one per core)",
+                               &ServerOptions::extract_threads, 0, 256));
     s.push_back(server_integer("max-batch", "enrollments per submit", &ServerOptions::max_batch_items, 1, 100000));
     s.push_back(server_integer("max-queued", "enrollments waiting for the engine before BUSY",
                                &ServerOptions::max_queued_items, 1, kU32));
@@ -179,6 +181,17 @@ const std::vector<ServeSetting>& serve_settings() {
                                "frame bodies being received, all connections together; a frame waits for room "
                                "(never below max-frame-bytes)",
                                &ServerOptions::max_receiving_bytes, 1024, 1LL << 40));
+    s.push_back(server_integer("max-queued-images",
+                               "finger images waiting for or in extraction before BUSY (at least 10: one "
+                               "ten-finger enrollment)",
+                               &ServerOptions::max_queued_images, 10, kU32));
+    s.push_back(server_integer("max-verdicts-per-reply",
+                               "verdicts in one 'since cursor' reply (a station asking for fewer gets fewer)",
+                               &ServerOptions::max_verdicts_per_reply, 1, 10000));
+    s.push_back(server_integer("max-verdicts-scanned",
+                               "verdict log entries one 'since cursor' reply looks at (a site's verdicts are "
+                               "filtered from everyone's); at least max-verdicts-per-reply",
+                               &ServerOptions::max_verdicts_scanned, 1, 100'000'000));
     s.push_back(seconds("idle-timeout", "seconds a connection may stay silent", &ServerOptions::idle_timeout));
     s.push_back(seconds("read-timeout", "seconds to complete a begun frame", &ServerOptions::read_timeout));
     s.push_back(seconds("write-timeout", "seconds a client may take to read an answer", &ServerOptions::write_timeout));
@@ -255,6 +268,12 @@ Status finish_serve_config(ServeConfig& c) {
   if (!c.zero_cost_policy && c.data_dir.empty())
     return invalid_argument("data-dir is required (or zero-cost-policy for protocol benchmarks)");
   if (Status s = check_log_level(c.log_level); !s) return s;
+  // Every entry a reply looks at may be one of its verdicts (an admin's are all), so a scan
+  // shorter than a reply would cap every reply below what the operator set, silently.
+  if (c.server.max_verdicts_scanned < c.server.max_verdicts_per_reply)
+    return invalid_argument(fmt::format("max-verdicts-scanned ({}) is below max-verdicts-per-reply ({}): no reply "
+                                        "could hold that many verdicts; raise the one or lower the other",
+                                        c.server.max_verdicts_scanned, c.server.max_verdicts_per_reply));
   c.server.tls.reset();
   if (!c.tls_dir.empty()) c.server.tls = TlsFiles::in_dir(c.tls_dir, "server");
   return Status::ok();

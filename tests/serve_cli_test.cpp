@@ -226,6 +226,13 @@ TEST_F(ServeCliTest, PrintConfigAndConfigErrors) {
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_NE(bad_flag.out.find("idle-timeout"), std::string::npos) << bad_flag.out;
 
+  auto zero = run_tunggal("serve --config " + example + " --print-config --max-verdicts-per-reply 0", true);
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.out.find("max-verdicts-per-reply: 0 is outside 1..10000"), std::string::npos) << zero.out;
+  auto threads = run_tunggal("serve --config " + example + " --print-config --extract-threads 3", true);
+  EXPECT_EQ(threads.exit_code, 0) << threads.out;
+  EXPECT_NE(threads.out.find("extract-threads = 3\n"), std::string::npos) << threads.out;
+
   auto none = run_tunggal("serve --data-dir x --print-config", true);
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.out.find("tls-dir"), std::string::npos) << none.out;

@@ -84,7 +84,7 @@ TEST_F(ServeConfigTest, TheReceivingBudgetIsReadFromTheFile) {
   ASSERT_TRUE(apply_serve_setting(*c, "max-receiving-bytes", "1048576"));  // the flag wins
   EXPECT_EQ(c->server.max_receiving_bytes, std::size_t(1) << 20);
   // Refused like the other byte limits, with the file, line, key and range named.
-  for (const std::string& bad : {"0", "-1", "1023", "2199023255553"}) {
+  for (const std::string bad : {"0", "-1", "1023", "2199023255553"}) {
     auto r = load_serve_config(write("listen = \"127.0.0.1:0\"\nmax-receiving-bytes = " + bad + "\n"));
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
@@ -96,6 +96,80 @@ TEST_F(ServeConfigTest, TheReceivingBudgetIsReadFromTheFile) {
   ASSERT_FALSE(text);
   EXPECT_NE(text.error().message().find("max-receiving-bytes must be a whole number"), std::string::npos)
       << text.error().message();
+}
+
+TEST_F(ServeConfigTest, ExtractionAndVerdictReplyLimitsAreReadFromTheFile) {
+  // ServerOptions::extract_threads, max_queued_images, max_verdicts_per_reply and
+  // max_verdicts_scanned (docs/protocol.md) were only settable in code.
+  auto example = load_serve_config(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "docs" / "serve.example.toml");
+  ASSERT_TRUE(example) << example.error().to_string();
+  const ServerOptions defaults;
+  EXPECT_EQ(example->server.extract_threads, defaults.extract_threads);
+  EXPECT_EQ(example->server.max_queued_images, defaults.max_queued_images);
+  EXPECT_EQ(example->server.max_verdicts_per_reply, defaults.max_verdicts_per_reply);
+  EXPECT_EQ(example->server.max_verdicts_scanned, defaults.max_verdicts_scanned);
+  auto c = load_serve_config(write("insecure-plaintext = true\nzero-cost-policy = true\nextract-threads = 3\n"
+                                   "max-queued-images = 50\nmax-verdicts-per-reply = 200\n"
+                                   "max-verdicts-scanned = 5000\n"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  ASSERT_TRUE(finish_serve_config(*c));
+  EXPECT_EQ(c->server.extract_threads, 3);
+  EXPECT_EQ(c->server.max_queued_images, 50u);
+  EXPECT_EQ(c->server.max_verdicts_per_reply, 200u);
+  EXPECT_EQ(c->server.max_verdicts_scanned, 5000u);
+  const std::string printed = serve_config_toml(*c);
+  for (const char* line : {"extract-threads = 3\n", "max-queued-images = 50\n", "max-verdicts-per-reply = 200\n",
+                           "max-verdicts-scanned = 5000\n"})
+    EXPECT_NE(printed.find(line), std::string::npos) << line;
+  // Flags win over the file.
+  ASSERT_TRUE(apply_serve_setting(*c, "extract-threads", "0"));
+  ASSERT_TRUE(apply_serve_setting(*c, "max-queued-images", "10"));
+  ASSERT_TRUE(apply_serve_setting(*c, "max-verdicts-per-reply", "10000"));
+  ASSERT_TRUE(apply_serve_setting(*c, "max-verdicts-scanned", "100000000"));
+  EXPECT_EQ(c->server.extract_threads, 0);
+  EXPECT_EQ(c->server.max_queued_images, 10u);
+  EXPECT_EQ(c->server.max_verdicts_per_reply, 10000u);
+  EXPECT_EQ(c->server.max_verdicts_scanned, 100'000'000u);
+  ASSERT_TRUE(finish_serve_config(*c));
+
+  // Out of range: refused with the file, line, key and range, never reaching the server (a
+  // per-reply or scan limit of 0 answered `more` forever; fewer than 10 queued images could never
+  // admit a ten-finger enrollment; a negative thread count is not "all cores").
+  struct Bad {
+    std::string key, value, range;
+  };
+  const std::vector<Bad> bad = {
+      {"extract-threads", "-1", "0..256"},          {"extract-threads", "257", "0..256"},
+      {"max-queued-images", "9", "10..4294967295"}, {"max-queued-images", "4294967296", "10..4294967295"},
+      {"max-verdicts-per-reply", "0", "1..10000"},  {"max-verdicts-per-reply", "10001", "1..10000"},
+      {"max-verdicts-scanned", "0", "1..100000000"}, {"max-verdicts-scanned", "-5", "1..100000000"},
+  };
+  for (const Bad& b : bad) {
+    auto r = load_serve_config(write("listen = \"127.0.0.1:0\"\n" + b.key + " = " + b.value + "\n"));
+    ASSERT_FALSE(r) << b.key << " = " << b.value;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("serve.toml:2: " + b.key + ": " + b.value + " is outside " + b.range),
+              std::string::npos)
+        << r.error().message();
+    ServeConfig flagged;
+    Status f = apply_serve_setting(flagged, b.key, b.value);
+    ASSERT_FALSE(f) << b.key << " " << b.value;
+    EXPECT_NE(f.message().find(b.key + ": " + b.value + " is outside " + b.range), std::string::npos) << f.message();
+  }
+  auto typed = load_serve_config(write("extract-threads = \"all\"\n"));
+  ASSERT_FALSE(typed);
+  EXPECT_NE(typed.error().message().find("extract-threads must be a whole number"), std::string::npos)
+      << typed.error().message();
+
+  // A scan shorter than a reply would cap every reply silently: refused naming both keys.
+  auto cross = load_serve_config(write("insecure-plaintext = true\nzero-cost-policy = true\n"
+                                       "max-verdicts-per-reply = 500\nmax-verdicts-scanned = 499\n"));
+  ASSERT_TRUE(cross) << cross.error().to_string();
+  Status s = finish_serve_config(*cross);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("max-verdicts-scanned (499) is below max-verdicts-per-reply (500)"), std::string::npos)
+      << s.message();
 }
 
 TEST_F(ServeConfigTest, MistakesAreNamedWithFileLineAndKey) {
