@@ -281,6 +281,7 @@ json verdict_json(const Verdict& v) {
 json case_json(const ReviewCase& c) {
   auto j = json::parse(encode_case(c));
   j["case"] = c.id();
+  j["face_led"] = candidate_json(c.evidence, c.review_threshold)["face_led"];  // as a verdict's candidate
   return j;
 }
 

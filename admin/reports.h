@@ -22,6 +22,8 @@ namespace tunggal::admin {
 // alone ("face_led": true, with "face_led_score").
 nlohmann::json candidate_json(const Candidate& c, float review_threshold = std::numeric_limits<float>::infinity());
 nlohmann::json verdict_json(const Verdict& v);
+// The stored case (encode_case) with its id ("case") and, as candidate_json marks a candidate,
+// "face_led": listed below the review threshold for its face alone.
 nlohmann::json case_json(const ReviewCase& c);
 
 // Answers the read-only kinds of query (status, show, review, audit, thresholds) from `store`.

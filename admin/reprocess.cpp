@@ -1,4 +1,5 @@
 #include "admin/reprocess.h"
+#include "admin/reports.h"
 #include "core/json_text.h"
 
 #include <cerrno>
@@ -53,22 +54,23 @@ std::optional<std::string> checked_payload(const std::string& line) {
 
 std::string fmt_float(float v) { return std::isnan(v) ? std::string("nan") : fmt::format("{:.9g}", v); }
 
-// The findings of one probe: "F:<probe>:<candidate>:<score>:<face>:<f1,..,f10>".
+// The findings of one probe: "F:<probe>:<candidate>:<score>:<face>:<f1,..,f10>:<face_led>". The
+// face-led score is last because journals written before it end at the fingers (read as NaN).
 std::string encode_finding(SubjectId probe, const Candidate& c) {
   std::string fingers;
   for (std::size_t i = 0; i < c.finger_scores.size(); ++i) {
     if (i) fingers += ',';
     fingers += fmt_float(c.finger_scores[i]);
   }
-  return fmt::format("F:{}:{}:{}:{}:{}", probe.value, c.subject.value, fmt_float(c.score), fmt_float(c.face_score),
-                     fingers);
+  return fmt::format("F:{}:{}:{}:{}:{}:{}", probe.value, c.subject.value, fmt_float(c.score), fmt_float(c.face_score),
+                     fingers, fmt_float(c.face_led_score));
 }
 
 bool decode_finding(const std::string& tok, SubjectId& probe, Candidate& c) {
   std::vector<std::string> parts;
   std::stringstream ss(tok);
   for (std::string p; std::getline(ss, p, ':');) parts.push_back(p);
-  if (parts.size() != 6 || parts[0] != "F") return false;
+  if ((parts.size() != 6 && parts.size() != 7) || parts[0] != "F") return false;
   probe = SubjectId{std::strtoull(parts[1].c_str(), nullptr, 10)};
   c.subject = SubjectId{std::strtoull(parts[2].c_str(), nullptr, 10)};
   c.score = std::strtof(parts[3].c_str(), nullptr);
@@ -77,6 +79,7 @@ bool decode_finding(const std::string& tok, SubjectId& probe, Candidate& c) {
   std::size_t i = 0;
   for (std::string f; std::getline(fs_, f, ',') && i < c.finger_scores.size(); ++i)
     c.finger_scores[i] = std::strtof(f.c_str(), nullptr);
+  if (parts.size() == 7) c.face_led_score = std::strtof(parts[6].c_str(), nullptr);
   return i == c.finger_scores.size() && probe.valid() && c.subject.valid();
 }
 
@@ -127,6 +130,9 @@ void merge(std::map<std::pair<std::uint64_t, std::uint64_t>, ReviewCase>& found,
   rc.b = std::max(probe, c.subject);
   rc.probe = probe;
   rc.evidence = c;
+  // Every finding is a candidate the verdict policy kept (decide(), in Engine::identify_many): at
+  // or above the review threshold, or face-led below it. As in decide(), only the score itself
+  // makes a DUPLICATE, so a face-led finding is a REVIEW case.
   rc.kind = c.score >= t.duplicate ? VerdictKind::kDuplicate : VerdictKind::kReview;
   rc.duplicate_threshold = t.duplicate;
   rc.review_threshold = t.review;
@@ -372,23 +378,19 @@ Expected<bool> journal_matches_gallery(const fs::path& journal, const engine::St
 std::string findings_csv(const std::vector<ReviewCase>& findings) {
   std::string out = "case,subject_a,subject_b,kind,score,probe,face_score";
   for (int f = 1; f <= 10; ++f) out += fmt::format(",finger_{}", f);
-  out += "\n";
+  out += ",face_led_score\n";  // last: columns read by position before it keep their place
   for (const ReviewCase& c : findings) {
     out += fmt::format("{},{},{},{},{:.4f},{},{}", c.id(), c.a.value, c.b.value, to_string(c.kind), c.evidence.score,
                        c.probe.value, std::isnan(c.evidence.face_score) ? "" : fmt::format("{:.4f}", c.evidence.face_score));
     for (float f : c.evidence.finger_scores) out += std::isnan(f) ? std::string(",") : fmt::format(",{:.4f}", f);
-    out += "\n";
+    out += std::isnan(c.evidence.face_led_score) ? std::string(",\n") : fmt::format(",{:.4f}\n", c.evidence.face_led_score);
   }
   return out;
 }
 
 std::string result_json(const ReprocessResult& r) {
   nlohmann::json findings = nlohmann::json::array();
-  for (const ReviewCase& c : r.findings) {
-    auto j = nlohmann::json::parse(encode_case(c));
-    j["case"] = c.id();
-    findings.push_back(std::move(j));
-  }
+  for (const ReviewCase& c : r.findings) findings.push_back(case_json(c));
   nlohmann::json j{{"selected", r.selected},
                    {"probed", r.probed},
                    {"resumed", r.resumed},

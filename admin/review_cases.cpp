@@ -65,6 +65,9 @@ std::string encode_case(const ReviewCase& c) {
                    {"score", c.evidence.score},
                    {"face_score", num(c.evidence.face_score)},
                    {"finger_scores", fingers},
+                   // The face alone (Candidate::face_led_score); a case below the review threshold
+                   // is one the verdict policy kept for it. Absent from cases stored before it.
+                   {"face_led_score", num(c.evidence.face_led_score)},
                    {"probe", c.probe.value},
                    {"duplicate_threshold", c.duplicate_threshold},
                    {"review_threshold", c.review_threshold},
@@ -90,6 +93,7 @@ Expected<ReviewCase> decode_case(const std::string& text) {
     const auto& f = j.at("finger_scores");
     for (std::size_t i = 0; i < c.evidence.finger_scores.size() && i < f.size(); ++i)
       c.evidence.finger_scores[i] = num_back(f[i]);
+    if (auto it = j.find("face_led_score"); it != j.end()) c.evidence.face_led_score = num_back(*it);
     c.probe = SubjectId{j.at("probe").get<std::uint64_t>()};
     c.evidence.subject = c.probe == c.a ? c.b : c.a;
     c.duplicate_threshold = j.at("duplicate_threshold").get<float>();

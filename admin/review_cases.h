@@ -19,7 +19,7 @@ namespace tunggal::admin {
 struct ReviewCase {
   SubjectId a, b;                     // a < b
   VerdictKind kind = VerdictKind::kReview;  // DUPLICATE or REVIEW, by the thresholds of the run
-  Candidate evidence;                 // the pair's scores (subject = the candidate side)
+  Candidate evidence;                 // the pair's scores (subject = the candidate side), face-led score included
   SubjectId probe;                    // which of a, b was searched
   float duplicate_threshold = 0, review_threshold = 0;
   std::int64_t found_at_ms = 0;

@@ -27,7 +27,9 @@ void print_case(const json& c) {
                            c.value("source", ""), format_utc(c.value("found_at_ms", std::int64_t{0})));
   std::cout << fmt::format("subjects        {} and {} (searched: {})\n", a, b, probe);
   // The stored evidence in the candidate form: scored against the side that was not searched.
+  // A server from before face-led cases sends neither face-led field.
   json evidence{{"subject", probe == a ? b : a}, {"score", c["score"]}, {"face_score", c["face_score"]},
+                {"face_led_score", c.value("face_led_score", json())}, {"face_led", c.value("face_led", false)},
                 {"finger_scores", json::object()}};
   for (std::size_t i = 0; i < c["finger_scores"].size(); ++i)
     if (c["finger_scores"][i].is_number()) evidence["finger_scores"][std::to_string(i + 1)] = c["finger_scores"][i];

@@ -33,8 +33,9 @@ void print_subject(const json& j) {
   if (j.contains("verdict")) std::cout << verdict_text(j["verdict"]);
   else std::cout << "verdict         none (imported without a 1:N search)\n";
   for (const auto& c : j["review_cases"])
-    std::cout << fmt::format("review case     {} {} score {:.2f} {}\n", c.value("case", ""), c.value("kind", ""),
+    std::cout << fmt::format("review case     {} {} score {:.2f}{} {}\n", c.value("case", ""), c.value("kind", ""),
                              c.contains("score") ? c["score"].get<double>() : 0.0,
+                             c.value("face_led", false) ? " [face-led]" : "",
                              c.value("decision", "NONE") == "NONE" ? std::string("open") : c.value("decision", ""));
 }
 

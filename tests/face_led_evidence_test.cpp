@@ -1,10 +1,12 @@
 // A candidate the face alone sent to REVIEW (worn or unclear fingers) is listed below the review
-// threshold; the adjudicator must see why, from the store, over the protocol and in `admin show`.
+// threshold; the adjudicator must see why, from the store, over the protocol and in `admin show`,
+// for a reprocessing case as for a verdict.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "admin/reports.h"
+#include "admin/review_cases.h"
 #include "server/wire_codec.h"
 
 namespace tunggal {
@@ -51,6 +53,47 @@ TEST(FaceLedEvidence, AdminDocumentSaysWhichCandidateTheFaceAloneListed) {
   EXPECT_FALSE(c[1].at("face_led").get<bool>()) << "above the review threshold on its own score";
   EXPECT_FALSE(c[2].at("face_led").get<bool>());
   EXPECT_TRUE(c[2].at("face_led_score").is_null());
+}
+
+admin::ReviewCase face_led_case() {
+  admin::ReviewCase c;
+  c.a = SubjectId{4};
+  c.b = SubjectId{9};
+  c.probe = c.b;
+  c.evidence.subject = c.a;
+  c.evidence.score = 3.1f;  // below the review threshold
+  c.evidence.face_score = 0.55f;
+  c.evidence.face_led_score = 10.4f;
+  c.kind = VerdictKind::kReview;
+  c.duplicate_threshold = 9.0f;
+  c.review_threshold = 8.0f;
+  return c;
+}
+
+TEST(FaceLedEvidence, AReviewCaseKeepsItsFaceLedScoreAndSaysSo) {
+  auto back = admin::decode_case(admin::encode_case(face_led_case()));
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_FLOAT_EQ(back->evidence.face_led_score, 10.4f);
+  const nlohmann::json doc = admin::case_json(*back);
+  EXPECT_TRUE(doc.at("face_led").get<bool>());
+  EXPECT_NEAR(doc.at("face_led_score").get<double>(), 10.4, 1e-5);
+  EXPECT_EQ(doc.at("case"), "RC-4-9");
+
+  admin::ReviewCase plain = face_led_case();
+  plain.evidence.face_led_score = std::nanf("");
+  const nlohmann::json p = admin::case_json(*admin::decode_case(admin::encode_case(plain)));
+  EXPECT_FALSE(p.at("face_led").get<bool>());
+  EXPECT_TRUE(p.at("face_led_score").is_null());
+}
+
+TEST(FaceLedEvidence, ACaseStoredBeforeFaceLedScoresStillReads) {
+  auto j = nlohmann::json::parse(admin::encode_case(face_led_case()));
+  j.erase("face_led_score");
+  auto old = admin::decode_case(j.dump());
+  ASSERT_TRUE(old) << old.error().to_string();
+  EXPECT_TRUE(std::isnan(old->evidence.face_led_score));
+  EXPECT_EQ(old->evidence.score, 3.1f);
+  EXPECT_FALSE(admin::case_json(*old).at("face_led").get<bool>());
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 // SIGKILL at a random moment and started again ends with the same findings as an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
@@ -17,12 +20,14 @@
 #include <thread>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "admin/reprocess.h"
 #include "admin/review_cases.h"
 #include "engine/data_copy.h"
 #include "engine/store.h"
+#include "tests/cli_run.h"
 #include "tests/engine_fixture.h"
 
 namespace tunggal {
@@ -491,6 +496,151 @@ TEST_F(Reprocess, SecondRunOfTheSameJobIsRefusedWhileTheFirstHoldsItsJournal) {
   ::close(fd);  // the first run ends: the job can run again
   EXPECT_EQ(run_cli({"reprocess", "--data-dir", data, "--report", report.string(), "--no-record", "--subjects", "1-2"}), 0);
   EXPECT_FALSE(fs::exists(journal));
+}
+
+// --- Face-led findings: a worn-finger second enrollment (import slipped it in) whose fingers say
+// nothing and whose face says it all. decide() keeps it as REVIEW below the review threshold; its
+// face-led score must survive the journal, the stored case and `admin review show`.
+
+std::uint32_t journal_fnv1a(std::string_view s) {  // the journal's line checksum (admin/reprocess.cpp)
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+// The journal as a reprocess from before face-led findings wrote it: each finding ends at its
+// finger scores, each line checksummed again.
+void strip_face_led_scores(const fs::path& journal) {
+  std::ifstream in(journal);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    std::string payload = line.substr(0, line.rfind(" *"));
+    std::string old;
+    std::stringstream words(payload);
+    for (std::string w; words >> w;) {
+      if (w.rfind("F:", 0) == 0) w = w.substr(0, w.rfind(':'));
+      old += (old.empty() ? "" : " ") + w;
+    }
+    out += fmt::format("{} *{:08x}\n", old, journal_fnv1a(old));
+  }
+  in.close();
+  std::ofstream(journal, std::ios::trunc) << out;
+}
+
+bool same_float(float a, float b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+TEST(ReprocessFaceLed, AFaceLedFindingIsAReviewCaseThatKeepsItsFaceLedScore) {
+  const fs::path dir = testing::make_temp_dir("reprocess-face-led");
+  const fs::path data = dir / "data";
+  // Everyone's fingers worn, nobody twins (tests/engine_hard_cases_test.cpp), and the thresholds
+  // of a 1M gallery, where the fused score of a worn mate misses the review threshold.
+  const datasets::Population pop({.seed = 91, .twin_rate = 0, .missing_finger_rate = 0, .damaged_rate = 1.0,
+                                  .low_quality_rate = 0});
+  auto options = [&](bool read_only) {
+    EngineOptions o = testing::test_engine_options(data);
+    o.target_fpir = 1e-7;
+    o.review_fpir = 1e-6;
+    o.read_only = read_only;
+    o.create_if_missing = !read_only;
+    return o;
+  };
+  {
+    auto e = Engine::open(options(false), testing::test_fusion_model());
+    ASSERT_TRUE(e) << e.error().to_string();
+    std::vector<Enrollment> all;
+    for (std::uint64_t i = 0; i < kIdentities; ++i) all.push_back(pop.capture(i, 0));
+    for (std::uint64_t i = 0; i < kIdentities; ++i) {  // a re-enrollment with only the worn fingers
+      if (std::popcount(pop.traits(i).damaged_fingers) < 4) continue;
+      Enrollment worn = testing::capture_as(pop, i, 1, "worn-" + std::to_string(i));
+      std::erase_if(worn.fingers, [&](const FingerTemplate& f) {
+        return !(pop.traits(i).damaged_fingers >> finger_slot(f.position) & 1u);
+      });
+      all.push_back(std::move(worn));
+    }
+    auto r = (*e)->import(all);
+    ASSERT_TRUE(r && r->skipped.empty());
+    ASSERT_TRUE((*e)->finish_import());
+  }
+  std::vector<admin::ReviewCase> findings;
+  {
+    auto e = Engine::open(options(true));
+    ASSERT_TRUE(e) << e.error().to_string();
+    engine::StoreOptions so;
+    so.path = data / "store";
+    so.read_only = true;
+    auto store = engine::Store::open(so);
+    ASSERT_TRUE(store) << store.error().to_string();
+    const Thresholds t = (*e)->thresholds();
+    admin::ReprocessOptions o;
+    o.journal = dir / "job.journal";
+    o.batch = 16;
+    auto whole = admin::reprocess(**e, **store, o);
+    ASSERT_TRUE(whole) << whole.error().to_string();
+    std::size_t face_led = 0;
+    for (const auto& c : whole->findings) {
+      if (c.evidence.score >= t.review) continue;
+      ++face_led;
+      EXPECT_EQ(c.kind, VerdictKind::kReview) << c.id();
+      EXPECT_GE(c.evidence.face_led_score, t.duplicate) << c.id() << ": below the review threshold yet kept";
+    }
+    ASSERT_GT(face_led, 0u) << "no worn re-enrollment was found below the review threshold: the case does not arise";
+
+    // The finished job's journal replayed (as a rerun does): every finding comes from the journal.
+    auto replayed = admin::reprocess(**e, **store, o);
+    ASSERT_TRUE(replayed) << replayed.error().to_string();
+    EXPECT_EQ(replayed->resumed, whole->probed);
+    ASSERT_EQ(replayed->findings.size(), whole->findings.size());
+    for (std::size_t i = 0; i < whole->findings.size(); ++i) {
+      const auto &w = whole->findings[i], &r = replayed->findings[i];
+      EXPECT_EQ(r.id(), w.id());
+      EXPECT_EQ(r.kind, w.kind) << w.id();
+      EXPECT_EQ(r.evidence.score, w.evidence.score) << w.id();
+      EXPECT_TRUE(same_float(r.evidence.face_led_score, w.evidence.face_led_score))
+          << w.id() << ": " << r.evidence.face_led_score << " from the journal, " << w.evidence.face_led_score;
+    }
+
+    // A journal written before findings carried the face-led score still resumes: the same cases,
+    // REVIEW as before, without the score.
+    strip_face_led_scores(o.journal);
+    auto old = admin::reprocess(**e, **store, o);
+    ASSERT_TRUE(old) << old.error().to_string();
+    EXPECT_EQ(old->resumed, whole->probed);
+    ASSERT_EQ(old->findings.size(), whole->findings.size());
+    for (std::size_t i = 0; i < whole->findings.size(); ++i) {
+      EXPECT_EQ(old->findings[i].id(), whole->findings[i].id());
+      EXPECT_EQ(old->findings[i].kind, whole->findings[i].kind);
+      EXPECT_TRUE(std::isnan(old->findings[i].evidence.face_led_score));
+    }
+    findings = whole->findings;
+    (void)fs::remove(o.journal);
+  }
+
+  // Stored as review cases, and shown to the adjudicator with the face-led mark.
+  {
+    engine::StoreOptions so;
+    so.path = data / "store";
+    auto store = engine::Store::open(so);
+    ASSERT_TRUE(store) << store.error().to_string();
+    ASSERT_TRUE(admin::add_cases(**store, findings));
+  }
+  const auto led = std::find_if(findings.begin(), findings.end(),
+                                [](const admin::ReviewCase& c) { return c.evidence.score < c.review_threshold; });
+  ASSERT_NE(led, findings.end());
+  const std::string dd = " --data-dir '" + data.string() + "'";
+  const auto text = testing::run_tunggal("admin review show " + led->id() + dd);
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("[face-led "), std::string::npos) << text.out;
+  const auto json = testing::run_tunggal("admin review show " + led->id() + " --json" + dd);
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j.at("kind"), "REVIEW");
+  EXPECT_TRUE(j.at("face_led").get<bool>()) << json.out;
+  EXPECT_NEAR(j.at("face_led_score").get<double>(), led->evidence.face_led_score, 1e-4);
+  const auto subject = testing::run_tunggal(fmt::format("admin show subject {}", led->a.value) + dd);
+  EXPECT_NE(subject.out.find(led->id() + " REVIEW"), std::string::npos) << subject.out;
+  EXPECT_NE(subject.out.find("[face-led]"), std::string::npos) << subject.out;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 TEST(ReviewCases, AdjudicationIsRecordedOnceAndAudited) {
