@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -206,8 +207,15 @@ Expected<json> thresholds_what_if(const engine::Store& s, const EngineOptions& o
     return invalid_argument("--review-fpir must be at least --target-fpir (REVIEW is the looser band)");
   const std::uint64_t n = std::max<std::uint64_t>(s.subject_count(), 1);
   const Thresholds now = thresholds_for(options.target_fpir, options.review_fpir, n);
-  const Thresholds next = thresholds_for(target, review, n);
-  auto judge = [&](float score) { return score >= next.duplicate ? "DUPLICATE" : score >= next.review ? "REVIEW" : "UNIQUE"; };
+  Thresholds next = thresholds_for(target, review, n);
+  // Face-led review follows the duplicate threshold, as in the engine (engine.cpp,
+  // current_thresholds); only a model with a face tail gives candidates a face-led score.
+  if (options.face_led_review) next.face_led = next.duplicate;
+  // The stored candidates judged by the engine's own verdict policy: a face-led candidate below
+  // the review threshold stays REVIEW, as it did when it was decided.
+  auto judge = [&](std::vector<Candidate> candidates) {
+    return std::string(to_string(decide(EnrollmentId{}, std::move(candidates), next, std::numeric_limits<int>::max()).kind));
+  };
   std::map<std::string, std::map<std::string, std::uint64_t>> moves;  // old kind -> new kind -> count
   std::uint64_t changed = 0, unknown = 0, load_before = 0, load_after = 0, considered = 0;
   Status scan = s.for_each_verdict([&](const Verdict& v) {
@@ -215,8 +223,12 @@ Expected<json> thresholds_what_if(const engine::Store& s, const EngineOptions& o
     ++considered;
     const std::string old_kind(to_string(v.kind));
     std::string new_kind;
-    if (!v.candidates.empty()) new_kind = judge(v.candidates.front().score);
-    else if (next.review >= v.review_threshold) new_kind = "UNIQUE";
+    // A verdict stored no candidate below its thresholds: it stays UNIQUE only if neither the
+    // review nor (with face-led review) the duplicate threshold is lower than when it was decided.
+    const bool no_lower = next.review >= v.review_threshold &&
+                          (!options.face_led_review || next.duplicate >= v.duplicate_threshold);
+    if (!v.candidates.empty()) new_kind = judge(v.candidates);
+    else if (no_lower) new_kind = "UNIQUE";
     else new_kind = "unknown";
     ++moves[old_kind][new_kind];
     if (new_kind == "unknown") ++unknown;
@@ -229,7 +241,7 @@ Expected<json> thresholds_what_if(const engine::Store& s, const EngineOptions& o
   auto cases = list_cases(s);
   if (!cases) return cases.error();
   std::uint64_t cases_kept = 0;
-  for (const auto& c : *cases) cases_kept += std::string(judge(c.evidence.score)) != "UNIQUE";
+  for (const auto& c : *cases) cases_kept += judge({c.evidence}) != "UNIQUE";
   return json{{"gallery_size", n},
               {"current", thresholds_json(now)},
               {"what_if", thresholds_json(next)},

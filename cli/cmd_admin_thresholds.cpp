@@ -1,7 +1,7 @@
 // `tunggal admin thresholds --target-fpir X`: what-if. Re-derives the thresholds for another target
 // false-positive identification rate at the current gallery size and replays the stored verdicts'
-// best scores through them: how many past answers would change and how the review load moves.
-// Nothing is changed.
+// candidates through the engine's verdict policy (face-led review included): how many past answers
+// would change and how the review load moves. Nothing is changed.
 #include <iostream>
 #include <map>
 
@@ -27,10 +27,13 @@ RegisterCommand reg{{"admin thresholds", "what-if: how past verdicts and the rev
   cmd.add_option("--review-fpir", *review, "the looser rate for REVIEW")->capture_default_str()->check(CLI::Range(1e-12, 1.0));
   cmd.footer(R"(
 Thresholds follow from the rate and the gallery size N: score >= log10(N / rate). Every stored
-DUPLICATE/REVIEW/UNIQUE verdict is re-judged from its best stored score, and so is every reprocessing
-case. Verdicts only keep candidates above the review threshold of their day, so a UNIQUE verdict
-can only be said to stay UNIQUE when the new review threshold is not lower; otherwise it is
-counted as "unknown" (it might now be flagged). Nothing is changed: this is a preview.
+DUPLICATE/REVIEW/UNIQUE verdict is re-judged from its stored candidates by the engine's verdict
+policy, and so is every reprocessing case: DUPLICATE on the score alone; REVIEW at the review
+threshold, or when the face alone (face-led score, fingers not contradicting it) reaches the new
+duplicate threshold, as the engine keeps worn-finger re-enrollments for review. Verdicts only keep
+candidates above the thresholds of their day, so a UNIQUE verdict can only be said to stay UNIQUE
+when neither the new review threshold nor (face-led review) the new duplicate threshold is lower;
+otherwise it is counted as "unknown" (it might now be flagged). Nothing is changed: this is a preview.
 
 Against a server (--connect) "now" is the server engine's configured targets; offline, the defaults.
 Exit codes: 0 shown; 2 bad rates; 3 no gallery in --data-dir or server unreachable; 5 not an admin.

@@ -1,13 +1,18 @@
 // A candidate the face alone sent to REVIEW (worn or unclear fingers) is listed below the review
 // threshold; the adjudicator must see why, from the store, over the protocol and in `admin show`,
-// for a reprocessing case as for a verdict.
+// for a reprocessing case as for a verdict; and the thresholds what-if must judge it as the
+// verdict policy does.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "admin/reports.h"
 #include "admin/review_cases.h"
+#include "engine/store.h"
+#include "engine/verdict_policy.h"
 #include "server/wire_codec.h"
+#include "tests/engine_fixture.h"
 
 namespace tunggal {
 namespace {
@@ -94,6 +99,73 @@ TEST(FaceLedEvidence, ACaseStoredBeforeFaceLedScoresStillReads) {
   EXPECT_TRUE(std::isnan(old->evidence.face_led_score));
   EXPECT_EQ(old->evidence.score, 3.1f);
   EXPECT_FALSE(admin::case_json(*old).at("face_led").get<bool>());
+}
+
+// The what-if replays stored verdicts and cases through the verdict policy: at today's thresholds
+// nothing moves, a face-led REVIEW included (it was counted as moving to UNIQUE, on its score).
+TEST(FaceLedEvidence, ThresholdsWhatIfJudgesAFaceLedCaseAsTheVerdictPolicyDoes) {
+  const std::filesystem::path dir = testing::make_temp_dir("face-led-what-if");
+  engine::StoreOptions so;
+  so.path = dir / "store";
+  so.gallery = engine::GalleryConfig{};
+  auto store = engine::Store::open(so);
+  ASSERT_TRUE(store) << store.error().to_string();
+  EngineOptions options;
+  ASSERT_TRUE(options.face_led_review);
+  const Thresholds t = thresholds_for(options.target_fpir, options.review_fpir, 1);  // an empty gallery counts as 1
+
+  Verdict v;
+  v.enrollment = EnrollmentId{"E-worn"};
+  v.kind = VerdictKind::kReview;
+  v.duplicate_threshold = t.duplicate;
+  v.review_threshold = t.review;
+  Candidate worn;
+  worn.subject = SubjectId{7};
+  worn.score = t.review - 1.0f;
+  worn.face_led_score = t.duplicate + 1.0f;
+  v.candidates = {worn};
+  auto batch = (*store)->batch();
+  batch.record_verdict(v);
+  ASSERT_TRUE((*store)->commit(std::move(batch)));
+  admin::ReviewCase c = face_led_case();
+  c.evidence.score = worn.score;
+  c.evidence.face_led_score = worn.face_led_score;
+  c.duplicate_threshold = t.duplicate;
+  c.review_threshold = t.review;
+  ASSERT_TRUE(admin::add_cases(**store, {c}));
+
+  admin::AdminQuery q;
+  q.kind = admin::AdminQuery::Kind::kThresholds;
+  q.target_fpir = options.target_fpir;
+  q.review_fpir = options.review_fpir;
+  auto same = admin::answer(**store, q, options, 0);
+  ASSERT_TRUE(same) << same.error().to_string();
+  EXPECT_EQ(same->at("verdicts_changed"), 0) << same->dump();
+  EXPECT_EQ(same->at("moves").at("REVIEW").at("REVIEW"), 1) << same->dump();
+  EXPECT_EQ(same->at("review_load_before"), 1);
+  EXPECT_EQ(same->at("review_load_after"), 1);
+  EXPECT_EQ(same->at("reprocess_cases_still_flagged"), 1);
+
+  // The face-led threshold follows the what-if's duplicate threshold: a stricter target (higher
+  // duplicate threshold than this face) releases it.
+  q.target_fpir = options.target_fpir / 1000;
+  q.review_fpir = options.review_fpir / 1000;
+  ASSERT_GT(thresholds_for(q.target_fpir, q.review_fpir, 1).duplicate, worn.face_led_score);
+  auto strict = admin::answer(**store, q, options, 0);
+  ASSERT_TRUE(strict) << strict.error().to_string();
+  EXPECT_EQ(strict->at("moves").at("REVIEW").at("UNIQUE"), 1) << strict->dump();
+  EXPECT_EQ(strict->at("reprocess_cases_still_flagged"), 0);
+
+  // Without face-led review (EngineOptions::face_led_review off) the face alone keeps nothing.
+  options.face_led_review = false;
+  q.target_fpir = options.target_fpir;
+  q.review_fpir = options.review_fpir;
+  auto off = admin::answer(**store, q, options, 0);
+  ASSERT_TRUE(off) << off.error().to_string();
+  EXPECT_EQ(off->at("moves").at("REVIEW").at("UNIQUE"), 1) << off->dump();
+  EXPECT_EQ(off->at("reprocess_cases_still_flagged"), 0);
+  store->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
