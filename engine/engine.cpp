@@ -152,6 +152,11 @@ struct Engine::Impl {
   }
 
   std::string indexes_at_open;  // EngineStats::indexes_at_open
+  std::uint64_t changes_replayed_at_open = 0;  // EngineStats::changes_replayed_at_open
+  // The change seq that every index snapshot on disk covers (the oldest of them): a crash now
+  // replays the changes after it at the next open. 0 while none does (an open that rebuilt the
+  // indexes, until its first save).
+  std::atomic<std::uint64_t> snapshot_seq{0};
 
   fs::path index_dir() const { return options.data_dir / "index"; }
   // 0 = face, 1..4 = finger positions (when EngineOptions::finger_code_lists), 5 = the fused
@@ -354,6 +359,8 @@ struct Engine::Impl {
       std::vector<std::optional<FaceEmbedding>> faces;
       if (!add_to_indexes(rows_from_gallery(added, faces), group, from == covered).is_ok()) return false;
     }
+    snapshot_seq = covered;
+    changes_replayed_at_open = changes.size();
     return true;
   }
 
@@ -400,7 +407,9 @@ struct Engine::Impl {
     auto b = store->batch();
     b.put_meta(kCodeVersionKey, std::to_string(matcher::finger_code_version()));
     for (int slot : coded_slots(options)) b.put_meta(centre_key(slot), centres[static_cast<std::size_t>(slot)]->serialise());
-    return store->commit(std::move(b), Durability::kSynced);
+    if (Status s = store->commit(std::move(b), Durability::kSynced); !s) return s;
+    snapshot_seq = covered;
+    return Status::ok();
   }
 
   engine::StoredSubject stored_subject(SubjectId id, const Enrollment& e, std::int64_t at) const {
@@ -1021,6 +1030,11 @@ Status Engine::snapshot() {
   return impl_->save_snapshots();
 }
 
+std::uint64_t Engine::changes_since_snapshot() const {
+  const std::uint64_t last = impl_->store->last_change_seq(), covered = impl_->snapshot_seq.load();
+  return last > covered ? last - covered : 0;
+}
+
 const engine::Store& Engine::store() const { return *impl_->store; }
 
 Status Engine::with_store(const std::function<Status(engine::Store&)>& fn) {
@@ -1069,6 +1083,9 @@ EngineStats Engine::stats() const {
   s.fully_matched = m.fully_matched.load();
   s.finger_comparisons = m.comparisons.load();
   s.indexes_at_open = m.indexes_at_open;
+  s.changes_replayed_at_open = m.changes_replayed_at_open;
+  s.snapshot_change_seq = m.snapshot_seq.load();
+  s.changes_since_snapshot = changes_since_snapshot();
   s.face_index = m.indexes.face->describe();
   if (m.indexes.fused) s.fused_finger_index = m.indexes.fused->describe();
   // The finger-code index in use: the per-position lists when built, else the fused one.

@@ -69,6 +69,13 @@ struct EngineStats {
   // How this open got its indexes: "snapshot" (loaded, then brought forward by the gallery
   // changes made after it) or "rebuilt" (from the whole gallery: minutes at a million subjects).
   std::string indexes_at_open;
+  // Gallery change entries read and replayed onto the snapshots at open (0 when rebuilt): what a
+  // crash cost, each added subject's finger codes computed again.
+  std::uint64_t changes_replayed_at_open = 0;
+  // The store change seq the index snapshots on disk cover (0: none, after a rebuild until the
+  // first save), and the changes committed since: what a crash now would replay.
+  std::uint64_t snapshot_change_seq = 0;
+  std::uint64_t changes_since_snapshot = 0;
 };
 
 // Where one revocation's time went (Engine::revoke_subject's optional report; bench/revoke_bench).
@@ -179,8 +186,12 @@ class Engine {
   Expected<ImportResult> import(std::span<const Enrollment> enrollments);
   Status finish_import();
 
-  // Writes index snapshots covering the store's current change sequence.
+  // Writes index snapshots covering the store's current change sequence, under the decide lock
+  // (nothing is decided meanwhile; docs/engine.md has its cost by gallery size).
   Status snapshot();
+  // Gallery changes (subjects added or removed) committed since the index snapshots on disk were
+  // written: what the next open would replay after a crash. Two counters; any thread.
+  std::uint64_t changes_since_snapshot() const;
 
   // The durable store, for read-only reports (tunggal admin status/show/audit over the protocol):
   // its reads are safe from any thread, concurrently with deciding.
