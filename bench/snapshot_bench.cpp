@@ -1,0 +1,179 @@
+// What index snapshots cost, to choose how often `tunggal serve` saves them while running
+// (--snapshot-every-changes, docs/engine.md "Snapshots while serving"):
+//
+//   BM_Snapshot      one Engine::snapshot() at a gallery of TUNGGAL_BENCH_SUBJECTS (default
+//                    20,000). All of it holds the engine's decide lock: no verdict is decided
+//                    meanwhile.
+//   BM_ReplayAtOpen  what a crash costs the next open per change committed after the last
+//                    snapshot: a crash image with TUNGGAL_BENCH_REPLAY (default 2,000) new subjects
+//                    after its snapshot against the same gallery with none, both opened read-only;
+//                    wall and process CPU time of the difference.
+//
+//   TUNGGAL_BENCH_SUBJECTS=100000 build/bench/snapshot_bench --benchmark_counters_tabular=true
+//
+// The gallery is imported through Engine::import (its indexes are the engine's own). Reports
+// times and rates; never passes or fails on time.
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <string>
+#include <vector>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+
+#include "datasets/population.h"
+#include "datasets/population_calibration.h"
+#include "engine/engine.h"
+#include "engine/store.h"
+#include "matcher/finger_matcher.h"
+
+using namespace tunggal;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }  // all threads
+
+std::size_t env_size(const char* name, std::size_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : fallback;
+}
+
+void check(const Status& s) {
+  if (!s) throw StatusError(s);
+}
+
+EngineOptions options(const fs::path& dir, bool read_only = false) {
+  EngineOptions o;
+  o.data_dir = dir;
+  o.shards = 4;
+  o.read_only = read_only;
+  return o;
+}
+
+std::uint64_t bytes_under(const fs::path& dir) {
+  std::uint64_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) n += e.file_size();
+  return n;
+}
+
+struct Fixture {
+  fs::path dir;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<datasets::Population> pop;
+  std::size_t subjects = 0;
+  double import_s = 0;
+};
+
+Fixture* g_fixture = nullptr;
+
+void import(Engine& e, const datasets::Population& pop, std::size_t from, std::size_t to) {
+  for (std::size_t done = from; done < to;) {
+    std::vector<Enrollment> part;
+    for (; part.size() < 500 && done < to; ++done) part.push_back(pop.capture(done, 0));
+    auto r = e.import(part);
+    if (!r) throw StatusError(r.error());
+  }
+}
+
+Fixture& fixture() {
+  if (g_fixture) return *g_fixture;
+  g_fixture = new Fixture;
+  Fixture& x = *g_fixture;
+  x.subjects = env_size("TUNGGAL_BENCH_SUBJECTS", 20'000);
+  const char* base = std::getenv("TUNGGAL_BENCH_DIR");
+  x.dir = fs::path(base && *base ? base : fs::temp_directory_path().string()) /
+          ("tunggal_snapshot_bench_" + std::to_string(::getpid()));
+  fs::remove_all(x.dir);
+  x.pop = std::make_unique<datasets::Population>(datasets::PopulationConfig{.seed = 42});
+  datasets::CalibrationOptions co;
+  co.identities = 80;
+  co.worn_identities = 80;
+  auto model = datasets::calibrate_fusion(datasets::Population({.seed = 777}), matcher::FingerMatcher{}, co);
+  if (!model) throw StatusError(model.error());
+  const auto t0 = Clock::now();
+  auto e = Engine::open(options(x.dir), *model);
+  if (!e) throw StatusError(e.error());
+  x.engine = std::move(*e);
+  import(*x.engine, *x.pop, 0, x.subjects);
+  check(x.engine->finish_import());
+  x.import_s = seconds_since(t0);
+  std::atexit([] {
+    g_fixture->engine.reset();
+    fs::remove_all(g_fixture->dir);
+  });
+  return x;
+}
+
+// A copy of the data directory as a kill -9 now would leave it: the store checkpointed and the
+// snapshots as they are on disk, under the decide lock.
+fs::path crash_image(Engine& e, const fs::path& dir, const std::string& name) {
+  const fs::path image = dir.string() + "-" + name;
+  fs::remove_all(image);
+  fs::create_directories(image);
+  check(e.with_store([&](engine::Store& store) -> Status {
+    if (Status s = store.flush(); !s) return s;
+    if (Status s = store.checkpoint(image / "store"); !s) return s;
+    fs::copy(dir / "index", image / "index", fs::copy_options::recursive);
+    return Status::ok();
+  }));
+  return image;
+}
+
+void BM_Snapshot(benchmark::State& state) {
+  Fixture& f = fixture();
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    check(f.engine->snapshot());
+    state.SetIterationTime(seconds_since(t0));
+  }
+  const EngineStats st = f.engine->stats();
+  state.counters["subjects"] = static_cast<double>(st.gallery_size);
+  state.counters["index_MB_on_disk"] = static_cast<double>(bytes_under(f.dir / "index")) / 1e6;
+  state.counters["index_MB_in_RAM"] = static_cast<double>(st.index_bytes) / 1e6;
+  state.counters["import_s"] = f.import_s;
+}
+BENCHMARK(BM_Snapshot)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_ReplayAtOpen(benchmark::State& state) {
+  Fixture& f = fixture();
+  const std::size_t replay = env_size("TUNGGAL_BENCH_REPLAY", 2'000);
+  check(f.engine->snapshot());
+  const fs::path clean = crash_image(*f.engine, f.dir, "clean");
+  import(*f.engine, *f.pop, f.subjects, f.subjects + replay);  // committed; no snapshot taken
+  const fs::path crashed = crash_image(*f.engine, f.dir, "crashed");
+  double wall = 0, cpu = 0;
+  std::uint64_t replayed = 0;
+  for (auto _ : state) {
+    double w[2], c[2];
+    const fs::path images[2] = {clean, crashed};
+    for (int k = 0; k < 2; ++k) {
+      const auto t0 = Clock::now();
+      const double c0 = cpu_seconds();
+      auto e = Engine::open(options(images[k], true));
+      if (!e) throw StatusError(e.error());
+      w[k] = seconds_since(t0);
+      c[k] = cpu_seconds() - c0;
+      if (k == 1) replayed = (*e)->stats().changes_replayed_at_open;
+    }
+    state.SetIterationTime(w[1] - w[0]);
+    wall += w[1] - w[0];
+    cpu += c[1] - c[0];
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["replayed"] = static_cast<double>(replayed);
+  state.counters["ms_per_change"] = 1000.0 * wall / n / static_cast<double>(replayed);
+  state.counters["changes_per_cpu_s"] = static_cast<double>(replayed) / (cpu / n);
+  fs::remove_all(clean);
+  fs::remove_all(crashed);
+}
+BENCHMARK(BM_ReplayAtOpen)->Iterations(2)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
