@@ -3,6 +3,7 @@
 // server holds no matching logic; it calls a Backend. Two implementations compose behind this
 // contract: the real engine, and a zero-cost policy that only exists to measure the protocol's
 // own overhead (tunggal serve --zero-cost-policy, never for production).
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -31,6 +32,11 @@ class Backend {
                             const std::string& reason, SubjectId linked) = 0;
   virtual Status revoke_subject(SubjectId subject, const std::string& admin, const std::string& reason) = 0;
   virtual EngineStats stats() const = 0;
+  // Index snapshots (Engine::snapshot, Engine::changes_since_snapshot): the server asks for one
+  // once enough changes have piled up since the last (ServerOptions::snapshot_every_changes). A
+  // backend that keeps no indexes has nothing to save and never anything to replay.
+  virtual Status snapshot() { return Status::ok(); }
+  virtual std::uint64_t changes_since_snapshot() const { return 0; }
   // The engine's durable store, for read-only views of it (the request workflow's penunggalan
   // answers, admin/workflow_lookup.h); nullptr when the backend keeps none (zero-cost policy).
   virtual const engine::Store* store() const { return nullptr; }

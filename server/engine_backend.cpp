@@ -32,6 +32,8 @@ class EngineBackend final : public Backend {
     return e_.revoke_subject(s, admin, reason);
   }
   EngineStats stats() const override { return e_.stats(); }
+  Status snapshot() override { return e_.snapshot(); }
+  std::uint64_t changes_since_snapshot() const override { return e_.changes_since_snapshot(); }
   const engine::Store* store() const override { return &e_.store(); }
   Expected<std::uint64_t> verdict_log_epoch() override { return e_.verdict_log_epoch(); }
   Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,

@@ -65,6 +65,7 @@ std::string ServerMetrics::prometheus_text() const {
   hist("request", request_ms);
   hist("decide_batch", decide_batch_ms);
   hist("extract_image", extract_image_ms);
+  hist("index_snapshot", index_snapshot_ms);
   return s;
 }
 

@@ -34,7 +34,8 @@ struct ServerMetrics {
   X(connections_accepted) X(connections_refused) X(tls_handshake_failures) X(frames_in) X(frames_out)   \
   X(bad_frames) X(wrong_version) X(timeouts) X(slow_consumers_closed) X(permission_denied) X(busy)      \
   X(requests) X(submitted_items) X(accepted_items) X(duplicate_id_items) X(rejected_items) X(verdicts_decided) \
-  X(verdicts_pushed) X(engine_errors) X(images_extracted) X(images_failed)
+  X(verdicts_pushed) X(engine_errors) X(images_extracted) X(images_failed) X(index_snapshots)                \
+  X(index_snapshot_failures)
 #define TUNGGAL_DECLARE_COUNTER(name) std::atomic<std::uint64_t> name{0};
   TUNGGAL_SERVER_COUNTERS(TUNGGAL_DECLARE_COUNTER)
 #undef TUNGGAL_DECLARE_COUNTER
@@ -43,6 +44,7 @@ struct ServerMetrics {
   LatencyHistogram request_ms;       // every other request
   LatencyHistogram decide_batch_ms;  // one engine micro-batch (process())
   LatencyHistogram extract_image_ms; // one finger image decoded and extracted (extraction pool)
+  LatencyHistogram index_snapshot_ms; // one index snapshot while serving (the engine's decide lock held)
 
   std::vector<std::pair<std::string, std::uint64_t>> counters() const;
   std::string prometheus_text() const;

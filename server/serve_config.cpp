@@ -192,6 +192,11 @@ const std::vector<ServeSetting>& serve_settings() {
                                "verdict log entries one 'since cursor' reply looks at (a site's verdicts are "
                                "filtered from everyone's); at least max-verdicts-per-reply",
                                &ServerOptions::max_verdicts_scanned, 1, 100'000'000));
+    s.push_back(server_integer("snapshot-every-changes",
+                               "save index snapshots while serving once this many gallery changes are committed "
+                               "since the last (a crash replays at most about this many at the next open); "
+                               "0: only at a clean stop",
+                               &ServerOptions::snapshot_every_changes, 0, 1'000'000'000));
     s.push_back(seconds("idle-timeout", "seconds a connection may stay silent", &ServerOptions::idle_timeout));
     s.push_back(seconds("read-timeout", "seconds to complete a begun frame", &ServerOptions::read_timeout));
     s.push_back(seconds("write-timeout", "seconds a client may take to read an answer", &ServerOptions::write_timeout));

@@ -202,6 +202,13 @@ struct Server::Impl {
   bool decide_hint = false;
   std::thread decider;
 
+  // Index snapshots while serving (ServerOptions::snapshot_every_changes): one thread, so never
+  // two at once and never on a network thread.
+  std::mutex snapshot_mu;
+  std::condition_variable snapshot_cv;
+  bool snapshot_stop = false;
+  std::thread snapshotter;
+
   // Pushes tail the backend's verdict log: everything up to published_seq went to subscribers.
   std::mutex publish_mu;
   std::uint64_t published_seq = 0;
@@ -433,6 +440,36 @@ struct Server::Impl {
       for (const auto& [k, n] : kinds) by_kind += fmt::format(" {}={}", to_string(k), n);
       spdlog::info("event=verdicts_decided count={}{} ms={:.1f}", r->size(), by_kind, ms);
       publish_new();
+    }
+  }
+
+  // Looks every snapshot_check at the changes committed since the last index snapshot and saves
+  // new snapshots once they reach snapshot_every_changes. The save holds the engine's decide lock
+  // for a time that grows with the gallery (docs/engine.md, "Snapshots while serving"), so it is
+  // not done more often than that. A failed save (a full disk) is logged and counted, and tried
+  // again after a minute, not every second.
+  void snapshot_loop() {
+    auto wait = opt.snapshot_check;
+    for (;;) {
+      {
+        std::unique_lock lock(snapshot_mu);
+        if (snapshot_cv.wait_for(lock, wait, [&] { return snapshot_stop; })) return;
+      }
+      wait = opt.snapshot_check;
+      const std::uint64_t changes = backend.changes_since_snapshot();
+      if (changes < opt.snapshot_every_changes) continue;
+      const auto t0 = Clock::now();
+      Status s = guarded("the index snapshot", [&] { return backend.snapshot(); });
+      const double ms = ms_since(t0);
+      if (!s) {
+        metrics.index_snapshot_failures++;
+        spdlog::error("event=error kind=engine op=snapshot changes={} error=\"{}\"", changes, s.to_string());
+        wait = std::max<std::chrono::milliseconds>(opt.snapshot_check, std::chrono::minutes(1));
+        continue;
+      }
+      metrics.index_snapshots++;
+      metrics.index_snapshot_ms.record_ms(ms);
+      spdlog::info("event=index_snapshot changes={} ms={:.1f}", changes, ms);
     }
   }
 
@@ -898,6 +935,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         hist("request", srv_.metrics.request_ms);
         hist("decide_batch", srv_.metrics.decide_batch_ms);
         hist("extract_image", srv_.metrics.extract_image_ms);
+        hist("index_snapshot", srv_.metrics.index_snapshot_ms);
         s->set_gallery_size(st.gallery_size);
         s->set_pending(st.pending);
         s->set_duplicate_threshold(st.thresholds.duplicate);
@@ -1478,6 +1516,7 @@ Status Server::Impl::start() {
   for (int i = 0; i < std::max(1, opt.io_threads); ++i) io_threads.emplace_back([this] { ioc->run(); });
   submitter = std::thread([this] { submitter_loop(); });
   if (opt.run_decider) decider = std::thread([this] { decider_loop(); });
+  if (opt.snapshot_every_changes > 0) snapshotter = std::thread([this] { snapshot_loop(); });
   spdlog::info("event=listening address={}:{} transport={} verdict_log_epoch={} verdict_log_seq={}", opt.host, port,
                opt.tls ? "mutual_tls" : "PLAINTEXT_INSECURE_DEVELOPMENT_ONLY", epoch, published_seq);
   return Status::ok();
@@ -1486,6 +1525,13 @@ Status Server::Impl::start() {
 void Server::Impl::stop() {
   if (stopped.exchange(true)) return;
   stopping = true;
+  // No snapshot is begun from now on (one being saved finishes: it is joined below); the engine
+  // saves its snapshots when it closes anyway.
+  {
+    std::lock_guard lock(snapshot_mu);
+    snapshot_stop = true;
+  }
+  snapshot_cv.notify_all();
   spdlog::info("event=stopping connections={}", metrics.connections_open.load());
   asio::post(*ioc, [this] {
     boost::system::error_code ec;
@@ -1529,6 +1575,7 @@ void Server::Impl::stop() {
   }
   decide_cv.notify_all();
   if (decider.joinable()) decider.join();
+  if (snapshotter.joinable()) snapshotter.join();
   {
     std::lock_guard lock(pools_mu);
     blocking_closed = true;
@@ -1570,6 +1617,8 @@ std::string Server::prometheus_text() const {
   s += fmt::format("# TYPE tunggal_pending_enrollments gauge\ntunggal_pending_enrollments {}\n", st.pending);
   s += fmt::format("# TYPE tunggal_verdict_log_seq counter\ntunggal_verdict_log_seq {}\n",
                    impl_->backend.last_verdict_seq());
+  s += fmt::format("# TYPE tunggal_changes_since_index_snapshot gauge\ntunggal_changes_since_index_snapshot {}\n",
+                   impl_->backend.changes_since_snapshot());
   return s;
 }
 

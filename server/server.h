@@ -6,7 +6,8 @@
 // Flow: fingers sent as images are extracted on the extraction pool first (ingest/enrollment_images.h;
 // the engine sees templates only); submit requests go to a bounded queue (BUSY when full) drained by a submitter thread that
 // hands everything queued to one Backend::submit (one fsync for many stations: group commit);
-// a decider thread calls Backend::process() and pushes verdicts to subscribers.
+// a decider thread calls Backend::process() and pushes verdicts to subscribers; a snapshot thread
+// saves the engine's index snapshots every snapshot_every_changes gallery changes.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -66,6 +67,13 @@ struct ServerOptions {
   std::chrono::milliseconds decider_idle{20};
   std::size_t max_verdicts_scanned = 100'000;  // log entries one "since cursor" reply looks at
   std::uint32_t max_verdicts_per_reply = 1000;
+  // Index snapshots while serving: once at least this many gallery changes (subjects added or
+  // removed) are committed since the last snapshot, a snapshot thread of its own writes new ones
+  // (Backend::snapshot, under the engine's decide lock), so a crash replays at most about this
+  // many at the next open instead of everything since the last clean stop. 0: only at a clean
+  // stop. The default and its cost by gallery size: docs/engine.md, "Snapshots while serving".
+  std::uint64_t snapshot_every_changes = 10'000;
+  std::chrono::milliseconds snapshot_check{1'000};  // how often the snapshot thread looks
   std::string name = "tunggal 0.1.0";
 };
 

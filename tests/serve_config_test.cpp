@@ -172,6 +172,26 @@ TEST_F(ServeConfigTest, ExtractionAndVerdictReplyLimitsAreReadFromTheFile) {
       << s.message();
 }
 
+TEST_F(ServeConfigTest, SnapshotsWhileServingAreASetting) {
+  // ServerOptions::snapshot_every_changes (docs/engine.md, "Snapshots while serving").
+  auto example = load_serve_config(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "docs" / "serve.example.toml");
+  ASSERT_TRUE(example) << example.error().to_string();
+  EXPECT_EQ(example->server.snapshot_every_changes, ServerOptions{}.snapshot_every_changes);
+  auto c = load_serve_config(write("snapshot-every-changes = 0\n"));  // only at a clean stop
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->server.snapshot_every_changes, 0u);
+  ASSERT_TRUE(apply_serve_setting(*c, "snapshot-every-changes", "2500"));  // the flag wins
+  EXPECT_EQ(c->server.snapshot_every_changes, 2500u);
+  EXPECT_NE(serve_config_toml(*c).find("snapshot-every-changes = 2500\n"), std::string::npos);
+  for (const std::string bad : {"-1", "1000000001"}) {
+    auto r = load_serve_config(write("listen = \"127.0.0.1:0\"\nsnapshot-every-changes = " + bad + "\n"));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("serve.toml:2: snapshot-every-changes: " + bad + " is outside 0..1000000000"),
+              std::string::npos)
+        << r.error().message();
+  }
+}
+
 TEST_F(ServeConfigTest, MistakesAreNamedWithFileLineAndKey) {
   struct Case {
     std::string text, expect;
