@@ -303,6 +303,41 @@ std::vector<Codes> centred_probes(const GeneratedCodes& c) {
   return out;
 }
 
+// Quality-adaptive depth: a probe whose indexed fingers' mean impression quality is below
+// `poor_below` is searched `poor_depth` deep, the others as deep as leaves the average penetration
+// at `budget` (so the gallery fraction re-scored per probe is still `budget` on average). A poor
+// capture's mate ranks far lower (docs/finger_codes.md), so the same average budget finds more
+// mates when spent where the ranking is unsure. The probe's quality is what the capture says of
+// itself (ISO impression quality), never the generator's ground truth.
+json adaptive_depth(const std::vector<int>& ranks, const std::vector<float>& probe_quality, int gallery, double budget) {
+  json out = json::array();
+  const auto np = static_cast<double>(ranks.size());
+  for (float poor_below : {25.0f, 30.0f, 35.0f, 40.0f})
+    for (double poor_depth : {0.05, 0.10, 0.20}) {
+      const int poor_k = rank_cutoff(gallery, poor_depth);
+      double poor = 0;
+      for (float q : probe_quality) poor += q < poor_below;
+      if (poor >= np) continue;
+      // Rows left for the others so that the mean list length is budget * gallery.
+      const double rest = (budget * gallery * np - poor * poor_k) / (np - poor);
+      if (rest < 1) continue;
+      const int normal_k = static_cast<int>(std::floor(rest));
+      double hits = 0, rows = 0;
+      for (std::size_t i = 0; i < ranks.size(); ++i) {
+        const int k = probe_quality[i] < poor_below ? poor_k : normal_k;
+        hits += ranks[i] <= k;
+        rows += k;
+      }
+      out.push_back({{"poor_below_quality", poor_below},
+                     {"poor_depth", poor_depth},
+                     {"poor_probes", poor},
+                     {"normal_depth", double(normal_k) / gallery},
+                     {"mean_penetration", rows / np / gallery},
+                     {"hit_rate", hits / np}});
+    }
+  return out;
+}
+
 // The engine's fused finger-code list (engine/index_factory.h): per probe, the gallery ranked by
 // the inner product of the fingers' codes side by side, the probe's centred, zeros for a missing
 // finger, each gallery vector normalised as the index normalises it (sum / sqrt(its fingers));
@@ -342,6 +377,19 @@ json fused_index_sums(const Args& a, const FingerCodeModel& model) {
     });
     out[name] = rank_summary(ranks, n);
     out[std::string(name) + "_by_condition"] = ranks_by_condition(pop, ranks, n);
+    // Each probe's quality: the mean impression quality of its fingers in `slots` that are present.
+    std::vector<float> quality(std::size_t(np), 0.0f);
+    for (int p = 0; p < np; ++p) {
+      float sum = 0;
+      int present = 0;
+      for (int f : slots)
+        if (prb_ok[std::size_t(p) * kFingerCount + std::size_t(f)]) {
+          sum += c.prb_q[std::size_t(p) * kFingerCount + std::size_t(f)];
+          ++present;
+        }
+      quality[std::size_t(p)] = present > 0 ? sum / float(present) : 0.0f;
+    }
+    out[std::string(name) + "_quality_adaptive_1pct"] = adaptive_depth(ranks, quality, n, 0.01);
   }
   return out;
 }

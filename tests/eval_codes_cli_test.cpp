@@ -75,6 +75,18 @@ TEST(EvalCodesCli, FusedIndexRanksOverFourAndTenFingers) {
   ASSERT_TRUE(f.contains("four_fingers") && f.contains("ten_fingers")) << j["generated"].dump();
   EXPECT_GT(f["four_fingers"]["rank1"].get<double>(), 0.5);
   EXPECT_GE(f["ten_fingers"]["rank1"].get<double>(), f["four_fingers"]["rank1"].get<double>());
+  // Quality-adaptive depth keeps the average list at 1% of the gallery whatever the policy, and
+  // a higher "poor" bound flags at least as many probes.
+  const auto& adaptive = f["four_fingers_quality_adaptive_1pct"];
+  ASSERT_FALSE(adaptive.empty()) << f.dump();
+  double flagged_at_25 = -1;
+  for (const auto& a : adaptive) {
+    EXPECT_LE(a["mean_penetration"].get<double>(), 0.01 + 1e-9) << a.dump();
+    EXPECT_GE(a["hit_rate"].get<double>(), 0.0);
+    EXPECT_LE(a["hit_rate"].get<double>(), 1.0);
+    if (a["poor_below_quality"].get<double>() == 25) flagged_at_25 = a["poor_probes"].get<double>();
+    else EXPECT_GE(a["poor_probes"].get<double>(), flagged_at_25) << a.dump();
+  }
   EXPECT_FALSE(run("eval codes --json --skip-fvc --gallery 60 --probes 10").out.find("fused_index") != std::string::npos)
       << "only when asked";
 }
