@@ -11,6 +11,7 @@
 #include "cli/command_registry.h"
 #include "cli/dedup_run.h"
 #include "core/json_text.h"
+#include "engine/engine_options.h"
 
 namespace tunggal::cli {
 namespace {
@@ -153,6 +154,7 @@ nlohmann::json to_json(const DedupReport& r) {
   j["twin_share"] = r.config.twin_share;
   j["poor_quality_at_most"] = r.config.poor_quality_at_most;
   j["face_led_review"] = r.config.face_led_review;
+  j["poor_probe_depth"] = r.config.poor_probe_depth > 0 ? r.config.poor_probe_depth : EngineOptions{}.poor_probe_depth;
   j["review_fpir"] = r.config.review_fpir;
   if (r.config.face_led_min_finger_llr) j["face_led_min_finger_llr"] = *r.config.face_led_min_finger_llr;
   return j;
@@ -201,6 +203,9 @@ RegisterCommand reg{{"eval dedup", "FNIR/FPIR, throughput and memory of the engi
                  "cascade: top-K per finger-code index (0 = engine default)");
   cmd.add_option("--full-match", c->full_match_candidates,
                  "cascade: candidates that reach full minutiae matching (0 = engine default)");
+  cmd.add_option("--poor-probe-depth", c->poor_probe_depth,
+                 "cascade: a very poor capture searches this many times deeper (1 = off, 0 = engine default)")
+      ->check(CLI::Range(0, 16));
   cmd.add_option("--face-reserved", c->face_reserved_candidates,
                  "cascade: of the fully matched, how many are the face index's best whatever their finger codes "
                  "(-1 = engine default)");

@@ -135,6 +135,7 @@ Expected<DedupReport> run_dedup(const DedupConfig& config, const Progress& progr
   if (config.face_candidates > 0) options.face_candidates = config.face_candidates;
   if (config.finger_candidates > 0) options.finger_candidates = config.finger_candidates;
   if (config.full_match_candidates > 0) options.full_match_candidates = config.full_match_candidates;
+  if (config.poor_probe_depth > 0) options.poor_probe_depth = config.poor_probe_depth;
   if (config.face_reserved_candidates >= 0) options.face_reserved_candidates = config.face_reserved_candidates;
   if (config.face_vouch_llr) options.face_vouch_llr = *config.face_vouch_llr;
   if (config.code_scores_per_list) options.code_scores_per_list = *config.code_scores_per_list;

@@ -33,6 +33,7 @@ struct DedupConfig {
   // Cascade knobs (EngineOptions); 0 keeps the engine's default.
   int face_candidates = 0, finger_candidates = 0, full_match_candidates = 0;
   int face_reserved_candidates = -1;  // -1 = engine default
+  int poor_probe_depth = 0;           // 0 = engine default (EngineOptions::poor_probe_depth)
   std::optional<float> face_vouch_llr;  // unset = engine default
   std::optional<bool> code_scores_per_list;  // unset = engine default
   std::optional<bool> centre_finger_codes;   // unset = engine default

@@ -150,6 +150,11 @@ Candidate Cascade::score_probe(const Probe& a, const Probe& b, SubjectId b_subje
   return c;
 }
 
+int Cascade::depth_of(const Probe& probe) const {
+  const float q = indexed_finger_quality(probe);
+  return q > 0 && q < static_cast<float>(options_.poor_probe_quality) ? std::max(1, options_.poor_probe_depth) : 1;
+}
+
 Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Probe* const> probes,
                                                               CascadeCounters* counters) const {
   const std::size_t n = probes.size();
@@ -208,8 +213,18 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
       scale.push_back(static_cast<float>(positions));
     }
     if (!rows.empty()) {
-      auto r = indexes_.fused->search(queries, options_.fused_candidates);
+      // A very poor capture searches deeper (depth_of). One batched search at the deepest K any
+      // probe needs, the other probes' lists cut back to the usual K: a second search would scan
+      // the whole index again.
+      int deepest = 1;
+      for (int row : rows) deepest = std::max(deepest, depth_of(*probes[static_cast<std::size_t>(row)]));
+      auto r = indexes_.fused->search(queries, options_.fused_candidates * deepest);
       if (!r) return r.error();
+      if (deepest > 1)
+        for (int q = 0; q < r->queries; ++q) {
+          const int keep = options_.fused_candidates * depth_of(*probes[static_cast<std::size_t>(rows[static_cast<std::size_t>(q)])]);
+          for (int i = keep; i < r->k; ++i) r->ids[static_cast<std::size_t>(q) * r->k + i] = index::kNoId;
+        }
       fused_collect(*r, rows, scale, seeds, cuts);
     }
   }
@@ -224,7 +239,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<Seed> list = rankable(seeds[i], cuts[i]);
     retrieved += list.size();
-    for (const Seed& s : select_for_matching(std::move(list), options_.full_match_candidates,
+    for (const Seed& s : select_for_matching(std::move(list), options_.full_match_candidates * depth_of(*probes[i]),
                                              options_.face_reserved_candidates))
       if (s.id != probes[i]->self.value) tasks.push_back({i, s.id});
   }
@@ -289,7 +304,7 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
     int positions = 0;
     const std::vector<float> q = fused_query(probe, &positions);
     if (!q.empty()) {
-      auto r = indexes_.fused->search(q, options_.fused_candidates);
+      auto r = indexes_.fused->search(q, options_.fused_candidates * depth_of(probe));
       if (!r) return r.error();
       t.fused_rank = rank_in(*r).first;
       fused_collect(*r, row, {static_cast<float>(positions)}, one, cuts);
@@ -300,7 +315,8 @@ Expected<CascadeTrace> Cascade::trace(const Probe& probe, SubjectId subject, Sub
   std::vector<Seed> list = rankable(one[0], cuts[0]);
   std::vector<Seed> ranked;
   const std::vector<Seed> chosen =
-      select_for_matching(std::move(list), options_.full_match_candidates, options_.face_reserved_candidates, &ranked);
+      select_for_matching(std::move(list), options_.full_match_candidates * depth_of(probe), options_.face_reserved_candidates,
+                          &ranked);
   t.retrieved = static_cast<int>(ranked.size());
   for (std::size_t i = 0; i < ranked.size(); ++i)
     if (ranked[i].id == subject.value) t.pre_rank = static_cast<int>(i + 1);

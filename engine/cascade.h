@@ -69,6 +69,9 @@ class Cascade {
   // The probe's centred codes side by side (engine/index_factory.h fused_code); `positions`
   // receives how many positions had one. Empty when none did.
   std::vector<float> fused_query(const Probe& probe, int* positions) const;
+  // How many times the usual depth this probe searches (EngineOptions::poor_probe_depth for a
+  // very poor capture, else 1).
+  int depth_of(const Probe& probe) const;
   float face_llr_of(const engine::detail::Seed& s) const;  // 0 when the face index did not find it
   // One probe's retrieved candidates still in the gallery, each with its pre-score (the ranking of
   // search() and trace() alike).

@@ -40,6 +40,14 @@ struct EngineOptions {
   // Of the retrieved candidates, at most this many (best pre-score first: face LLR and how many
   // finger-code lists found them) reach full minutiae matching.
   int full_match_candidates = 32;
+  // A very poor capture searches deeper: a probe whose indexed fingers' mean reported quality is
+  // below poor_probe_quality gets poor_probe_depth times fused_candidates and
+  // full_match_candidates. Its mate ranks far lower in the finger-code lists than a clear
+  // capture's (the same average list finds more mates when spent there: docs/finger_codes.md "Six
+  // populations"); such captures are a few percent of all, so the extra matching is small
+  // (docs/dedup.md). poor_probe_depth 1 = off.
+  int poor_probe_quality = 35;
+  int poor_probe_depth = 4;
   // Of those, this many are always the best by face similarity (when the face index found them),
   // whatever their finger-code evidence: at 20,000 every missed mate was the face index's rank 1-2
   // that no finger-code list had found, ranked out by candidates one code list had found.

@@ -9,6 +9,18 @@
 
 namespace tunggal {
 
+float indexed_finger_quality(const Probe& probe) {
+  float sum = 0;
+  int reported = 0;
+  for (FingerPosition p : kIndexedFingers) {
+    const auto slot = static_cast<std::size_t>(finger_slot(p));
+    if (!probe.fingers[slot] || probe.quality[slot] == 0) continue;
+    sum += probe.quality[slot];
+    ++reported;
+  }
+  return reported > 0 ? sum / float(reported) : 0.0f;
+}
+
 Probe make_probe(Enrollment enrollment, const matcher::FingerMatcher& matcher,
                  const EngineOptions& options) {
   Probe probe;

@@ -37,6 +37,10 @@ struct Probe {
 // Positions that carry a finger-code index (the cascade's finger candidate sources).
 inline constexpr std::array<FingerPosition, 4> kIndexedFingers = kPrimaryFingers;
 
+// The mean reported impression quality of the probe's indexed fingers that are usable (0 when
+// none reports one): what the capture says of itself, which sets how deep the cascade searches.
+float indexed_finger_quality(const Probe& probe);
+
 // Prepares every finger (in parallel) and decides rejection: fewer than
 // options.min_usable_fingers usable fingers without a usable face, or fewer than
 // options.min_fingers_with_face with one, or a face of the wrong dimension.

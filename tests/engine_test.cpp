@@ -16,6 +16,7 @@
 
 #include "engine/engine.h"
 #include "engine/index_factory.h"
+#include "engine/probe.h"
 #include "engine/store.h"
 #include "matcher/finger_code.h"
 #include "matcher/finger_code_centre.h"
@@ -750,6 +751,48 @@ TEST_F(EngineTest, WithAFaceOneFingerRulesOutAnImpostor) {
   auto [mate_cost, mate_kind] = per_candidate(-3.0f, capture_as(*pop_, 7, 1, "mate"));
   EXPECT_EQ(mate_kind, VerdictKind::kDuplicate);
   (void)mate_cost;
+}
+
+// A very poor capture (indexed fingers' mean reported quality below poor_probe_quality) reaches
+// poor_probe_depth times as many candidates in full matching; a clear one, or the same poor one
+// with the option off, the usual number. Its mate ranks far lower in the finger-code lists
+// (docs/finger_codes.md "Six populations").
+TEST_F(EngineTest, AVeryPoorCaptureSearchesDeeper) {
+  auto fully_matched = [&](int depth, const Enrollment& probe) {
+    const auto dir = make_temp_dir("engine-depth");
+    EngineOptions o = test_engine_options(dir);
+    o.full_match_candidates = 4;
+    o.fused_candidates = 8;
+    o.face_reserved_candidates = 0;
+    o.poor_probe_depth = depth;
+    auto e = Engine::open(o, test_fusion_model());
+    EXPECT_TRUE(e);
+    std::vector<Enrollment> gallery;
+    for (std::uint64_t i = 0; i < kGallery; ++i) gallery.push_back(pop_->capture(i, 0));
+    EXPECT_TRUE((*e)->import(gallery));
+    EXPECT_TRUE((*e)->submit(std::vector<Enrollment>{probe}));
+    auto v = (*e)->process_all();
+    EXPECT_TRUE(v && v->size() == 1u);
+    const std::uint64_t n = (*e)->stats().fully_matched;
+    e->reset();
+    std::filesystem::remove_all(dir);
+    return n;
+  };
+  const Enrollment clear = capture_as(*pop_, 5000, 0, "clear");
+  Enrollment poor = clear;
+  poor.id = EnrollmentId{"poor"};
+  for (FingerTemplate& f : poor.fingers) f.quality = 20;
+  const auto probe_of = [](const Enrollment& e) { return make_probe(e, matcher::FingerMatcher{}, EngineOptions{}); };
+  EXPECT_GE(indexed_finger_quality(probe_of(clear)), 40.0f);
+  EXPECT_FLOAT_EQ(indexed_finger_quality(probe_of(poor)), 20.0f);
+  Enrollment unreported = clear;
+  for (FingerTemplate& f : unreported.fingers) f.quality = 0;
+  EXPECT_EQ(indexed_finger_quality(probe_of(unreported)), 0.0f) << "no quality reported: searched as usual";
+
+  EXPECT_EQ(fully_matched(4, clear), 4u);
+  EXPECT_EQ(fully_matched(4, poor), 16u);
+  EXPECT_EQ(fully_matched(1, poor), 4u);
+  EXPECT_EQ(fully_matched(4, unreported), 4u);
 }
 
 }  // namespace
