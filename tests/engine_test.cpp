@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <set>
@@ -64,6 +65,26 @@ class EngineTest : public ::testing::Test {
     return v ? *v : std::vector<Verdict>{};
   }
   void delete_with_a_confirmed_duplicate(bool old_layout);
+  // One probe decided by an engine of its own (options changed by `tweak`) over the same gallery:
+  // the engine's stats after it, and the verdict's kind.
+  std::pair<EngineStats, VerdictKind> decide_alone(const std::function<void(EngineOptions&)>& tweak,
+                                                   const Enrollment& probe) {
+    const auto dir = make_temp_dir("engine-alone");
+    EngineOptions o = test_engine_options(dir);
+    tweak(o);
+    auto e = Engine::open(o, test_fusion_model());
+    EXPECT_TRUE(e);
+    std::vector<Enrollment> gallery;
+    for (std::uint64_t i = 0; i < kGallery; ++i) gallery.push_back(pop_->capture(i, 0));
+    EXPECT_TRUE((*e)->import(gallery));
+    EXPECT_TRUE((*e)->submit(std::vector<Enrollment>{probe}));
+    auto v = (*e)->process_all();
+    EXPECT_TRUE(v && v->size() == 1u);
+    const EngineStats st = (*e)->stats();
+    e->reset();
+    std::filesystem::remove_all(dir);
+    return {st, v && !v->empty() ? v->front().kind : VerdictKind::kRejected};
+  }
   std::filesystem::path dir_;
   std::unique_ptr<datasets::Population> pop_;
   std::unique_ptr<Engine> engine_;
@@ -724,22 +745,9 @@ TEST_F(EngineTest, IdentifyManySkipsEachProbesOwnSubjectAndNothingElse) {
 // still found either way.
 TEST_F(EngineTest, WithAFaceOneFingerRulesOutAnImpostor) {
   auto per_candidate = [&](float face_early_exit_llr, const Enrollment& probe) {
-    const auto dir = make_temp_dir("engine-exit");
-    EngineOptions o = test_engine_options(dir);
-    o.face_early_exit_llr = face_early_exit_llr;
-    auto e = Engine::open(o, test_fusion_model());
-    EXPECT_TRUE(e);
-    std::vector<Enrollment> gallery;
-    for (std::uint64_t i = 0; i < kGallery; ++i) gallery.push_back(pop_->capture(i, 0));
-    EXPECT_TRUE((*e)->import(gallery));
-    EXPECT_TRUE((*e)->submit(std::vector<Enrollment>{probe}));
-    auto v = (*e)->process_all();
-    EXPECT_TRUE(v && v->size() == 1u);
-    const EngineStats st = (*e)->stats();
-    e->reset();
-    std::filesystem::remove_all(dir);
+    const auto [st, kind] = decide_alone([&](EngineOptions& o) { o.face_early_exit_llr = face_early_exit_llr; }, probe);
     EXPECT_GT(st.fully_matched, 10u);
-    return std::pair{double(st.finger_comparisons) / double(st.fully_matched), v ? v->front().kind : VerdictKind::kRejected};
+    return std::pair{double(st.finger_comparisons) / double(st.fully_matched), kind};
   };
   const Enrollment newcomer = capture_as(*pop_, 5000, 0, "newcomer");
   auto [with_rule, kind1] = per_candidate(-3.0f, newcomer);
@@ -759,24 +767,15 @@ TEST_F(EngineTest, WithAFaceOneFingerRulesOutAnImpostor) {
 // (docs/finger_codes.md "Six populations").
 TEST_F(EngineTest, AVeryPoorCaptureSearchesDeeper) {
   auto fully_matched = [&](int depth, const Enrollment& probe) {
-    const auto dir = make_temp_dir("engine-depth");
-    EngineOptions o = test_engine_options(dir);
-    o.full_match_candidates = 4;
-    o.fused_candidates = 8;
-    o.face_reserved_candidates = 0;
-    o.poor_probe_depth = depth;
-    auto e = Engine::open(o, test_fusion_model());
-    EXPECT_TRUE(e);
-    std::vector<Enrollment> gallery;
-    for (std::uint64_t i = 0; i < kGallery; ++i) gallery.push_back(pop_->capture(i, 0));
-    EXPECT_TRUE((*e)->import(gallery));
-    EXPECT_TRUE((*e)->submit(std::vector<Enrollment>{probe}));
-    auto v = (*e)->process_all();
-    EXPECT_TRUE(v && v->size() == 1u);
-    const std::uint64_t n = (*e)->stats().fully_matched;
-    e->reset();
-    std::filesystem::remove_all(dir);
-    return n;
+    return decide_alone(
+               [&](EngineOptions& o) {
+                 o.full_match_candidates = 4;
+                 o.fused_candidates = 8;
+                 o.face_reserved_candidates = 0;
+                 o.poor_probe_depth = depth;
+               },
+               probe)
+        .first.fully_matched;
   };
   const Enrollment clear = capture_as(*pop_, 5000, 0, "clear");
   Enrollment poor = clear;
