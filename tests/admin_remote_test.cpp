@@ -231,8 +231,11 @@ TEST_F(AdminRemote, BackupIsWrittenOnTheServerHostOnlineAndRestoresOffline) {
   auto live = parse(run_tunggal("admin status --json" + remote()));
   auto copy = parse(run_tunggal("admin status --json --data-dir '" + restored.string() + "'"));
   // Same document offline and remote: every offline field is there with the same value.
-  for (const auto& [key, value] : copy.items())
-    if (key != "data_dir") EXPECT_EQ(live[key], value) << key;
+  for (const auto& [key, value] : copy.items()) {
+    if (key != "data_dir") {
+      EXPECT_EQ(live[key], value) << key;
+    }
+  }
   // The copy's index snapshots cover its store: an engine opens it without rebuilding and finds the duplicate.
   auto eo = testing::test_engine_options(restored);
   eo.create_if_missing = false;

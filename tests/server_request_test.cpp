@@ -181,7 +181,9 @@ TEST_F(ServerRequestTest, NewCardForACitizenFromRegistrationToHandOver) {
   ASSERT_TRUE(listed) << listed.error().to_string();
   std::string pin;
   for (const auto& n : *listed) {
-    if (!n.secret.empty()) EXPECT_EQ(n.secret, "(withheld until taken)");
+    if (!n.secret.empty()) {
+      EXPECT_EQ(n.secret, "(withheld until taken)");
+    }
   }
   auto taken = rc.outbox(true);
   ASSERT_TRUE(taken) << taken.error().to_string();
