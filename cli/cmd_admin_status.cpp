@@ -52,6 +52,11 @@ void print_status(const nlohmann::json& j, const AdminArgs& a) {
       std::cout << fmt::format("indexes         {} at start\n", e["indexes_at_open"].get<std::string>() == "rebuilt"
                                                                    ? "rebuilt from the gallery"
                                                                    : "loaded from their snapshots");
+    if (e.contains("changes_since_snapshot"))
+      std::cout << fmt::format("snapshots       {} changes since the last (a crash now replays them at open); "
+                               "{} replayed at start\n",
+                               e["changes_since_snapshot"].get<std::uint64_t>(),
+                               e["changes_replayed_at_open"].get<std::uint64_t>());
   }
 }
 

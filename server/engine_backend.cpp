@@ -70,7 +70,11 @@ class EngineBackend final : public Backend {
                         {"decided_since_start", st.decided},     {"face_index", st.face_index},
                         {"finger_index", st.finger_index},       {"shards", st.shards},
                         {"fused_finger_index", st.fused_finger_index},
-                        {"indexes_at_open", st.indexes_at_open}};
+                        {"indexes_at_open", st.indexes_at_open},
+                        // What a crash now would make the next open replay (snapshot-every-changes).
+                        {"changes_replayed_at_open", st.changes_replayed_at_open},
+                        {"snapshot_change_seq", st.snapshot_change_seq},
+                        {"changes_since_snapshot", st.changes_since_snapshot}};
     }
     return json_text(*j);
   }

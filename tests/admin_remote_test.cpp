@@ -128,10 +128,16 @@ TEST_F(AdminRemote, StatusShowsGalleryVerdictsThresholdsAndServer) {
   // The finger-code index in use, described: the fused one (the per-position lists are off).
   EXPECT_NE(j["engine"]["finger_index"].get<std::string>(), "");
   EXPECT_EQ(j["engine"]["finger_index"], j["engine"]["fused_finger_index"]);
+  // What a crash now would replay: the engine's own count (the newcomer's commit at least).
+  const EngineStats st = engine_->stats();
+  EXPECT_EQ(j["engine"]["changes_since_snapshot"], st.changes_since_snapshot);
+  EXPECT_EQ(j["engine"]["snapshot_change_seq"], st.snapshot_change_seq);
+  EXPECT_EQ(j["engine"]["changes_replayed_at_open"], st.changes_replayed_at_open);
+  EXPECT_GE(st.changes_since_snapshot, 1u);
 
   auto text = run_tunggal("admin status" + remote());
   ASSERT_EQ(text.exit_code, 0);
-  for (const char* line : {"shard 1", "UNIQUE 1", "uptime", "throughput", "thresholds"})
+  for (const char* line : {"shard 1", "UNIQUE 1", "uptime", "throughput", "thresholds", "changes since the last"})
     EXPECT_NE(text.out.find(line), std::string::npos) << line << " in:\n" << text.out;
 }
 
