@@ -188,7 +188,8 @@ TEST_F(Reprocess, JournalOfAnotherJobIsRefused) {
 
 std::string tunggal_bin() { return std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal"; }
 
-int run_cli(const std::vector<std::string>& args) {
+// Starts `tunggal args...` with its output discarded; the child's pid (-1 when fork failed).
+pid_t spawn_tunggal(const std::vector<std::string>& args) {
   const pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> argv;
@@ -201,16 +202,15 @@ int run_cli(const std::vector<std::string>& args) {
     execv(bin.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+int run_cli(const std::vector<std::string>& args) {
+  const pid_t pid = spawn_tunggal(args);
+  if (pid < 0) return -1;
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-nlohmann::json findings_in(const fs::path& report) {
-  std::ifstream in(report);
-  auto j = nlohmann::json::parse(in);
-  for (auto& f : j["findings"]) f.erase("found_at_ms");
-  return j;
 }
 
 std::size_t lines_in(const fs::path& p) {
@@ -218,6 +218,31 @@ std::size_t lines_in(const fs::path& p) {
   std::size_t n = 0;
   for (std::string l; std::getline(in, l);) ++n;
   return n;
+}
+
+// Starts `tunggal args...` and kills it with SIGKILL once its journal holds a few batches (and
+// `then` more).
+::testing::AssertionResult killed_midway(const std::vector<std::string>& args, const fs::path& journal,
+                                         std::chrono::milliseconds then = std::chrono::milliseconds(0)) {
+  const pid_t pid = spawn_tunggal(args);
+  if (pid < 0) return ::testing::AssertionFailure() << "fork failed";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lines_in(journal) < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(then);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFSIGNALED(status))
+    return ::testing::AssertionFailure() << "reprocess finished before it could be killed (status " << status << ")";
+  return ::testing::AssertionSuccess();
+}
+
+nlohmann::json findings_in(const fs::path& report) {
+  std::ifstream in(report);
+  auto j = nlohmann::json::parse(in);
+  for (auto& f : j["findings"]) f.erase("found_at_ms");
+  return j;
 }
 
 TEST_F(Reprocess, KillNineThenRerunEqualsUninterruptedRunAndRecordsCases) {
@@ -233,23 +258,8 @@ TEST_F(Reprocess, KillNineThenRerunEqualsUninterruptedRunAndRecordsCases) {
   const fs::path report = dir / "killed.json";
   const fs::path journal = dir / "killed.json.journal";
   std::mt19937 rng(std::random_device{}());
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    freopen("/dev/null", "w", stderr);
-    freopen("/dev/null", "w", stdout);
-    execl(tunggal_bin().c_str(), tunggal_bin().c_str(), "reprocess", "--data-dir", data.c_str(), "--report",
-          report.c_str(), "--batch", "1", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (lines_in(journal) < 4 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(rng)));
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "reprocess finished before it could be killed (status " << status << ")";
+  ASSERT_TRUE(killed_midway({"reprocess", "--data-dir", data, "--report", report.string(), "--batch", "1"}, journal,
+                            std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(rng))));
   ASSERT_TRUE(fs::exists(journal));
   EXPECT_FALSE(fs::exists(report));
 
@@ -326,31 +336,6 @@ TEST_F(Reprocess, CasesFoundOnABackupGoIntoTheLiveGalleryNeverIntoTheCopy) {
   EXPECT_FALSE(fs::exists(report + ".journal"));
 }
 
-// Starts `tunggal args...` and kills it with SIGKILL once its journal holds a few batches.
-::testing::AssertionResult killed_midway(const std::vector<std::string>& args, const fs::path& journal) {
-  const pid_t pid = fork();
-  if (pid < 0) return ::testing::AssertionFailure() << "fork failed";
-  if (pid == 0) {
-    std::vector<char*> argv;
-    const std::string bin = tunggal_bin();
-    argv.push_back(const_cast<char*>(bin.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stderr);
-    freopen("/dev/null", "w", stdout);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (lines_in(journal) < 4 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFSIGNALED(status))
-    return ::testing::AssertionFailure() << "reprocess finished before it could be killed (status " << status << ")";
-  return ::testing::AssertionSuccess();
-}
 
 TEST_F(Reprocess, FromCheckpointJobResumesOnItsOwnCheckpoint) {
   const fs::path dir = testing::make_temp_dir("reprocess-checkpoint");
