@@ -65,6 +65,22 @@ class EngineTest : public ::testing::Test {
     return v ? *v : std::vector<Verdict>{};
   }
   void delete_with_a_confirmed_duplicate(bool old_layout);
+  // Closes the engine and reads its store's audit log, oldest first.
+  std::vector<engine::AuditEntry> audit_after_close() {
+    engine_.reset();
+    engine::StoreOptions so;
+    so.path = dir_ / "store";
+    so.read_only = true;
+    auto store = engine::Store::open(so);
+    EXPECT_TRUE(store) << store.error().to_string();
+    std::vector<engine::AuditEntry> audit;
+    if (!store) return audit;
+    EXPECT_TRUE((*store)->for_each_audit([&](const engine::AuditEntry& a) {
+      audit.push_back(a);
+      return true;
+    }));
+    return audit;
+  }
   // One probe decided by an engine of its own (options changed by `tweak`) over the same gallery:
   // the engine's stats after it, and the verdict's kind.
   std::pair<EngineStats, VerdictKind> decide_alone(const std::function<void(EngineOptions&)>& tweak,
@@ -215,17 +231,7 @@ TEST_F(EngineTest, AdjudicationIsAuditedAndHappensOnce) {
   EXPECT_EQ((*c)->linked_subject.value, 5u);
   EXPECT_EQ(engine_->stats().gallery_size, kGallery + 1);  // only DISTINCT is committed
 
-  engine_.reset();
-  engine::StoreOptions so;
-  so.path = dir_ / "store";
-  so.read_only = true;
-  auto store = engine::Store::open(so);
-  ASSERT_TRUE(store) << store.error().to_string();
-  std::vector<engine::AuditEntry> audit;
-  ASSERT_TRUE((*store)->for_each_audit([&](const engine::AuditEntry& a) {
-    audit.push_back(a);
-    return true;
-  }));
+  const std::vector<engine::AuditEntry> audit = audit_after_close();
   ASSERT_EQ(audit.size(), 2u);
   EXPECT_EQ(audit[0].actor, "admin.budi");
   EXPECT_EQ(audit[0].target, "case-1");
@@ -276,17 +282,8 @@ TEST_F(EngineTest, ADistinctAdjudicationSearchesTheGalleryAgainFirst) {
                                   p));
   EXPECT_EQ(engine_->stats().gallery_size, kGallery + 1);
 
-  engine_.reset();
-  engine::StoreOptions so;
-  so.path = dir_ / "store";
-  so.read_only = true;
-  auto store = engine::Store::open(so);
-  ASSERT_TRUE(store) << store.error().to_string();
   std::vector<std::string> actions;
-  ASSERT_TRUE((*store)->for_each_audit([&](const engine::AuditEntry& a) {
-    actions.push_back(a.action + " " + a.target + " " + a.actor);
-    return true;
-  }));
+  for (const engine::AuditEntry& a : audit_after_close()) actions.push_back(a.action + " " + a.target + " " + a.actor);
   EXPECT_EQ(actions, (std::vector<std::string>{"adjudicate p-1 admin.budi", "adjudicate-reopened p-2 admin.sari",
                                                "adjudicate p-2 admin.sari"}));
 }
