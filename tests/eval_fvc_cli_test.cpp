@@ -57,6 +57,28 @@ TEST(EvalFvcCli, FirstImpressionImpostorsAndDetFile) {
   std::filesystem::remove(svg);
 }
 
+TEST(EvalFvcCli, BootstrapGivesIntervalsBesideTheEers) {
+  const auto dir = tunggal::testing::fvc_data_dir();
+  if (dir.empty()) GTEST_SKIP() << tunggal::testing::kNoFvcMessage;
+  const CliRun r = run("eval fvc --json --extract --bootstrap 200 --dir '" + (dir / "DB4_B").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["bootstrap"]["draws"], 200);
+  EXPECT_EQ(j["bootstrap"]["unit"], "finger");
+  const auto& s = j["sets"][0];
+  ASSERT_EQ(s["eer_interval_95"].size(), 2u);
+  EXPECT_LE(s["eer_interval_95"][0].get<double>(), s["eer"].get<double>());
+  EXPECT_GE(s["eer_interval_95"][1].get<double>(), s["eer"].get<double>());
+  const auto& x = j["extract"][0];
+  ASSERT_EQ(x["eer_interval_95"].size(), 2u);
+  EXPECT_LE(x["eer_interval_95"][0].get<double>(), x["eer_interval_95"][1].get<double>());
+  const auto& d = x["eer_difference"];
+  EXPECT_LE(d["interval_95"][0].get<double>(), d["median"].get<double>());
+  EXPECT_LE(d["median"].get<double>(), d["interval_95"][1].get<double>());
+  EXPECT_GE(x["within_1_5x_share"].get<double>(), 0.0);
+  EXPECT_LE(x["within_1_5x_share"].get<double>(), 1.0);
+}
+
 TEST(EvalFvcCli, GeneratedSetWithMatcherOverridesNeedsNoData) {
   const CliRun r = run("eval fvc --json --generated 5 --option max_nr=12 --option w_r=0.5");
   ASSERT_EQ(r.exit_code, 0) << r.out;
