@@ -57,6 +57,10 @@ Status check_options(const IndexOptions& o, const VectorSource* source) {
 
 }  // namespace
 
+Status VectorIndex::save(const std::filesystem::path& dir, std::uint64_t covered_seq) const {
+  return capture(covered_seq)->write(dir);
+}
+
 Expected<std::unique_ptr<VectorIndex>> make_index(const IndexOptions& options, const VectorSource* source) {
   if (Status s = check_options(options, source); !s) return s;
   return detail::make_sharded_index(options, source);

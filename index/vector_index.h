@@ -96,6 +96,18 @@ struct IndexOptions {
   std::uint64_t seed = 1234;
 };
 
+// An index's snapshot held in memory (VectorIndex::capture): its files as save() writes them.
+// Capturing costs a memory copy of the index; write() then costs the disk, with no lock held
+// (the engine captures under its decide lock and writes after releasing it).
+class IndexImage {
+ public:
+  virtual ~IndexImage() = default;
+  virtual std::uint64_t covered_seq() const = 0;
+  virtual std::size_t bytes() const = 0;  // held in memory: about the index's size on disk
+  // Writes the snapshot into `dir` (created if missing), crash-safe as save() says.
+  virtual Status write(const std::filesystem::path& dir) const = 0;
+};
+
 class VectorIndex {
  public:
   virtual ~VectorIndex() = default;
@@ -109,8 +121,12 @@ class VectorIndex {
   virtual std::uint64_t size() const = 0;
   virtual std::size_t memory_bytes() const = 0;
   virtual std::string describe() const = 0;  // e.g. "4 shards x IVF1024,SQ8 + rerank 200"
-  // Snapshot into a directory (created if missing), recording the store change sequence it covers.
-  virtual Status save(const std::filesystem::path& dir, std::uint64_t covered_seq) const = 0;
+  // Snapshot into a directory (created if missing), recording the store change sequence it covers:
+  // capture(covered_seq)->write(dir).
+  Status save(const std::filesystem::path& dir, std::uint64_t covered_seq) const;
+  // The snapshot as it would be written now, copied into memory (bytes() of it, the index's size
+  // on disk): adds and removes wait for the copy only, not for the disk.
+  virtual std::unique_ptr<IndexImage> capture(std::uint64_t covered_seq) const = 0;
 };
 
 Expected<std::unique_ptr<VectorIndex>> make_index(const IndexOptions& options,

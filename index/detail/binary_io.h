@@ -1,9 +1,12 @@
 #pragma once
 // Little-endian POD streams for snapshot files. Every read is bounds-checked: a truncated or
-// corrupted snapshot becomes a corruption error, never a crash or a huge allocation.
+// corrupted snapshot becomes a corruption error, never a crash or a huge allocation. The writer
+// takes any ostream: a file, or memory (ByteChunks) when a snapshot is captured under a lock and
+// written to disk after it is released.
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -14,7 +17,7 @@ namespace tunggal::index::detail {
 
 class BinaryWriter {
  public:
-  explicit BinaryWriter(std::ofstream& out) : out_(out) {}
+  explicit BinaryWriter(std::ostream& out) : out_(out) {}
   template <typename T>
   void pod(const T& v) {
     static_assert(std::is_trivially_copyable_v<T>);
@@ -30,7 +33,7 @@ class BinaryWriter {
   bool ok() const { return out_.good(); }
 
  private:
-  std::ofstream& out_;
+  std::ostream& out_;
 };
 
 class BinaryReader {

@@ -94,15 +94,10 @@ class FlatShard final : public Shard {
   }
   std::string describe() const override { return "Flat"; }
 
-  Status save(const std::filesystem::path& file) const override {
-    std::ofstream f(file, std::ios::binary | std::ios::trunc);
-    if (!f) return io_error("cannot create " + file.string());
-    BinaryWriter w(f);
+  void write(BinaryWriter& w) const override {
     write_shard_header(w, ShardFormat::kFlat, dim_);
     w.vec(ids_);
     w.array(index_.get_xb(), ids_.size() * static_cast<std::size_t>(dim_));
-    f.flush();
-    return w.ok() ? Status::ok() : io_error("cannot write " + file.string() + " (disk full?)");
   }
 
   Status load(BinaryReader& in) {

@@ -245,10 +245,7 @@ class HashSq8Shard final : public Shard {
     });
   }
 
-  Status save(const std::filesystem::path& file) const override {
-    std::ofstream f(file, std::ios::binary | std::ios::trunc);
-    if (!f) return io_error("cannot create " + file.string());
-    BinaryWriter w(f);
+  void write(BinaryWriter& w) const override {
     write_shard_header(w, format(), dim_);
     w.pod(p_.seed);
     w.pod(static_cast<std::uint64_t>(size_));
@@ -258,8 +255,6 @@ class HashSq8Shard final : public Shard {
       w.array(pages_[p].bits.get(), blocked_words(rows));
       w.array(pages_[p].codes.get(), rows * dp_);
     }
-    f.flush();
-    return w.ok() ? Status::ok() : io_error("cannot write " + file.string() + " (disk full?)");
   }
 
   Status load(BinaryReader& in) {

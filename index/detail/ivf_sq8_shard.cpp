@@ -221,10 +221,7 @@ class IvfSq8Shard final : public Shard {
     }
   }
 
-  Status save(const std::filesystem::path& file) const override {
-    std::ofstream f(file, std::ios::binary | std::ios::trunc);
-    if (!f) return io_error("cannot create " + file.string());
-    BinaryWriter w(f);
+  void write(BinaryWriter& w) const override {
     write_shard_header(w, ShardFormat::kIvfSq8, dim_);
     w.pod(scale_);
     w.pod(static_cast<std::uint64_t>(trained_size_));
@@ -233,8 +230,6 @@ class IvfSq8Shard final : public Shard {
       w.vec(l.ids);
       w.vec(l.codes);
     }
-    f.flush();
-    return w.ok() ? Status::ok() : io_error("cannot write " + file.string() + " (disk full?)");
   }
 
   Status load(BinaryReader& in) {

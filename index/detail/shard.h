@@ -4,6 +4,7 @@
 // each with a shared_mutex (search is const and may run concurrently with other searches).
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <span>
 #include <string>
@@ -35,7 +36,17 @@ class Shard {
   virtual std::uint64_t size() const = 0;
   virtual std::size_t memory_bytes() const = 0;
   virtual std::string describe() const = 0;
-  virtual Status save(const std::filesystem::path& file) const = 0;
+  // The shard file (common header, then the shard's own payload) into `out`: memory when the index
+  // is captured for a snapshot (VectorIndex::capture), a file for save().
+  virtual void write(BinaryWriter& out) const = 0;
+  Status save(const std::filesystem::path& file) const {
+    std::ofstream f(file, std::ios::binary | std::ios::trunc);
+    if (!f) return io_error("cannot create " + file.string());
+    BinaryWriter w(f);
+    write(w);
+    f.flush();
+    return w.ok() ? Status::ok() : io_error("cannot write " + file.string() + " (disk full?)");
+  }
   // Every id with its vector (exact for flat; from the VectorSource, else decoded codes, for a
   // compressed shard): what a (re)training starts from.
   virtual void contents(std::vector<std::uint64_t>& ids, std::vector<float>& vectors) const = 0;

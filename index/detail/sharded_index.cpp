@@ -10,11 +10,11 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#include "core/durable_file.h"
 #include "index/detail/flat_shard.h"
 #include "index/detail/hash_sq8_shard.h"
 #include "index/detail/ivf_sq8_shard.h"
 #include "index/detail/snapshot_format.h"
+#include "index/detail/snapshot_image.h"
 #include "index/detail/thread_pools.h"
 #include "index/detail/vector_checks.h"
 
@@ -193,7 +193,7 @@ class ShardedIndex final : public VectorIndex {
     return std::to_string(slots_.size()) + (slots_.size() == 1 ? " shard x " : " shards x ") + kinds;
   }
 
-  Status save(const std::filesystem::path& dir, std::uint64_t covered_seq) const override;
+  std::unique_ptr<IndexImage> capture(std::uint64_t covered_seq) const override;
 
  private:
   std::size_t shard_of(std::uint64_t id) const { return mix_id(id) % slots_.size(); }
@@ -227,21 +227,19 @@ class ShardedIndex final : public VectorIndex {
   std::uint64_t trainings_ = 0;
 };
 
-// Snapshot: shard files named after the covered sequence are written first, the MANIFEST that
-// points at them is renamed into place last, so a crash mid-save leaves the previous snapshot
-// whole; stale shard files are deleted afterwards. Files, MANIFEST and directory are fsynced
-// before and after that rename: a MANIFEST that survives a power cut names files that did too.
-Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covered_seq) const {
-  std::lock_guard writer(writer_mu_);  // no add/remove may slip between covered_seq and the files
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return io_error("cannot create snapshot directory " + dir.string() + ": " + ec.message());
-  std::vector<std::string> files;
+// The writer mutex keeps every shard as it is from the covered sequence to the last byte copied:
+// no add or remove slips in between (searches go on under the shard locks).
+std::unique_ptr<IndexImage> ShardedIndex::capture(std::uint64_t covered_seq) const {
+  std::lock_guard writer(writer_mu_);
+  std::vector<SnapshotImage::File> files;
   for (std::size_t s = 0; s < slots_.size(); ++s) {
-    files.push_back("shard-" + std::to_string(s) + "-seq" + std::to_string(covered_seq) + ".bin");
+    SnapshotImage::File f{"shard-" + std::to_string(s) + "-seq" + std::to_string(covered_seq) + ".bin",
+                          std::make_unique<ByteChunks>()};
+    std::ostream out(f.bytes.get());
+    BinaryWriter w(out);
     std::shared_lock lock(slots_[s].mu);
-    if (Status st = slots_[s].shard->save(dir / files.back()); !st) return st;
-    if (Status st = sync_file(dir / files.back()); !st) return st;
+    slots_[s].shard->write(w);
+    files.push_back(std::move(f));
   }
   std::ostringstream m;
   m << kManifestHeader << "\n"
@@ -252,26 +250,7 @@ Status ShardedIndex::save(const std::filesystem::path& dir, std::uint64_t covere
     << "rerank_depth " << opt_.rerank_depth << "\ntrain_sample " << opt_.train_sample << "\n"
     << "retrain_growth " << opt_.retrain_growth << "\nseed " << opt_.seed << "\n"
     << "covered_seq " << covered_seq << "\n";
-  for (const auto& f : files) m << "file " << f << "\n";
-  const auto tmp = dir / "MANIFEST.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << m.str();
-    out.flush();
-    if (!out) return io_error("cannot write " + tmp.string());
-  }
-  if (Status st = sync_file(tmp); !st) return st;
-  if (Status st = sync_directory(dir); !st) return st;  // the shard files' entries
-  std::filesystem::rename(tmp, dir / "MANIFEST", ec);
-  if (ec) return io_error("cannot rename " + tmp.string() + ": " + ec.message());
-  if (Status st = sync_directory(dir); !st) return st;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("shard-", 0) == 0 && std::find(files.begin(), files.end(), name) == files.end()) {
-      std::filesystem::remove(e.path(), ec);
-    }
-  }
-  return Status::ok();
+  return std::make_unique<SnapshotImage>(covered_seq, m.str(), std::move(files));
 }
 
 }  // namespace
