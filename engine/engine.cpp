@@ -98,6 +98,10 @@ struct Engine::Impl {
   std::unique_ptr<Cascade> cascade;
 
   std::mutex decide_mu;  // one decider at a time: batches are serialised
+  // One index snapshot save at a time (the server's snapshot thread, finish_import, backup, the
+  // destructor): a save writes <name>.new and renames over <name>, which two at once would undo
+  // under each other. Taken before decide_mu, never while holding it.
+  std::mutex save_mu;
   // Held shared by each revocation's erasure of the table files (which runs after decide_mu is
   // released), exclusively by a backup: a backup started while a delete is erasing waits for it,
   // so it never hard-links table files that still hold biometrics already committed as deleted.
@@ -336,10 +340,12 @@ struct Engine::Impl {
         },
         covered);
     if (!s) return false;
-    // Snapshots are replaced one index at a time (save_snapshots), so a crash part-way through
-    // leaves some indexes at the new save and the rest at the one before. Each index is brought
-    // forward from its own covered seq: replaying the older seq into all of them re-added subjects
-    // the newer snapshots hold, which the index refuses, and the open fell back to a full rebuild.
+    // Snapshots are captured and replaced one index at a time (save_snapshots), each at the change
+    // seq current when it was captured, so the indexes of even a whole save cover different
+    // seqs, and a crash part-way through leaves some at the new save and the rest at the one
+    // before. Each index is brought forward from its own covered seq: replaying the older seq into
+    // all of them re-added subjects the newer snapshots hold, which the index refuses, and the
+    // open fell back to a full rebuild.
     std::map<std::uint64_t, std::set<std::size_t>> groups;  // covered seq -> indexes at it
     for (const auto& [w, c] : covered_by) groups[c].insert(w);
     for (const auto& [from, group] : groups) {
@@ -352,10 +358,11 @@ struct Engine::Impl {
         if (is_added && gallery.contains(SubjectId{id})) added.push_back(SubjectId{id});
         else remove_from_indexes(id, group);
       }
-      // A snapshot holds exactly the changes up to its seq (snapshots and index adds both run
+      // A snapshot holds exactly the changes up to its seq (captures and index adds both run
       // under the decide lock, after the commit), so the added subjects are not in it yet. The
-      // centres were saved with the oldest snapshots (save_snapshots writes them last), so they
-      // learn from that group's rows only.
+      // centres were saved as they were at the oldest snapshot (save_snapshots copies them with
+      // its first index and commits them after its last), so they learn from that group's rows
+      // only.
       std::vector<std::optional<FaceEmbedding>> faces;
       if (!add_to_indexes(rows_from_gallery(added, faces), group, from == covered).is_ok()) return false;
     }
@@ -383,17 +390,49 @@ struct Engine::Impl {
     fs::remove_all(old, ec);
   }
 
-  Status save_snapshots() {
-    const std::uint64_t covered = store->last_change_seq();
+  // The caller holds save_mu. Each index is copied into memory under decide_mu together with the
+  // change seq it covers (read under the same lock hold: a subject added or revoked after it is in
+  // the change log after that seq, and the next open replays it), then written, fsynced and
+  // renamed into place without the lock, so verdicts are decided meanwhile; only one index's copy
+  // is held at a time. decide_locked: the caller holds decide_mu for the whole save (a backup,
+  // whose snapshots must not hold a subject revoked while they were written).
+  Status save_snapshots(bool decide_locked, SnapshotCost* cost = nullptr) {
+    using Clock = std::chrono::steady_clock;
+    auto ms_since = [](Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); };
+    const auto started = Clock::now();
+    SnapshotCost spent;
     std::error_code ec;
     fs::create_directories(index_dir(), ec);
     if (ec) return io_error(fmt::format("cannot create {}: {}", index_dir().string(), ec.message()));
+    // The first capture's seq is the oldest this save leaves on disk, and the next open teaches
+    // the code centres the changes after the oldest snapshot only (load_snapshots): so the centres
+    // are copied as they were at the first capture, and committed after the last rename.
+    std::optional<std::uint64_t> oldest;
+    std::vector<std::pair<std::string, std::string>> centre_meta;
     for (std::size_t w : kept_indexes()) {
+      std::unique_ptr<index::IndexImage> image;
+      {
+        std::unique_lock lock(decide_mu, std::defer_lock);
+        if (!decide_locked) lock.lock();
+        const auto t = Clock::now();
+        image = index_at(w)->capture(store->last_change_seq());
+        if (!oldest) {
+          oldest = image->covered_seq();
+          for (int slot : coded_slots(options))
+            centre_meta.emplace_back(centre_key(slot), centres[static_cast<std::size_t>(slot)]->serialise());
+        }
+        const double held = ms_since(t);
+        spent.locked_ms += held;
+        spent.longest_locked_ms = std::max(spent.longest_locked_ms, held);
+      }
+      spent.largest_image_bytes = std::max(spent.largest_image_bytes, image->bytes());
       const fs::path final_path = index_path(w);
+      if (options.after_snapshot_capture) options.after_snapshot_capture(final_path.filename().string());
       const fs::path tmp = final_path.string() + ".new", old = final_path.string() + ".old";
       fs::remove_all(tmp, ec);
       fs::remove_all(old, ec);
-      if (Status s = index_at(w)->save(tmp, covered); !s) return s;
+      if (Status s = image->write(tmp); !s) return s;
+      image.reset();  // before the next index is copied
       if (Status s = sync_directory(index_dir()); !s) return s;  // <name>.new's own entry
       if (fs::exists(final_path, ec)) {
         fs::rename(final_path, old, ec);
@@ -406,9 +445,12 @@ struct Engine::Impl {
     }
     auto b = store->batch();
     b.put_meta(kCodeVersionKey, std::to_string(matcher::finger_code_version()));
-    for (int slot : coded_slots(options)) b.put_meta(centre_key(slot), centres[static_cast<std::size_t>(slot)]->serialise());
+    for (auto& [key, value] : centre_meta) b.put_meta(key, std::move(value));
     if (Status s = store->commit(std::move(b), Durability::kSynced); !s) return s;
-    snapshot_seq = covered;
+    // Only now: until every index is replaced, the oldest snapshot on disk is the previous save's.
+    snapshot_seq = *oldest;
+    spent.total_ms = ms_since(started);
+    if (cost) *cost = spent;
     return Status::ok();
   }
 
@@ -428,7 +470,10 @@ struct Engine::Impl {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() {
-  if (impl_ && impl_->store && !impl_->options.read_only) (void)impl_->save_snapshots();
+  if (impl_ && impl_->store && !impl_->options.read_only) {
+    std::lock_guard saving(impl_->save_mu);
+    (void)impl_->save_snapshots(false);
+  }
 }
 
 Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std::optional<FusionModel> fusion) {
@@ -1020,14 +1065,17 @@ Expected<ImportResult> Engine::import(std::span<const Enrollment> enrollments) {
 
 Status Engine::finish_import() {
   Impl& m = *impl_;
-  std::lock_guard lock(m.decide_mu);
-  if (Status s = m.store->flush(); !s) return s;
-  return m.save_snapshots();
+  std::lock_guard saving(m.save_mu);
+  {
+    std::lock_guard lock(m.decide_mu);
+    if (Status s = m.store->flush(); !s) return s;
+  }
+  return m.save_snapshots(false);
 }
 
-Status Engine::snapshot() {
-  std::lock_guard lock(impl_->decide_mu);
-  return impl_->save_snapshots();
+Status Engine::snapshot(SnapshotCost* cost) {
+  std::lock_guard saving(impl_->save_mu);
+  return impl_->save_snapshots(false, cost);
 }
 
 std::uint64_t Engine::changes_since_snapshot() const {
@@ -1047,9 +1095,12 @@ Status Engine::backup(const fs::path& dir) {
   if (m.options.read_only) return failed_precondition("a read-only engine cannot write index snapshots for a backup");
   std::error_code ec;
   if (fs::exists(dir, ec)) return Status{ErrorCode::kAlreadyExists, fmt::format("{} already exists; choose a new directory", dir.string())};
+  std::lock_guard saving(m.save_mu);
+  // The whole save under the decide lock, unlike snapshot(): the backup's index files must not
+  // hold a subject revoked before its store checkpoint (docs/store.md "Revocation").
   std::lock_guard lock(m.decide_mu);
   std::unique_lock no_erasing(m.erase_mu);  // deletes already committed finish erasing first
-  if (Status s = m.save_snapshots(); !s) return s;
+  if (Status s = m.save_snapshots(true); !s) return s;
   fs::create_directories(dir, ec);
   if (ec) return io_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   if (Status s = engine::mark_as_copy(dir, {.source = m.options.data_dir.string(), .made_by = "server backup"}); !s)

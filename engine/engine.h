@@ -90,6 +90,15 @@ struct RevokeCost {
   double locked_ms = 0;             // the decide lock held, in all
 };
 
+// Where one index snapshot save's time went (Engine::snapshot's optional report;
+// bench/snapshot_bench). Only locked_ms is spent holding the decide lock.
+struct SnapshotCost {
+  double locked_ms = 0;          // the decide lock held, in all: copying each index into memory
+  double longest_locked_ms = 0;  // of those holds, the longest: the longest a verdict waited
+  double total_ms = 0;           // the whole save: the copies, writing, fsyncs, renames, meta
+  std::size_t largest_image_bytes = 0;  // the largest index copied: the save's transient memory
+};
+
 struct ImportResult {
   std::uint64_t imported = 0;
   std::vector<std::string> skipped;  // "id: reason" for enrollments that could not be imported
@@ -186,11 +195,15 @@ class Engine {
   Expected<ImportResult> import(std::span<const Enrollment> enrollments);
   Status finish_import();
 
-  // Writes index snapshots covering the store's current change sequence, under the decide lock
-  // (nothing is decided meanwhile; docs/engine.md has its cost by gallery size).
-  Status snapshot();
+  // Writes new index snapshots, one index at a time: each is copied into memory under the decide
+  // lock with the store change seq it covers, and written, fsynced and renamed into place after
+  // the lock is released, so verdicts are decided during the writing (docs/engine.md has the cost
+  // by gallery size). Saves never overlap: a second waits for the first (the server's snapshot
+  // thread, finish_import, backup, the destructor). `cost`, when given, says where the time went.
+  Status snapshot(SnapshotCost* cost = nullptr);
   // Gallery changes (subjects added or removed) committed since the index snapshots on disk were
-  // written: what the next open would replay after a crash. Two counters; any thread.
+  // written (since the oldest of them: a save in progress counts once it is complete): what the
+  // next open would replay after a crash. Two counters; any thread.
   std::uint64_t changes_since_snapshot() const;
 
   // The durable store, for read-only reports (tunggal admin status/show/audit over the protocol):
@@ -203,6 +216,9 @@ class Engine {
   // A consistent online copy of the data directory into `dir` (must not exist): under the decide
   // lock, index snapshots are written and the store checkpointed (hard links where possible), so
   // the copy's indexes cover exactly its store and an engine opened on it does not rebuild them.
+  // Unlike snapshot(), the lock is held while the files are written too: a subject revoked during
+  // the writing would otherwise stay in the backup's index files (docs/store.md "Revocation").
+  // Backups are rare; verdicts wait for this one.
   Status backup(const std::filesystem::path& dir);
 
   EngineStats stats() const;

@@ -2,6 +2,7 @@
 // Everything an operator can set on the engine, with the defaults we measured (docs/dedup.md).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace tunggal {
@@ -112,6 +113,12 @@ struct EngineOptions {
 
   // Threads for candidate search and matching (0 = all cores).
   int threads = 0;
+
+  // Tests only: called by a snapshot save after it copied one index into memory and released the
+  // decide lock, before it writes that copy to disk, with the index's directory name ("face",
+  // "fingers-fused", ...). Lets a test decide enrollments while a save is writing, deterministically.
+  // (A backup's save holds the lock throughout, this call included.)
+  std::function<void(const std::string& index)> after_snapshot_capture;
 };
 
 }  // namespace tunggal
