@@ -410,12 +410,15 @@ struct Engine::Impl {
     std::optional<std::uint64_t> oldest;
     std::vector<std::pair<std::string, std::string>> centre_meta;
     for (std::size_t w : kept_indexes()) {
+      // Allocated and touched before the lock: the copy under it is then a plain memcpy (1 GiB:
+      // 0.09 s, against 0.5-1.3 s into fresh pages on the 2-core test machine).
+      std::unique_ptr<index::CaptureSpace> space = index_at(w)->reserve_capture();
       std::unique_ptr<index::IndexImage> image;
       {
         std::unique_lock lock(decide_mu, std::defer_lock);
         if (!decide_locked) lock.lock();
         const auto t = Clock::now();
-        image = index_at(w)->capture(store->last_change_seq());
+        image = index_at(w)->capture(store->last_change_seq(), std::move(space));
         if (!oldest) {
           oldest = image->covered_seq();
           for (int slot : coded_slots(options))

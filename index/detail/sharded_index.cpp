@@ -21,6 +21,16 @@
 namespace tunggal::index::detail {
 namespace {
 
+// Per shard, the memory a capture writes its file into.
+struct ShardBuffers final : CaptureSpace {
+  std::vector<std::unique_ptr<ByteChunks>> shards;
+  std::size_t bytes() const override {
+    std::size_t n = 0;
+    for (const auto& s : shards) n += s ? s->capacity() : 0;
+    return n;
+  }
+};
+
 struct ShardSlot {
   mutable std::shared_mutex mu;
   std::unique_ptr<Shard> shard;
@@ -193,7 +203,8 @@ class ShardedIndex final : public VectorIndex {
     return std::to_string(slots_.size()) + (slots_.size() == 1 ? " shard x " : " shards x ") + kinds;
   }
 
-  std::unique_ptr<IndexImage> capture(std::uint64_t covered_seq) const override;
+  std::unique_ptr<IndexImage> capture(std::uint64_t covered_seq, std::unique_ptr<CaptureSpace> space) const override;
+  std::unique_ptr<CaptureSpace> reserve_capture() const override;
 
  private:
   std::size_t shard_of(std::uint64_t id) const { return mix_id(id) % slots_.size(); }
@@ -227,18 +238,38 @@ class ShardedIndex final : public VectorIndex {
   std::uint64_t trainings_ = 0;
 };
 
+// Each shard's file size, counted by writing it to nowhere (no data is read), then that much memory
+// allocated and touched, all without the writer mutex: adds and removes go on meanwhile.
+std::unique_ptr<CaptureSpace> ShardedIndex::reserve_capture() const {
+  auto space = std::make_unique<ShardBuffers>();
+  for (const auto& slot : slots_) {
+    ByteCounter counter;
+    {
+      std::ostream out(&counter);
+      BinaryWriter w(out);
+      std::shared_lock lock(slot.mu);
+      slot.shard->write(w);
+    }
+    space->shards.push_back(std::make_unique<ByteChunks>());
+    space->shards.back()->reserve(counter.size());
+  }
+  return space;
+}
+
 // The writer mutex keeps every shard as it is from the covered sequence to the last byte copied:
 // no add or remove slips in between (searches go on under the shard locks).
-std::unique_ptr<IndexImage> ShardedIndex::capture(std::uint64_t covered_seq) const {
+std::unique_ptr<IndexImage> ShardedIndex::capture(std::uint64_t covered_seq, std::unique_ptr<CaptureSpace> space) const {
   std::lock_guard writer(writer_mu_);
+  auto* reserved = dynamic_cast<ShardBuffers*>(space.get());
   std::vector<SnapshotImage::File> files;
   for (std::size_t s = 0; s < slots_.size(); ++s) {
     SnapshotImage::File f{"shard-" + std::to_string(s) + "-seq" + std::to_string(covered_seq) + ".bin",
-                          std::make_unique<ByteChunks>()};
+                          reserved && s < reserved->shards.size() ? std::move(reserved->shards[s]) : std::make_unique<ByteChunks>()};
     std::ostream out(f.bytes.get());
     BinaryWriter w(out);
     std::shared_lock lock(slots_[s].mu);
     slots_[s].shard->write(w);
+    f.bytes->release_unused();
     files.push_back(std::move(f));
   }
   std::ostringstream m;
