@@ -2,8 +2,13 @@
 // (--snapshot-every-changes, docs/engine.md "Snapshots while serving"):
 //
 //   BM_Snapshot      one Engine::snapshot() at a gallery of TUNGGAL_BENCH_SUBJECTS (default
-//                    20,000). All of it holds the engine's decide lock: no verdict is decided
-//                    meanwhile.
+//                    20,000): save_s the whole save, lock_hold_s the part of it holding the
+//                    engine's decide lock (each index copied into memory; no verdict is decided
+//                    meanwhile), longest_hold_s the longest of those holds, and
+//                    longest_wait_s the longest another thread waited for the decide lock during
+//                    the save (Engine::with_store in a loop: what a verdict would see).
+//                    save_cpu_s: the saving thread's CPU. copy_MB: the largest index copy, the
+//                    save's transient memory.
 //   BM_ReplayAtOpen  what a crash costs the next open per change committed after the last
 //                    snapshot: a crash image with TUNGGAL_BENCH_REPLAY (default 2,000) new subjects
 //                    after its snapshot against the same gallery with none, both opened read-only;
@@ -13,11 +18,13 @@
 //
 // The gallery is imported through Engine::import (its indexes are the engine's own). Reports
 // times and rates; never passes or fails on time.
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 #include <unistd.h>
 
@@ -37,6 +44,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }  // all threads
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 
 std::size_t env_size(const char* name, std::size_t fallback) {
   const char* v = std::getenv(name);
@@ -127,11 +139,41 @@ fs::path crash_image(Engine& e, const fs::path& dir, const std::string& name) {
 
 void BM_Snapshot(benchmark::State& state) {
   Fixture& f = fixture();
+  double save = 0, held = 0, longest_hold = 0, longest_wait = 0, cpu = 0;
+  std::size_t copy_bytes = 0;
   for (auto _ : state) {
+    // A would-be decider: takes the decide lock again and again while the save runs.
+    std::atomic<bool> saving{true};
+    double waited = 0;
+    std::thread decider([&] {
+      while (saving.load()) {
+        const auto t = Clock::now();
+        check(f.engine->with_store([](engine::Store&) { return Status::ok(); }));
+        waited = std::max(waited, seconds_since(t));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    SnapshotCost cost;
     const auto t0 = Clock::now();
-    check(f.engine->snapshot());
+    const double c0 = thread_cpu_seconds();
+    check(f.engine->snapshot(&cost));
     state.SetIterationTime(seconds_since(t0));
+    cpu += thread_cpu_seconds() - c0;
+    saving = false;
+    decider.join();
+    save += cost.total_ms / 1e3;
+    held += cost.locked_ms / 1e3;
+    longest_hold = std::max(longest_hold, cost.longest_locked_ms / 1e3);
+    longest_wait = std::max(longest_wait, waited);
+    copy_bytes = std::max(copy_bytes, cost.largest_image_bytes);
   }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["save_s"] = save / n;
+  state.counters["lock_hold_s"] = held / n;
+  state.counters["longest_hold_s"] = longest_hold;
+  state.counters["longest_wait_s"] = longest_wait;
+  state.counters["save_cpu_s"] = cpu / n;  // of the saving thread
+  state.counters["copy_MB"] = static_cast<double>(copy_bytes) / 1e6;
   const EngineStats st = f.engine->stats();
   state.counters["subjects"] = static_cast<double>(st.gallery_size);
   state.counters["index_MB_on_disk"] = static_cast<double>(bytes_under(f.dir / "index")) / 1e6;
