@@ -44,7 +44,7 @@ struct ServerMetrics {
   LatencyHistogram request_ms;       // every other request
   LatencyHistogram decide_batch_ms;  // one engine micro-batch (process())
   LatencyHistogram extract_image_ms; // one finger image decoded and extracted (extraction pool)
-  LatencyHistogram index_snapshot_ms; // one index snapshot while serving (the engine's decide lock held)
+  LatencyHistogram index_snapshot_ms; // one index snapshot while serving (the whole save; the decide lock only while copying)
 
   std::vector<std::pair<std::string, std::uint64_t>> counters() const;
   std::string prometheus_text() const;

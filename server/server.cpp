@@ -445,9 +445,10 @@ struct Server::Impl {
 
   // Looks every snapshot_check at the changes committed since the last index snapshot and saves
   // new snapshots once they reach snapshot_every_changes. The save holds the engine's decide lock
-  // for a time that grows with the gallery (docs/engine.md, "Snapshots while serving"), so it is
-  // not done more often than that. A failed save (a full disk) is logged and counted, and tried
-  // again after a minute, not every second.
+  // only while it copies each index into memory, writes the copies without it, and takes CPU,
+  // disk and (transiently) the largest index's size in memory, all growing with the gallery
+  // (docs/engine.md, "Snapshots while serving"), so it is not done more often than that. A failed
+  // save (a full disk) is logged and counted, and tried again after a minute, not every second.
   void snapshot_loop() {
     auto wait = opt.snapshot_check;
     for (;;) {
