@@ -448,7 +448,8 @@ struct Server::Impl {
   // only while it copies each index into memory, writes the copies without it, and takes CPU,
   // disk and (transiently) the largest index's size in memory, all growing with the gallery
   // (docs/engine.md, "Snapshots while serving"), so it is not done more often than that. A failed
-  // save (a full disk) is logged and counted, and tried again after a minute, not every second.
+  // save (a full disk) is logged and counted, and tried again after snapshot_retry (a minute), not
+  // every second.
   void snapshot_loop() {
     auto wait = opt.snapshot_check;
     for (;;) {
@@ -465,7 +466,7 @@ struct Server::Impl {
       if (!s) {
         metrics.index_snapshot_failures++;
         spdlog::error("event=error kind=engine op=snapshot changes={} error=\"{}\"", changes, s.to_string());
-        wait = std::max<std::chrono::milliseconds>(opt.snapshot_check, std::chrono::minutes(1));
+        wait = std::max(opt.snapshot_check, opt.snapshot_retry);
         continue;
       }
       metrics.index_snapshots++;

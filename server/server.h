@@ -78,6 +78,9 @@ struct ServerOptions {
   // cost by gallery size: docs/engine.md, "Snapshots while serving".
   std::uint64_t snapshot_every_changes = 10'000;
   std::chrono::milliseconds snapshot_check{1'000};  // how often the snapshot thread looks
+  // After a failed save (a full disk, say) the next try waits this long, not snapshot_check: a
+  // save that fails at once would otherwise be retried, and logged, every second.
+  std::chrono::milliseconds snapshot_retry{60'000};
   std::string name = "tunggal 0.1.0";
 };
 

@@ -1,0 +1,108 @@
+// The server's snapshot thread after a failed save (ServerOptions::snapshot_retry): the failure is
+// counted, the next try waits the retry interval instead of the next check, and a later save that
+// works is counted as one. The backend stands in for an engine whose disk is full at first.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include "server/backend.h"
+#include "server/server.h"
+
+namespace tunggal::server {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// The zero-cost backend with index snapshots that fail the first `failures` times.
+class FlakySnapshotBackend : public Backend {
+ public:
+  explicit FlakySnapshotBackend(int failures) : failures_left_(failures) {}
+  Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> e) override { return inner_->submit(e); }
+  Expected<std::vector<Verdict>> process() override { return inner_->process(); }
+  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const override { return inner_->verdict(id); }
+  Expected<bool> received(const EnrollmentId& id) const override { return inner_->received(id); }
+  Expected<Verdict> identify(const Enrollment& probe) const override { return inner_->identify(probe); }
+  Status adjudicate(const EnrollmentId& id, Decision d, const std::string& admin, const std::string& reason,
+                    SubjectId linked) override {
+    return inner_->adjudicate(id, d, admin, reason, linked);
+  }
+  Status revoke_subject(SubjectId s, const std::string& admin, const std::string& reason) override {
+    return inner_->revoke_subject(s, admin, reason);
+  }
+  EngineStats stats() const override { return inner_->stats(); }
+  Expected<std::uint64_t> verdict_log_epoch() override { return inner_->verdict_log_epoch(); }
+  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
+                                          std::size_t max_scan) const override {
+    return inner_->verdicts_since(after, max_items, prefix, max_scan);
+  }
+  std::uint64_t last_verdict_seq() const override { return inner_->last_verdict_seq(); }
+
+  // Five changes wait until a save works.
+  std::uint64_t changes_since_snapshot() const override {
+    std::lock_guard l(mu_);
+    return saved_ ? 0 : 5;
+  }
+  Status snapshot() override {
+    std::lock_guard l(mu_);
+    tries_.push_back(Clock::now());
+    if (failures_left_ > 0) {
+      --failures_left_;
+      return io_error("cannot write the index snapshot: No space left on device");
+    }
+    saved_ = true;
+    return Status::ok();
+  }
+  std::vector<Clock::time_point> tries() const {
+    std::lock_guard l(mu_);
+    return tries_;
+  }
+  bool saved() const {
+    std::lock_guard l(mu_);
+    return saved_;
+  }
+
+ private:
+  std::unique_ptr<Backend> inner_ = zero_cost_backend();
+  mutable std::mutex mu_;
+  int failures_left_;
+  bool saved_ = false;
+  std::vector<Clock::time_point> tries_;
+};
+
+double sample(const std::string& text, const std::string& name) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("\n" + name + " ([0-9.e+-]+)\n"))) return -1;
+  return std::stod(m[1]);
+}
+
+TEST(ServerSnapshotRetry, AFailedSaveIsCountedAndTriedAgainAfterTheRetryInterval) {
+  FlakySnapshotBackend backend(1);
+  ServerOptions o;
+  o.port = 0;
+  o.snapshot_every_changes = 1;
+  o.snapshot_check = 10ms;
+  o.snapshot_retry = 400ms;
+  auto srv = Server::start(o, backend);
+  ASSERT_TRUE(srv) << srv.error().to_string();
+  const auto deadline = Clock::now() + 30s;
+  while (!backend.saved() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(backend.saved()) << "the save that works after the failure never came";
+  const auto tries = backend.tries();
+  ASSERT_EQ(tries.size(), 2u);  // one failure, one success, nothing after: no changes left
+  // Not at the next 10 ms check: a disk that stays full would be hammered and the log flooded.
+  EXPECT_GE(tries[1] - tries[0], 400ms);
+  const std::string m = (*srv)->prometheus_text();
+  EXPECT_EQ(sample(m, "tunggal_index_snapshot_failures_total"), 1) << m;
+  EXPECT_EQ(sample(m, "tunggal_index_snapshots_total"), 1) << m;
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(backend.tries().size(), 2u) << "a save with nothing to cover";
+  (*srv)->stop();
+}
+
+}  // namespace
+}  // namespace tunggal::server
