@@ -10,6 +10,7 @@
 #include "server/metrics_http.h"
 #include "server/server.h"
 #include "tests/engine_fixture.h"
+#include "tests/forwarding_backend.h"
 #include "tests/http_get.h"
 
 namespace tunggal::server {
@@ -76,36 +77,16 @@ TEST(MetricsHttpTest, ScrapeShowsTheServersCountersAndHistograms) {
 
 // The zero-cost backend, except that stats() throws what it is told to: the backend seam of the
 // server, standing in for an engine whose store fails underneath it.
-class ThrowingStatsBackend : public Backend {
+class ThrowingStatsBackend : public tunggal::testing::ForwardingBackend {
  public:
   enum Fail { kNone, kStdException, kInt };
   std::atomic<Fail> fail{kNone};  // what stats() throws
-  Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> e) override { return inner_->submit(e); }
-  Expected<std::vector<Verdict>> process() override { return inner_->process(); }
-  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const override { return inner_->verdict(id); }
-  Expected<bool> received(const EnrollmentId& id) const override { return inner_->received(id); }
-  Expected<Verdict> identify(const Enrollment& probe) const override { return inner_->identify(probe); }
-  Status adjudicate(const EnrollmentId& id, Decision d, const std::string& admin, const std::string& reason,
-                    SubjectId linked) override {
-    return inner_->adjudicate(id, d, admin, reason, linked);
-  }
-  Status revoke_subject(SubjectId s, const std::string& admin, const std::string& reason) override {
-    return inner_->revoke_subject(s, admin, reason);
-  }
+  ThrowingStatsBackend() : ForwardingBackend(zero_cost_backend()) {}
   EngineStats stats() const override {
     if (fail == kStdException) throw std::runtime_error("store: IO error: /data/engine/000123.sst: Input/output error");
     if (fail == kInt) throw 42;
-    return inner_->stats();
+    return ForwardingBackend::stats();
   }
-  Expected<std::uint64_t> verdict_log_epoch() override { return inner_->verdict_log_epoch(); }
-  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
-                                          std::size_t max_scan) const override {
-    return inner_->verdicts_since(after, max_items, prefix, max_scan);
-  }
-  std::uint64_t last_verdict_seq() const override { return inner_->last_verdict_seq(); }
-
- private:
-  std::unique_ptr<Backend> inner_ = zero_cost_backend();
 };
 
 TEST(MetricsHttpTest, AThrowingBackendIsA500AndTheNextScrapeIsServed) {

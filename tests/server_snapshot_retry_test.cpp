@@ -11,6 +11,7 @@
 
 #include "server/backend.h"
 #include "server/server.h"
+#include "tests/forwarding_backend.h"
 
 namespace tunggal::server {
 namespace {
@@ -19,28 +20,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // The zero-cost backend with index snapshots that fail the first `failures` times.
-class FlakySnapshotBackend : public Backend {
+class FlakySnapshotBackend : public tunggal::testing::ForwardingBackend {
  public:
-  explicit FlakySnapshotBackend(int failures) : failures_left_(failures) {}
-  Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> e) override { return inner_->submit(e); }
-  Expected<std::vector<Verdict>> process() override { return inner_->process(); }
-  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const override { return inner_->verdict(id); }
-  Expected<bool> received(const EnrollmentId& id) const override { return inner_->received(id); }
-  Expected<Verdict> identify(const Enrollment& probe) const override { return inner_->identify(probe); }
-  Status adjudicate(const EnrollmentId& id, Decision d, const std::string& admin, const std::string& reason,
-                    SubjectId linked) override {
-    return inner_->adjudicate(id, d, admin, reason, linked);
-  }
-  Status revoke_subject(SubjectId s, const std::string& admin, const std::string& reason) override {
-    return inner_->revoke_subject(s, admin, reason);
-  }
-  EngineStats stats() const override { return inner_->stats(); }
-  Expected<std::uint64_t> verdict_log_epoch() override { return inner_->verdict_log_epoch(); }
-  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
-                                          std::size_t max_scan) const override {
-    return inner_->verdicts_since(after, max_items, prefix, max_scan);
-  }
-  std::uint64_t last_verdict_seq() const override { return inner_->last_verdict_seq(); }
+  explicit FlakySnapshotBackend(int failures) : ForwardingBackend(zero_cost_backend()), failures_left_(failures) {}
 
   // Five changes wait until a save works.
   std::uint64_t changes_since_snapshot() const override {
@@ -67,7 +49,6 @@ class FlakySnapshotBackend : public Backend {
   }
 
  private:
-  std::unique_ptr<Backend> inner_ = zero_cost_backend();
   mutable std::mutex mu_;
   int failures_left_;
   bool saved_ = false;
