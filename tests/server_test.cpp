@@ -14,6 +14,7 @@
 #include "server/server.h"
 #include "server/wire_codec.h"
 #include "tests/engine_fixture.h"
+#include "tests/forwarding_backend.h"
 
 namespace tunggal::server {
 namespace {
@@ -422,35 +423,15 @@ TEST_F(ServerTest, FrameBodiesWaitForRoomInTheServerWideReceivingBudget) {
 
 // The engine's backend, except that some calls throw (as a bug or a library might) where the
 // server runs them: stats on the blocking pool, submits of ids starting "boom" on the submitter.
-class ThrowingBackend final : public Backend {
+class ThrowingBackend final : public tunggal::testing::ForwardingBackend {
  public:
-  explicit ThrowingBackend(std::unique_ptr<Backend> inner) : in_(std::move(inner)) {}
+  explicit ThrowingBackend(std::unique_ptr<Backend> inner) : ForwardingBackend(std::move(inner)) {}
   Expected<std::vector<SubmitAck>> submit(std::span<const Enrollment> items) override {
     for (const Enrollment& e : items)
       if (e.id.value.find("/boom") != std::string::npos) throw std::runtime_error("submit exploded");
-    return in_->submit(items);
-  }
-  Expected<std::vector<Verdict>> process() override { return in_->process(); }
-  Expected<std::optional<Verdict>> verdict(const EnrollmentId& id) const override { return in_->verdict(id); }
-  Expected<bool> received(const EnrollmentId& id) const override { return in_->received(id); }
-  Expected<Verdict> identify(const Enrollment& probe) const override { return in_->identify(probe); }
-  Status adjudicate(const EnrollmentId& id, Decision d, const std::string& admin, const std::string& reason,
-                    SubjectId linked) override {
-    return in_->adjudicate(id, d, admin, reason, linked);
-  }
-  Status revoke_subject(SubjectId s, const std::string& admin, const std::string& reason) override {
-    return in_->revoke_subject(s, admin, reason);
+    return ForwardingBackend::submit(items);
   }
   EngineStats stats() const override { throw std::runtime_error("stats exploded"); }
-  Expected<std::uint64_t> verdict_log_epoch() override { return in_->verdict_log_epoch(); }
-  Expected<VerdictLogPage> verdicts_since(std::uint64_t after, std::size_t max_items, std::string_view prefix,
-                                          std::size_t max_scan) const override {
-    return in_->verdicts_since(after, max_items, prefix, max_scan);
-  }
-  std::uint64_t last_verdict_seq() const override { return in_->last_verdict_seq(); }
-
- private:
-  std::unique_ptr<Backend> in_;
 };
 
 TEST_F(ServerTest, AnExceptionOnAServerThreadIsAnsweredInternalAndTheServerKeepsServing) {
