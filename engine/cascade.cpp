@@ -160,6 +160,9 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
   const std::size_t n = probes.size();
   std::vector<std::unordered_map<std::uint64_t, Seed>> seeds(n);
   std::vector<ListCuts> cuts(n);
+  // How deep each probe searches (depth_of): its fused list and its full-match shortlist.
+  std::vector<int> depth(n);
+  for (std::size_t i = 0; i < n; ++i) depth[i] = depth_of(*probes[i]);
 
   // 1. Retrieval, batched per index (batched FAISS search goes through BLAS and is far faster
   //    than one probe at a time).
@@ -217,12 +220,12 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
       // probe needs, the other probes' lists cut back to the usual K: a second search would scan
       // the whole index again.
       int deepest = 1;
-      for (int row : rows) deepest = std::max(deepest, depth_of(*probes[static_cast<std::size_t>(row)]));
+      for (int row : rows) deepest = std::max(deepest, depth[static_cast<std::size_t>(row)]);
       auto r = indexes_.fused->search(queries, options_.fused_candidates * deepest);
       if (!r) return r.error();
       if (deepest > 1)
         for (int q = 0; q < r->queries; ++q) {
-          const int keep = options_.fused_candidates * depth_of(*probes[static_cast<std::size_t>(rows[static_cast<std::size_t>(q)])]);
+          const int keep = options_.fused_candidates * depth[static_cast<std::size_t>(rows[static_cast<std::size_t>(q)])];
           for (int i = keep; i < r->k; ++i) r->ids[static_cast<std::size_t>(q) * r->k + i] = index::kNoId;
         }
       fused_collect(*r, rows, scale, seeds, cuts);
@@ -239,7 +242,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<Seed> list = rankable(seeds[i], cuts[i]);
     retrieved += list.size();
-    for (const Seed& s : select_for_matching(std::move(list), options_.full_match_candidates * depth_of(*probes[i]),
+    for (const Seed& s : select_for_matching(std::move(list), options_.full_match_candidates * depth[i],
                                              options_.face_reserved_candidates))
       if (s.id != probes[i]->self.value) tasks.push_back({i, s.id});
   }
