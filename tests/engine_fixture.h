@@ -9,6 +9,7 @@
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
 #include "engine/engine.h"
+#include "engine/store.h"
 #include "matcher/finger_matcher.h"
 
 namespace tunggal::testing {
@@ -47,6 +48,24 @@ inline Enrollment capture_as(const datasets::Population& pop, std::uint64_t i, i
   Enrollment e = pop.capture(i, k);
   e.id = EnrollmentId{id};
   return e;
+}
+
+// What a kill -9 of the engine serving `data_dir` would leave at this moment, copied to `image`
+// (replaced if it exists): the store checkpointed and the index snapshots as they are on disk,
+// both under the engine's decide lock (Engine::with_store). A snapshot save no longer holds that
+// lock while it renames files, so call this when no save is running (after it returned).
+inline Status take_crash_image(Engine& engine, const std::filesystem::path& data_dir,
+                               const std::filesystem::path& image) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(image, ec);
+  fs::create_directories(image, ec);
+  if (ec) return io_error("cannot create " + image.string() + ": " + ec.message());
+  return engine.with_store([&](engine::Store& store) -> Status {
+    if (Status s = store.checkpoint(image / "store"); !s) return s;
+    fs::copy(data_dir / "index", image / "index", fs::copy_options::recursive, ec);
+    return ec ? io_error(ec.message()) : Status::ok();
+  });
 }
 
 }  // namespace tunggal::testing

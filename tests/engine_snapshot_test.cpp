@@ -10,7 +10,6 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/store.h"
 #include "tests/engine_fixture.h"
 
 namespace tunggal {
@@ -20,6 +19,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using tunggal::testing::capture_as;
 using tunggal::testing::make_temp_dir;
+using tunggal::testing::take_crash_image;
 using tunggal::testing::test_engine_options;
 using tunggal::testing::test_fusion_model;
 
@@ -221,14 +221,7 @@ TEST_F(EngineSnapshotTest, ChangesMadeWhileASnapshotIsWrittenAreReplayedAfterACr
 
   // What a kill -9 now would leave: the store checkpointed, the snapshots as they are on disk.
   const fs::path image = dir_.string() + "-crash";
-  fs::remove_all(image);
-  fs::create_directories(image);
-  Status copied = e->with_store([&](engine::Store& store) -> Status {
-    if (Status s = store.checkpoint(image / "store"); !s) return s;
-    std::error_code ec;
-    fs::copy(dir_ / "index", image / "index", fs::copy_options::recursive, ec);
-    return ec ? io_error(ec.message()) : Status::ok();
-  });
+  const Status copied = take_crash_image(*e, dir_, image);
   ASSERT_TRUE(copied) << copied.to_string();
   e.reset();
   auto c = Engine::open(test_engine_options(image), test_fusion_model());

@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "engine/store.h"
 #include "server/client.h"
 #include "server/server.h"
 #include "tests/engine_fixture.h"
@@ -24,6 +23,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using tunggal::testing::capture_as;
 using tunggal::testing::make_temp_dir;
+using tunggal::testing::take_crash_image;
 using tunggal::testing::test_engine_options;
 using tunggal::testing::test_fusion_model;
 
@@ -100,15 +100,7 @@ class ServerSnapshotTest : public ::testing::Test {
         << metrics;
 
     const fs::path image = dir_.string() + "-crash";
-    fs::remove_all(image);
-    fs::create_directories(image);
-    Status s = eng->with_store([&](engine::Store& store) -> Status {
-      if (Status c = store.checkpoint(image / "store"); !c) return c;
-      std::error_code ec;
-      fs::copy(dir_ / "index", image / "index", fs::copy_options::recursive, ec);
-      if (ec) return io_error(ec.message());
-      return Status::ok();
-    });
+    const Status s = take_crash_image(*eng, dir_, image);
     EXPECT_TRUE(s) << s.to_string();
     (*server)->stop();
     return image;
