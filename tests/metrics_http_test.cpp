@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <regex>
 #include <stdexcept>
 
 #include "server/client.h"
@@ -11,24 +10,19 @@
 #include "server/server.h"
 #include "tests/engine_fixture.h"
 #include "tests/forwarding_backend.h"
+#include "tests/prometheus_sample.h"
 #include "tests/http_get.h"
 
 namespace tunggal::server {
 namespace {
 
 using namespace std::chrono_literals;
+using tunggal::testing::prometheus_sample;
 using tunggal::testing::capture_as;
 
 using tunggal::testing::http_exchange;
 std::string get(std::uint16_t port, const std::string& path) { return tunggal::testing::http_get(port, path); }
 std::string http(std::uint16_t port, const std::string& request) { return http_exchange(port, request); }
-
-// The value of one sample line "name value".
-double sample(const std::string& text, const std::string& name) {
-  std::smatch m;
-  if (!std::regex_search(text, m, std::regex("\n" + name + " ([0-9.e+-]+)\n"))) return -1;
-  return std::stod(m[1]);
-}
 
 TEST(MetricsHttpTest, ScrapeShowsTheServersCountersAndHistograms) {
   auto backend = zero_cost_backend();
@@ -45,7 +39,7 @@ TEST(MetricsHttpTest, ScrapeShowsTheServersCountersAndHistograms) {
   const std::string before = get(port, "/metrics");
   ASSERT_EQ(before.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << before;
   EXPECT_NE(before.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_EQ(sample(before, "tunggal_accepted_items_total"), 0);
+  EXPECT_EQ(prometheus_sample(before, "tunggal_accepted_items_total"), 0);
 
   ClientOptions co;
   co.port = (*srv)->port();
@@ -57,14 +51,14 @@ TEST(MetricsHttpTest, ScrapeShowsTheServersCountersAndHistograms) {
   ASSERT_TRUE((*c)->ping());
 
   const std::string after = get(port, "/metrics");
-  EXPECT_EQ(sample(after, "tunggal_accepted_items_total"), 2) << after;
-  EXPECT_EQ(sample(after, "tunggal_connections_open"), 1);
-  EXPECT_GE(sample(after, "tunggal_requests_total"), 2);
-  EXPECT_EQ(sample(after, "tunggal_submit_seconds_count"), 1);
+  EXPECT_EQ(prometheus_sample(after, "tunggal_accepted_items_total"), 2) << after;
+  EXPECT_EQ(prometheus_sample(after, "tunggal_connections_open"), 1);
+  EXPECT_GE(prometheus_sample(after, "tunggal_requests_total"), 2);
+  EXPECT_EQ(prometheus_sample(after, "tunggal_submit_seconds_count"), 1);
   EXPECT_NE(after.find("# TYPE tunggal_submit_seconds histogram"), std::string::npos);
   EXPECT_NE(after.find("tunggal_submit_seconds_bucket{le=\"+Inf\"} 1"), std::string::npos) << after;
-  EXPECT_GE(sample(after, "tunggal_gallery_size"), 0);
-  EXPECT_GE(sample(after, "tunggal_pending_enrollments"), 0);
+  EXPECT_GE(prometheus_sample(after, "tunggal_gallery_size"), 0);
+  EXPECT_GE(prometheus_sample(after, "tunggal_pending_enrollments"), 0);
 
   EXPECT_EQ(get(port, "/").rfind("HTTP/1.1 404", 0), 0u);
   EXPECT_EQ(http(port, "POST /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 405", 0), 0u);
@@ -112,7 +106,7 @@ TEST(MetricsHttpTest, AThrowingBackendIsA500AndTheNextScrapeIsServed) {
   backend.fail = ThrowingStatsBackend::kNone;
   const std::string ok = get(port, "/metrics");
   ASSERT_EQ(ok.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << ok;
-  EXPECT_EQ(sample(ok, "tunggal_gallery_size"), 0) << ok;
+  EXPECT_EQ(prometheus_sample(ok, "tunggal_gallery_size"), 0) << ok;
 }
 
 TEST(MetricsHttpTest, AnAddressInUseIsAClearError) {

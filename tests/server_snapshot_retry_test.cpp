@@ -5,18 +5,19 @@
 
 #include <chrono>
 #include <mutex>
-#include <regex>
 #include <thread>
 #include <vector>
 
 #include "server/backend.h"
 #include "server/server.h"
 #include "tests/forwarding_backend.h"
+#include "tests/prometheus_sample.h"
 
 namespace tunggal::server {
 namespace {
 
 using namespace std::chrono_literals;
+using tunggal::testing::prometheus_sample;
 using Clock = std::chrono::steady_clock;
 
 // The zero-cost backend with index snapshots that fail the first `failures` times.
@@ -55,12 +56,6 @@ class FlakySnapshotBackend : public tunggal::testing::ForwardingBackend {
   std::vector<Clock::time_point> tries_;
 };
 
-double sample(const std::string& text, const std::string& name) {
-  std::smatch m;
-  if (!std::regex_search(text, m, std::regex("\n" + name + " ([0-9.e+-]+)\n"))) return -1;
-  return std::stod(m[1]);
-}
-
 TEST(ServerSnapshotRetry, AFailedSaveIsCountedAndTriedAgainAfterTheRetryInterval) {
   FlakySnapshotBackend backend(1);
   ServerOptions o;
@@ -78,8 +73,8 @@ TEST(ServerSnapshotRetry, AFailedSaveIsCountedAndTriedAgainAfterTheRetryInterval
   // Not at the next 10 ms check: a disk that stays full would be hammered and the log flooded.
   EXPECT_GE(tries[1] - tries[0], 400ms);
   const std::string m = (*srv)->prometheus_text();
-  EXPECT_EQ(sample(m, "tunggal_index_snapshot_failures_total"), 1) << m;
-  EXPECT_EQ(sample(m, "tunggal_index_snapshots_total"), 1) << m;
+  EXPECT_EQ(prometheus_sample(m, "tunggal_index_snapshot_failures_total"), 1) << m;
+  EXPECT_EQ(prometheus_sample(m, "tunggal_index_snapshots_total"), 1) << m;
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(backend.tries().size(), 2u) << "a save with nothing to cover";
   (*srv)->stop();

@@ -15,6 +15,7 @@
 #include "server/client.h"
 #include "server/server.h"
 #include "tests/engine_fixture.h"
+#include "tests/prometheus_sample.h"
 
 namespace tunggal::server {
 namespace {
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using tunggal::testing::capture_as;
 using tunggal::testing::make_temp_dir;
+using tunggal::testing::prometheus_sample;
 using tunggal::testing::take_crash_image;
 using tunggal::testing::test_engine_options;
 using tunggal::testing::test_fusion_model;
@@ -91,10 +93,9 @@ class ServerSnapshotTest : public ::testing::Test {
     EXPECT_TRUE(settled()) << "not decided, or the snapshot thread did not catch up: "
                            << eng->changes_since_snapshot() << " changes since the last snapshot";
     const std::string metrics = (*server)->prometheus_text();
-    const std::string key = "\ntunggal_index_snapshots_total ";
-    const auto at = metrics.find(key);
-    EXPECT_NE(at, std::string::npos) << metrics;
-    snapshots = at == std::string::npos ? 0 : std::stoull(metrics.substr(at + key.size()));
+    const double taken = prometheus_sample(metrics, "tunggal_index_snapshots_total");
+    EXPECT_GE(taken, 0) << metrics;
+    snapshots = taken < 0 ? 0 : static_cast<std::uint64_t>(taken);
     EXPECT_NE(metrics.find(fmt::format("tunggal_changes_since_index_snapshot {}\n", eng->changes_since_snapshot())),
               std::string::npos)
         << metrics;
