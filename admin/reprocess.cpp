@@ -111,10 +111,59 @@ std::string gallery_part(const engine::Store& store) {
                      store.last_change_seq(), store.max_subject_id());
 }
 
-// What a journal must have been written for: the same gallery state, thresholds and selection.
-std::string header_for(const engine::Store& store, const Thresholds& t, const ReprocessOptions& o) {
-  return gallery_part(store) + fmt::format("dup={} rev={} range={}-{} site={:08x}", fmt_float(t.duplicate),
-                                           fmt_float(t.review), o.first_subject, o.last_subject, fnv1a(o.site));
+// The face-led review policy findings are kept under (EngineOptions::face_led_review and its
+// finger bound): a run resumed under another one would mix cases decided by two policies. The
+// header's last fields.
+std::string face_led_part(const EngineOptions& e) {
+  return e.face_led_review ? fmt::format("face_led=on face_led_min_finger_llr={}", fmt_float(e.face_led_min_finger_llr))
+                           : std::string("face_led=off");
+}
+
+// What a journal must have been written for: the same gallery state, thresholds, selection and
+// face-led policy.
+std::string header_for(const engine::Store& store, const Thresholds& t, const ReprocessOptions& o,
+                       const EngineOptions& e) {
+  return gallery_part(store) + fmt::format("dup={} rev={} range={}-{} site={:08x} ", fmt_float(t.duplicate),
+                                           fmt_float(t.review), o.first_subject, o.last_subject, fnv1a(o.site)) +
+         face_led_part(e);
+}
+
+// A header split into its face-led fields and the rest. A journal written before the header
+// carried them ends at "site=": it was written by a `tunggal reprocess` that always ran with
+// face-led review on at the bound -3 (the CLI could not turn it off, and EngineOptions has had it
+// on since the policy came in, 059158c), so a missing field reads as exactly that, written out
+// here rather than taken from today's EngineOptions defaults, which may change. (A journal from
+// before 059158c was written by another matcher altogether, which no header field records.)
+struct HeaderParts {
+  std::string rest, face_led;
+};
+HeaderParts split_header(const std::string& header) {
+  const auto at = header.find(" face_led=");
+  if (at == std::string::npos) return {header, "face_led=on face_led_min_finger_llr=-3"};
+  return {header.substr(0, at), header.substr(at + 1)};
+}
+
+// "face-led review on (finger bound -3)" / "face-led review off", from face_led_part's text.
+std::string face_led_words(const std::string& part) {
+  if (part == "face_led=off") return "face-led review off";
+  const std::string bound = "face_led_min_finger_llr=";
+  const auto at = part.find(bound);
+  return at == std::string::npos ? part
+                                 : fmt::format("face-led review on (finger bound {})", part.substr(at + bound.size()));
+}
+
+// The refusal of a journal whose job differs from this run's only in its face-led policy: what
+// differs and how to go on.
+Status face_led_mismatch(const fs::path& journal, const std::string& then, const std::string& now) {
+  const bool then_on = then != "face_led=off", now_on = now != "face_led=off";
+  const std::string same = then_on == now_on
+                               ? "run it with the finger bound it was started with (EngineOptions::face_led_min_finger_llr)"
+                           : then_on ? "run it again without --no-face-led"
+                                     : "run it again with --no-face-led";
+  return failed_precondition(fmt::format(
+      "journal {} was started with {} and this run has {}: resuming would mix review cases decided under two "
+      "face-led policies. To resume, {}; to start over with this run's setting, pass --restart (or remove the journal)",
+      journal.string(), face_led_words(then), face_led_words(now), same));
 }
 
 bool selected(const engine::SubjectRecord& r, const ReprocessOptions& o) {
@@ -211,6 +260,7 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
   const std::size_t batch_size = std::max<std::size_t>(1, o.batch);
   ReprocessResult result;
   result.thresholds = gallery.thresholds();
+  result.face_led_review = gallery.options().face_led_review;
   const Thresholds& t = result.thresholds;
 
   // How many subjects the selection holds (for progress and ETA): the records only, since every
@@ -223,7 +273,7 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
   if (!counted) return counted;
 
   // Replay the journal: every intact line is a completed batch.
-  const std::string header = header_for(store, t, o);
+  const std::string header = header_for(store, t, o, gallery.options());
   std::map<std::pair<std::uint64_t, std::uint64_t>, ReviewCase> found;
   std::uint64_t resume_after = o.first_subject ? o.first_subject - 1 : 0;
   std::error_code ec;
@@ -238,11 +288,13 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
       auto payload = checked_payload(line);
       if (!payload) break;
       if (!have_header) {
-        if (*payload != header)
+        const HeaderParts then = split_header(*payload), now = split_header(header);
+        if (then.rest != now.rest)
           return failed_precondition(fmt::format(
               "journal {} belongs to another reprocessing job (other gallery, thresholds or selection: {}); "
               "remove it (or pass --restart) to start over",
               o.journal.string(), *payload));
+        if (then.face_led != now.face_led) return face_led_mismatch(o.journal, then.face_led, now.face_led);
         have_header = true;
       } else {
         std::stringstream ss(*payload);
@@ -399,6 +451,7 @@ std::string result_json(const ReprocessResult& r) {
                    {"complete", r.complete},
                    {"duplicate_threshold", r.thresholds.duplicate},
                    {"review_threshold", r.thresholds.review},
+                   {"face_led_review", r.face_led_review},
                    {"target_fpir", r.thresholds.target_fpir},
                    {"review_fpir", r.thresholds.review_fpir},
                    {"gallery_size", r.thresholds.gallery_size},

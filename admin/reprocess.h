@@ -67,12 +67,15 @@ struct ReprocessResult {
   std::vector<std::string> unusable_reasons;
   bool complete = false;       // false only when stopped by stop_after_batches
   Thresholds thresholds;
+  bool face_led_review = true;  // the engine's EngineOptions::face_led_review, which the journal header records
   std::vector<ReviewCase> findings;  // one per pair, sorted by (a, b)
 };
 
 // `gallery` and `store` must be the same data (the engine opened read-only on a checkpoint, and
 // its store opened read-only). Journal errors and a journal written for another gallery or other
-// options are reported, never silently overwritten.
+// options are reported, never silently overwritten: kFailedPrecondition for a journal of another
+// gallery state, thresholds, selection or face-led policy (the engine's face_led_review and
+// face_led_min_finger_llr, which its header records), naming what differs.
 Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& store, const ReprocessOptions& options);
 
 // Whether `journal` starts a job on exactly the gallery state in `store` (its intact header names

@@ -163,7 +163,7 @@ RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against i
                      [](CLI::App& cmd) {
   struct Args {
     std::string data_dir, checkpoint, subjects, site, report, journal, record_into;
-    bool json = false, restart = false, no_record = false;
+    bool json = false, restart = false, no_record = false, no_face_led = false;
     std::size_t batch = 512;
   };
   auto a = std::make_shared<Args>();
@@ -178,6 +178,9 @@ RegisterCommand reg{{"reprocess", "re-deduplicate the enrolled gallery against i
                  "progress journal (default: REPORT.journal, or DATA_DIR/reprocess.journal); a rerun resumes from it");
   cmd.add_option("--batch", a->batch, "subjects per journal line")->capture_default_str();
   cmd.add_flag("--restart", a->restart, "discard an existing journal and start from the first subject");
+  cmd.add_flag("--no-face-led", a->no_face_led,
+               "no face-led REVIEW findings (EngineOptions::face_led_review off; docs/dedup.md \"Worn fingers and "
+               "twins\"); a job resumes only with the setting it was started with");
   auto* no_record = cmd.add_flag("--no-record", a->no_record, "only report; do not store the findings as review cases");
   cmd.add_option("--record-into", a->record_into,
                  "store the review cases in this data directory (default: --data-dir); the live gallery's, when "
@@ -195,7 +198,8 @@ same command once it is stopped stores them without searching again.
 
 Interrupt it at any time (Ctrl-C, kill -9): running the same command again continues after the last
 completed batch and ends with the same findings as an uninterrupted run (with --from-checkpoint, on
-the same copy, which the journal identifies).
+the same copy, which the journal identifies). A journal started with other thresholds, selection or
+face-led setting (--no-face-led) is refused, saying what differs: rerun as it was started, or --restart.
 
 Exit codes: 0 done; 1 failed; 2 bad options; 3 data directory missing or in use, or the journal
 held by another run of the same job (findings still in the report when it got that far).
@@ -262,6 +266,7 @@ Examples:
     eo.read_only = true;
     eo.shards = (*store)->gallery_config().shard_count;
     eo.face_dimension = (*store)->gallery_config().face_dimension;
+    eo.face_led_review = !a->no_face_led;
     auto engine = Engine::open(eo);
     if (!engine) throw StatusError(engine.error());
 
@@ -341,8 +346,9 @@ Examples:
       std::cout << fmt::format("reprocessed {} subjects ({} resumed from an earlier run, {} unusable) in {:.1f} s: "
                                "{:.0f} identities/s\n",
                                r->probed, r->resumed, r->unusable, secs, rate);
-      std::cout << fmt::format("thresholds: duplicate {:.2f}, review {:.2f} (gallery {})\n", r->thresholds.duplicate,
-                               r->thresholds.review, r->thresholds.gallery_size);
+      std::cout << fmt::format("thresholds: duplicate {:.2f}, review {:.2f} (gallery {}){}\n", r->thresholds.duplicate,
+                               r->thresholds.review, r->thresholds.gallery_size,
+                               r->face_led_review ? "" : "; face-led review off");
       std::cout << fmt::format("{} pairs found ({} new review cases{})\n", r->findings.size(), recorded,
                                a->no_record || r->findings.empty() ? "" : " in " + record_dir.string());
       for (std::size_t i = 0; i < std::min<std::size_t>(r->findings.size(), 20); ++i) {

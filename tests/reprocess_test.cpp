@@ -60,8 +60,9 @@ struct Opened {
   std::unique_ptr<engine::Store> store;
 };
 
-Opened open_read_only(const fs::path& data) {
+Opened open_read_only(const fs::path& data, bool face_led_review = true) {
   EngineOptions eo = testing::test_engine_options(data);
+  eo.face_led_review = face_led_review;
   eo.read_only = true;
   eo.create_if_missing = false;
   auto e = Engine::open(eo);
@@ -624,6 +625,89 @@ TEST(ReprocessFaceLed, AFaceLedFindingIsAReviewCaseThatKeepsItsFaceLedScore) {
   const auto subject = testing::run_tunggal(fmt::format("admin show subject {}", led->a.value) + dd);
   EXPECT_NE(subject.out.find(led->id() + " REVIEW"), std::string::npos) << subject.out;
   EXPECT_NE(subject.out.find("[face-led]"), std::string::npos) << subject.out;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+// --- The face-led setting in the journal header: a job resumed under the other setting would
+// mix review cases decided by two policies.
+
+// The journal as a reprocess from before its header carried the face-led setting wrote it: the
+// header ends at the selection, checksummed again.
+void strip_face_led_setting(const fs::path& journal) {
+  std::ifstream in(journal);
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (out.empty()) {
+      std::string payload = line.substr(0, line.rfind(" *"));
+      const auto at = payload.find(" face_led=");
+      EXPECT_NE(at, std::string::npos) << "the header carries no face-led setting: " << payload;
+      payload = payload.substr(0, at);
+      line = fmt::format("{} *{:08x}", payload, journal_fnv1a(payload));
+    }
+    out += line + "\n";
+  }
+  in.close();
+  std::ofstream(journal, std::ios::trunc) << out;
+}
+
+TEST_F(Reprocess, AJobResumesOnlyUnderTheFaceLedSettingItWasStartedWith) {
+  const fs::path dir = testing::make_temp_dir("reprocess-face-led-setting");
+  const fs::path data = *dir_ / "data";
+  auto start = [&](const fs::path& journal, bool face_led) {
+    Opened e = open_read_only(data, face_led);
+    admin::ReprocessOptions o;
+    o.journal = journal;
+    o.batch = 16;
+    o.stop_after_batches = 1;
+    auto r = admin::reprocess(*e.engine, *e.store, o);
+    EXPECT_TRUE(r) << r.error().to_string();
+    o.stop_after_batches = 0;
+    return o;
+  };
+  auto refused = [&](const admin::ReprocessOptions& o, bool face_led) -> std::string {
+    Opened e = open_read_only(data, face_led);
+    auto r = admin::reprocess(*e.engine, *e.store, o);
+    if (r) {
+      ADD_FAILURE() << "resumed with face-led review " << (face_led ? "on" : "off") << ", the other setting";
+      return {};
+    }
+    EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition) << r.error().to_string();
+    EXPECT_NE(r.error().message().find("--restart"), std::string::npos) << r.error().message();
+    return r.error().message();
+  };
+
+  // Started with face-led review on (the default), resumed with it off: refused, saying what
+  // differs and how to go on.
+  const admin::ReprocessOptions on = start(dir / "on.journal", true);
+  const std::string m = refused(on, false);
+  EXPECT_NE(m.find("started with face-led review on (finger bound -3) and this run has face-led review off"),
+            std::string::npos) << m;
+  EXPECT_NE(m.find("without --no-face-led"), std::string::npos) << m;
+  // So does the CLI (exit 1), leaving the journal to resume.
+  const auto cli = testing::run_tunggal(fmt::format("reprocess --data-dir '{}' --journal '{}' --no-record --no-face-led",
+                                                    data.string(), on.journal.string()),
+                                        /*merge_stderr=*/true);
+  EXPECT_EQ(cli.exit_code, 1) << cli.out;
+  EXPECT_NE(cli.out.find("this run has face-led review off"), std::string::npos) << cli.out;
+  ASSERT_GT(lines_in(on.journal), 1u);
+
+  // And the other way round.
+  const admin::ReprocessOptions off = start(dir / "off.journal", false);
+  const std::string m2 = refused(off, true);
+  EXPECT_NE(m2.find("started with face-led review off and this run has face-led review on"), std::string::npos) << m2;
+  EXPECT_NE(m2.find("with --no-face-led"), std::string::npos) << m2;
+
+  // A journal from before the header carried the setting was written with face-led review on:
+  // refused with it off, resumed with it on, to the uninterrupted run's findings.
+  strip_face_led_setting(on.journal);
+  EXPECT_NE(refused(on, false).find("started with face-led review on"), std::string::npos);
+  Opened e = open_read_only(data, true);
+  auto r = admin::reprocess(*e.engine, *e.store, on);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->resumed, 16u);
+  EXPECT_TRUE(r->complete);
+  EXPECT_EQ(pairs_of(r->findings), pairs_of(whole_->findings));
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
