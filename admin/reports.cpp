@@ -79,7 +79,9 @@ Expected<json> show_subject(const engine::Store& s, const std::string& id_text) 
   if (!full) return full.error();
   auto verdict = s.verdict(r.enrollment);
   if (!verdict) return verdict.error();
-  auto cases = list_cases(s);
+  // Through the per-subject index (review_cases.h): reading every case to keep this subject's
+  // took 0.8 s at 100,000 cases (bench/review_cases_bench.cpp, docs/reprocess.md).
+  auto cases = cases_of(s, r.id);
   if (!cases) return cases.error();
   const bool active = r.state == engine::SubjectState::kActive;
   json fingers = json::array();
@@ -87,8 +89,7 @@ Expected<json> show_subject(const engine::Store& s, const std::string& id_text) 
     for (const FingerTemplate& f : (*full)->fingers)
       fingers.push_back({{"position", static_cast<int>(f.position)}, {"minutiae", f.minutiae.size()}});
   json rc = json::array();
-  for (const auto& c : *cases)
-    if (c.a == r.id || c.b == r.id) rc.push_back(case_json(c));
+  for (const auto& c : *cases) rc.push_back(case_json(c));
   json j{{"subject", r.id.value},
          {"state", active ? "ACTIVE" : "REVOKED"},
          {"nik", r.nik},

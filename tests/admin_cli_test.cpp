@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "admin/review_cases.h"
 #include "engine/store.h"
 #include "tests/cli_run.h"
 #include "tests/engine_fixture.h"
+#include "tests/old_store_layout.h"
 
 namespace tunggal {
 namespace {
@@ -197,6 +199,73 @@ TEST_F(AdminCli, DeleteRemovesFromGalleryAndAuditSinceFilters) {
   EXPECT_EQ(deleted.json()["has_face"], false);
   EXPECT_EQ(deleted.json()["state"], "DECIDED");
   EXPECT_EQ(deleted.json()["verdict"]["kind"], "UNIQUE");
+}
+
+// The review cases of one subject, as `admin show subject ID --json` lists them: "RC-A-B DECISION".
+std::vector<std::string> cases_shown(const CliRun& r) {
+  std::vector<std::string> out;
+  const auto j = r.json();
+  if (j.is_discarded() || !j.contains("review_cases")) {
+    ADD_FAILURE() << "exit " << r.exit_code << ": " << r.out;
+    return out;
+  }
+  for (const auto& c : j["review_cases"])
+    out.push_back(c["case"].get<std::string>() + " " + c["decision"].get<std::string>());
+  return out;
+}
+
+TEST_F(AdminCli, ShowSubjectListsItsOwnReviewCasesWhateverTheOthersHold) {
+  using V = std::vector<std::string>;
+  const fs::path d = copy("show-cases");
+  {
+    engine::StoreOptions so;
+    so.path = d / "store";
+    auto store = engine::Store::open(so);
+    ASSERT_TRUE(store) << store.error().to_string();
+    std::vector<admin::ReviewCase> more;
+    for (auto [a, b] : {std::pair{3, 12}, {12, 20}, {8, 12}, {5, 7}}) {
+      admin::ReviewCase c;
+      c.a = SubjectId{static_cast<std::uint64_t>(a)};
+      c.b = SubjectId{static_cast<std::uint64_t>(b)};
+      c.probe = c.b;
+      c.evidence.subject = c.a;
+      c.evidence.score = 7.5f;
+      c.found_at_ms = 2;
+      more.push_back(c);
+    }
+    ASSERT_EQ(*admin::add_cases(**store, more), 4u);
+    // One case damaged (as a bad disk block or a bug would leave it): it is another subject's
+    // business, not subject 12's; reading every case to find 12's failed on it.
+    auto b = (*store)->batch();
+    b.put_meta("review_case/00000000000000000005-00000000000000000007", "{not json");
+    ASSERT_TRUE((*store)->commit(std::move(b)));
+  }
+  auto show = [&](int subject) { return run(fmt::format("admin show subject {} --json", subject) + dd(d)); };
+  EXPECT_EQ(cases_shown(show(12)), (V{"RC-3-12 NONE", "RC-8-12 NONE", "RC-12-20 NONE"}));
+  EXPECT_EQ(cases_shown(show(8)), (V{"RC-8-9 NONE", "RC-8-12 NONE"}));
+  EXPECT_EQ(cases_shown(show(10)), V{});
+  EXPECT_EQ(show(5).exit_code, 1) << "subject 5's own case is the damaged one";
+  auto text = run("admin show subject 12" + dd(d));
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("review case     RC-12-20 REVIEW score 7.50 open"), std::string::npos) << text.out;
+
+  // An adjudication shows on both subjects' pages; a deletion keeps the subject's cases on its page.
+  ASSERT_EQ(run("admin adjudicate RC-8-12 --decision distinct --admin sari --reason twins" + dd(d)).exit_code, 0);
+  EXPECT_EQ(cases_shown(show(12)), (V{"RC-3-12 NONE", "RC-8-12 DISTINCT", "RC-12-20 NONE"}));
+  EXPECT_EQ(cases_shown(show(8)), (V{"RC-8-9 NONE", "RC-8-12 DISTINCT"}));
+  ASSERT_EQ(run("admin delete 12 --admin budi --reason 'death certificate'" + dd(d)).exit_code, 0);
+  EXPECT_EQ(show(12).json()["state"], "REVOKED");
+  EXPECT_EQ(cases_shown(show(12)), (V{"RC-3-12 NONE", "RC-8-12 DISTINCT", "RC-12-20 NONE"}));
+  EXPECT_EQ(cases_shown(show(20)), V{"RC-12-20 NONE"});
+
+  // A store whose cases were stored before the per-subject index: the same pages.
+  testing::edit_store_meta(d / "store", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta) {
+    ASSERT_TRUE(db.DeleteRange({}, meta, "review_case_of/", "review_case_of0").ok());  // '0' follows '/'
+    ASSERT_TRUE(db.Delete({}, meta, "review_case_of.complete").ok());
+    ASSERT_TRUE(db.Delete({}, meta, "review_case/00000000000000000005-00000000000000000007").ok());
+  });
+  EXPECT_EQ(cases_shown(show(12)), (V{"RC-3-12 NONE", "RC-8-12 DISTINCT", "RC-12-20 NONE"}));
+  EXPECT_EQ(cases_shown(show(9)), V{"RC-8-9 NONE"});
 }
 
 TEST_F(AdminCli, BackupRestoreRoundTrip) {
