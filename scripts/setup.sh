@@ -12,6 +12,14 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libxxhash-dev libtomlplusplus-dev
   openssl
 )
+# Extra groups, asked for by name: `setup.sh fuzz` adds clang and its libFuzzer/sanitizer runtime
+# (scripts/fuzz.sh); the README commands never need them.
+for group in "$@"; do
+  case "$group" in
+    fuzz) PACKAGES+=(clang libclang-rt-14-dev) ;;
+    *) echo "setup: unknown package group '$group' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do
