@@ -28,6 +28,7 @@
 #include <benchmark/benchmark.h>
 #include <rocksdb/db.h>
 
+#include "bench/bench_env.h"
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
 #include "engine/engine.h"
@@ -39,17 +40,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::size_t env_size(const char* name, std::size_t fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : fallback;
-}
-
-void check(const Status& s) {
-  if (!s) throw StatusError(s);
-}
+using bench::Clock;
+using bench::check;
+using bench::env_size;
+using bench::seconds_since;
 
 constexpr std::size_t kDeletes = 10;  // subjects 1..kDeletes are deleted, one per iteration
 

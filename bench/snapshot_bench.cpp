@@ -30,6 +30,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_env.h"
 #include "datasets/population.h"
 #include "datasets/population_calibration.h"
 #include "engine/engine.h"
@@ -41,22 +42,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using bench::Clock;
+using bench::check;
+using bench::env_size;
+using bench::seconds_since;
+
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }  // all threads
 double thread_cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
-
-std::size_t env_size(const char* name, std::size_t fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : fallback;
-}
-
-void check(const Status& s) {
-  if (!s) throw StatusError(s);
 }
 
 EngineOptions options(const fs::path& dir, bool read_only = false) {

@@ -20,6 +20,7 @@ extern char** environ;
 
 #include <benchmark/benchmark.h>
 
+#include "bench/bench_env.h"
 #include "engine/store.h"
 
 using namespace tunggal;
@@ -28,10 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::size_t env_size(const char* name, std::size_t fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : fallback;
-}
+using tunggal::bench::env_size;
 
 fs::path bench_dir(const std::string& name) {
   const char* base = std::getenv("TUNGGAL_BENCH_DIR");
