@@ -10,12 +10,14 @@
 #include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -141,6 +143,38 @@ HeaderParts split_header(const std::string& header) {
   const auto at = header.find(" face_led=");
   if (at == std::string::npos) return {header, "face_led=on face_led_min_finger_llr=-3"};
   return {header.substr(0, at), header.substr(at + 1)};
+}
+
+// What differs between two headers' non-face-led parts, in words: "site (hash 1a2b3c4d then,
+// 5e6f7a8b now)". The fields are header_for's key=value tokens; a header of another format (or an
+// unknown key) is named by its raw token.
+std::string header_differences(const std::string& then, const std::string& now) {
+  auto fields = [](const std::string& h) {
+    std::map<std::string, std::string> f;
+    std::stringstream ss(h);
+    for (std::string tok; ss >> tok;)
+      if (const auto eq = tok.find('='); eq != std::string::npos) f[tok.substr(0, eq)] = tok.substr(eq + 1);
+    return f;
+  };
+  static const std::map<std::string, std::string> names = {
+      {"subjects", "gallery size"},         {"change_seq", "gallery change sequence"},
+      {"max_subject", "highest subject id"}, {"dup", "duplicate threshold"},
+      {"rev", "review threshold"},          {"range", "subject range"},
+      {"site", "site (hash)"}};
+  const auto a = fields(then), b = fields(now);
+  std::vector<std::string> out;
+  std::set<std::string> keys;
+  for (const auto& [k, v] : a) keys.insert(k);
+  for (const auto& [k, v] : b) keys.insert(k);
+  for (const auto& k : keys) {
+    const auto x = a.find(k), y = b.find(k);
+    const std::string vx = x == a.end() ? "none" : x->second, vy = y == b.end() ? "none" : y->second;
+    if (vx == vy) continue;
+    const auto n = names.find(k);
+    out.push_back(fmt::format("{} {} then, {} now", n == names.end() ? k : n->second, vx, vy));
+  }
+  if (out.empty()) return "header '" + then + "'";  // e.g. another format version, no key differs
+  return fmt::format("{}", fmt::join(out, "; "));
 }
 
 // "face-led review on (finger bound -3)" / "face-led review off", from face_led_part's text.
@@ -291,9 +325,10 @@ Expected<ReprocessResult> reprocess(const Engine& gallery, const engine::Store& 
         const HeaderParts then = split_header(*payload), now = split_header(header);
         if (then.rest != now.rest)
           return failed_precondition(fmt::format(
-              "journal {} belongs to another reprocessing job (other gallery, thresholds or selection: {}); "
-              "remove it (or pass --restart) to start over",
-              o.journal.string(), *payload));
+              "journal {} belongs to another reprocessing job: {}. A changed gallery or threshold means its "
+              "findings are stale; remove it (or pass --restart) to start over, or rerun with the job's "
+              "own selection to resume it",
+              o.journal.string(), header_differences(then.rest, now.rest)));
         if (then.face_led != now.face_led) return face_led_mismatch(o.journal, then.face_led, now.face_led);
         have_header = true;
       } else {

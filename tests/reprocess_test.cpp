@@ -185,6 +185,20 @@ TEST_F(Reprocess, JournalOfAnotherJobIsRefused) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(r.error().message().find("another reprocessing job"), std::string::npos);
+  // It names what differs, and only that: the admin sees which option to put back.
+  EXPECT_NE(r.error().message().find("site (hash)"), std::string::npos) << r.error().message();
+  EXPECT_EQ(r.error().message().find("subject range"), std::string::npos) << r.error().message();
+  EXPECT_EQ(r.error().message().find("gallery size"), std::string::npos) << r.error().message();
+
+  admin::ReprocessOptions c = a;
+  c.first_subject = 3;
+  c.last_subject = 40;
+  r = admin::reprocess(*o.engine, *o.store, c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(r.error().message().find("subject range"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("-40 now"), std::string::npos) << r.error().message();
+  EXPECT_EQ(r.error().message().find("site (hash)"), std::string::npos) << r.error().message();
 }
 
 std::string tunggal_bin() { return std::string(TUNGGAL_BINARY_DIR) + "/cli/tunggal"; }
