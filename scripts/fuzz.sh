@@ -4,7 +4,8 @@
 # (seeded on the first run). Findings (crash-*, leak-*, timeout-*) land in build-fuzz/findings.
 # Usage: scripts/fuzz.sh TARGET [SECONDS=60] [extra libFuzzer flags...]
 #   targets: frame_fuzz (protocol bytes), image_fuzz (image bytes -> decode -> extraction -> record),
-#            image_decode_fuzz (image bytes -> header and decode only, much faster)
+#            image_decode_fuzz (image bytes -> header and decode only, much faster),
+#            record_fuzz (ISO/ANSI minutiae records -> reader -> writer -> reader)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${1:?usage: scripts/fuzz.sh TARGET [SECONDS] [libFuzzer flags...]}
@@ -28,8 +29,15 @@ case "$TARGET" in
     # Inputs are whole image files; a few hundred KiB covers a 500 ppi print in any format.
     set -- -max_len=400000 -timeout=20 -rss_limit_mb=3072 "$@"
     ;;
+  record_fuzz)
+    cmake --build "$BUILD_DIR" -j "${TUNGGAL_JOBS:-2}" --target record_fuzz
+    # Seeds: the FVC2002 SecuGen records (ISO), when the data sits beside the checkout.
+    if [ -z "$(ls -A "$CORPUS")" ]; then
+      for f in ../shared/data/fvc2002/DB*_B/10[1-3]_[1-3].iso; do [ -f "$f" ] && cp "$f" "$CORPUS/"; done
+    fi
+    ;;
   frame_fuzz) cmake --build "$BUILD_DIR" -j "${TUNGGAL_JOBS:-2}" --target frame_fuzz ;;
-  *) echo "fuzz.sh: unknown target '$TARGET' (frame_fuzz, image_fuzz, image_decode_fuzz)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown target '$TARGET' (frame_fuzz, image_fuzz, image_decode_fuzz, record_fuzz)" >&2; exit 2 ;;
 esac
 exec "$BUILD_DIR/fuzz/$TARGET" -max_total_time="$SECONDS_TO_RUN" -print_final_stats=1 \
   -artifact_prefix="$BUILD_DIR/findings/" "$@" "$CORPUS"
