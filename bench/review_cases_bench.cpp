@@ -36,10 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using bench::Clock;
-using bench::check;
-using bench::env_size;
-using bench::seconds_since;
+using namespace bench;  // Clock, check, env_size, seconds_since (bench/bench_env.h)
 
 struct Fixture {
   fs::path dir;

@@ -42,10 +42,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using bench::Clock;
-using bench::check;
-using bench::env_size;
-using bench::seconds_since;
+using namespace bench;  // Clock, check, env_size, seconds_since (bench/bench_env.h)
 
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }  // all threads
 double thread_cpu_seconds() {
