@@ -5,19 +5,17 @@
 // The libFuzzer campaign (fuzz/image_fuzz.cpp, scripts/fuzz.sh) searches the same property far
 // longer, under ASan and UBSan; this keeps its checks from regressing on every build.
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
-#include <cmath>
 #include <cstdint>
-#include <numbers>
 #include <random>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "ingest/fingerprint_image.h"
 #include "ingest/minutiae_extractor.h"
-#include "ingest/minutiae_record.h"
+#include "tests/extraction_invariants.h"
 #include "tests/png_crc_repair.h"
 #include "tests/synthetic_print.h"
 
@@ -31,34 +29,17 @@ struct Outcome {
 };
 
 // Decode, extract and write the record of `bytes`; fails the test on anything malformed that comes
-// out of a call that reported success.
+// out of a call that reported success (tests/extraction_invariants.h).
 void run_one(const MinutiaeExtractor& x, const Bytes& bytes, Outcome& out, const std::string& what) {
   auto img = decode_fingerprint_image(bytes, x.options().limits);
   if (!img) return;
   ++out.decoded;
-  ASSERT_EQ(img->pixels.size(), std::size_t(img->width) * img->height) << what;
+  ASSERT_EQ(tunggal::testing::decoded_image_violation(*img), "") << what;
   auto r = x.extract(*img);
   if (!r) return;
   ++out.extracted;
-  ASSERT_GE(r->image_quality, 0) << what;
-  ASSERT_LE(r->image_quality, 100) << what;
-  for (const Minutia& m : r->finger_template.minutiae) {
-    ASSERT_LT(m.x, img->width) << what;
-    ASSERT_LT(m.y, img->height) << what;
-    ASSERT_TRUE(m.angle >= 0.0f && m.angle < 2 * std::numbers::pi_v<float>) << what << ": angle " << m.angle;
-    ASSERT_GE(m.quality, 1) << what;
-    ASSERT_LE(m.quality, 100) << what;
-  }
-  if (r->rejected) {
-    ASSERT_FALSE(r->reject_reason.empty()) << what;
-    return;
-  }
-  ++out.accepted;
-  auto rec = write_iso19794_2(make_minutiae_record(r->finger_template));
-  ASSERT_TRUE(rec.has_value()) << what << ": " << rec.error().message();
-  auto back = read_iso19794_2(*rec);
-  ASSERT_TRUE(back.has_value()) << what << ": " << back.error().message();
-  ASSERT_EQ(back->views.at(0).minutiae.size(), r->finger_template.minutiae.size()) << what;
+  ASSERT_EQ(tunggal::testing::extraction_violation(*img, *r), "") << what;
+  out.accepted += !r->rejected;
 }
 
 class ImageMutation : public ::testing::TestWithParam<const char*> {};
@@ -89,7 +70,7 @@ TEST_P(ImageMutation, TruncatedOrOverwrittenFilesNeverCrashOrYieldBadTemplates) 
     for (int i = 0; i < n; ++i) {
       const std::size_t at = (k % 3 == 0 ? rng() % std::min<std::size_t>(64, b.size()) : rng() % b.size());
       b[at] = std::uint8_t(rng());
-      where += " " + std::to_string(at);
+      where += fmt::format(" {}", at);
     }
     tunggal::testing::repair_png_crcs(b);  // else libpng stops every PNG mutant at its CRC
     run_one(x, b, out, ext + " mutant " + std::to_string(k) + " (bytes" + where + ")");
