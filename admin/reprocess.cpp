@@ -10,8 +10,8 @@
 #include <fcntl.h>
 #include <fstream>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -145,9 +145,10 @@ HeaderParts split_header(const std::string& header) {
   return {header.substr(0, at), header.substr(at + 1)};
 }
 
-// What differs between two headers' non-face-led parts, in words: "site (hash 1a2b3c4d then,
-// 5e6f7a8b now)". The fields are header_for's key=value tokens; a header of another format (or an
-// unknown key) is named by its raw token.
+// What differs between two headers' non-face-led parts, in words: "site (hash) 1a2b3c4d then,
+// 5e6f7a8b now; subject range 0-0 then, 3-40 now". The fields are header_for's key=value tokens; an
+// unknown key is named as it is, and a header that differs in no key (another format version) is
+// quoted whole.
 std::string header_differences(const std::string& then, const std::string& now) {
   auto fields = [](const std::string& h) {
     std::map<std::string, std::string> f;
