@@ -72,10 +72,7 @@ Fixture build(const std::string& tag, bool indexed) {
   Fixture x;
   x.cases = env_size("TUNGGAL_BENCH_CASES", 100'000);
   const std::uint64_t subjects = 2 * x.cases;
-  const char* base = std::getenv("TUNGGAL_BENCH_DIR");
-  x.dir = fs::path(base && *base ? base : fs::temp_directory_path().string()) /
-          fmt::format("tunggal_review_cases_bench_{}_{}", tag, ::getpid());
-  fs::remove_all(x.dir);
+  x.dir = scratch_dir("review_cases_bench_" + tag);
   const auto t0 = Clock::now();
   engine::StoreOptions so;
   so.path = x.dir / "store";

@@ -114,10 +114,7 @@ Fixture build() {
     Fixture x;
     x.verdicts = env_size("TUNGGAL_BENCH_VERDICTS", 200'000);
     x.subjects = std::max(env_size("TUNGGAL_BENCH_SUBJECTS", 2'000), kDeletes + 1);
-    const char* base = std::getenv("TUNGGAL_BENCH_DIR");
-    x.dir = fs::path(base && *base ? base : fs::temp_directory_path().string()) /
-            ("tunggal_revoke_bench_" + std::to_string(::getpid()));
-    fs::remove_all(x.dir);
+    x.dir = scratch_dir("revoke_bench");
     const datasets::Population pop(datasets::PopulationConfig{.seed = 42});
 
     datasets::CalibrationOptions co;

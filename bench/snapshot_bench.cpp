@@ -90,10 +90,7 @@ Fixture& fixture() {
   g_fixture = new Fixture;
   Fixture& x = *g_fixture;
   x.subjects = env_size("TUNGGAL_BENCH_SUBJECTS", 20'000);
-  const char* base = std::getenv("TUNGGAL_BENCH_DIR");
-  x.dir = fs::path(base && *base ? base : fs::temp_directory_path().string()) /
-          ("tunggal_snapshot_bench_" + std::to_string(::getpid()));
-  fs::remove_all(x.dir);
+  x.dir = scratch_dir("snapshot_bench");
   x.pop = std::make_unique<datasets::Population>(datasets::PopulationConfig{.seed = 42});
   datasets::CalibrationOptions co;
   co.identities = 80;

@@ -32,11 +32,7 @@ namespace {
 using tunggal::bench::env_size;
 
 fs::path bench_dir(const std::string& name) {
-  const char* base = std::getenv("TUNGGAL_BENCH_DIR");
-  fs::path p = fs::path(base && *base ? base : fs::temp_directory_path().string()) /
-               ("tunggal_store_bench_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p;
+  return tunggal::bench::scratch_dir("store_bench_" + name);
 }
 
 // A pool of distinct subjects, reused under new ids (so generation is not what we measure).
