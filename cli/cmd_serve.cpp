@@ -80,7 +80,7 @@ int serve(server::ServeConfig c) {
     spdlog::warn("event=zero_cost_policy note=\"no matching, nothing stored: protocol benchmark only\"");
     backend = server::zero_cost_backend();
   } else {
-    EngineOptions options;
+    EngineOptions options = c.engine;
     options.data_dir = c.data_dir;
     options.shards = c.shards;
     std::optional<FusionModel> model;
@@ -99,6 +99,12 @@ int serve(server::ServeConfig c) {
       return kExitUnavailable;
     }
     engine = std::move(*e);
+    // What the engine decides with, as it holds it (shards: the gallery's, whatever the setting).
+    const EngineOptions& p = engine->options();
+    spdlog::info("event=engine_policy target_fpir={} review_fpir={} face_led_review={} face_led_min_finger_llr={} "
+                 "poor_probe_quality={} poor_probe_depth={} threads={} max_batch={} shards={}",
+                 p.target_fpir, p.review_fpir, p.face_led_review, p.face_led_min_finger_llr, p.poor_probe_quality,
+                 p.poor_probe_depth, p.threads, p.max_batch, p.shards);
     backend = server::engine_backend(*engine);
     auto ws = workflow::WorkflowStore::open(c.data_dir);
     if (!ws) {

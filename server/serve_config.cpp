@@ -41,6 +41,16 @@ Expected<std::chrono::milliseconds> parse_seconds(const std::string& key, const 
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
 }
 
+// A fraction or a whole number; NaN and infinities are outside every range.
+Expected<double> parse_number(const std::string& key, const std::string& text, double lo, double hi) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return invalid_argument(fmt::format("{}: expected a number, got '{}'", key, text));
+  if (!(v >= lo && v <= hi)) return invalid_argument(fmt::format("{}: {} is outside {}..{}", key, text, lo, hi));
+  return v;
+}
+
 std::string quoted(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -78,6 +88,43 @@ ServeSetting server_integer(std::string key, std::string help, T ServerOptions::
             return Status::ok();
           },
           [field](const ServeConfig& c) { return std::to_string(c.server.*field); }};
+}
+template <typename T>
+ServeSetting engine_integer(std::string key, std::string help, T EngineOptions::*field, std::int64_t lo,
+                            std::int64_t hi) {
+  return {key, Type::kInt, std::move(help),
+          [key, field, lo, hi](ServeConfig& c, const std::string& t) -> Status {
+            auto v = parse_int(key, t, lo, hi);
+            if (!v) return v.error();
+            c.engine.*field = static_cast<T>(*v);
+            return Status::ok();
+          },
+          [field](const ServeConfig& c) { return std::to_string(c.engine.*field); }};
+}
+template <typename T>
+ServeSetting engine_number(std::string key, std::string help, T EngineOptions::*field, double lo, double hi) {
+  return {key, Type::kNumber, std::move(help),
+          [key, field, lo, hi](ServeConfig& c, const std::string& t) -> Status {
+            auto v = parse_number(key, t, lo, hi);
+            if (!v) return v.error();
+            c.engine.*field = static_cast<T>(*v);
+            return Status::ok();
+          },
+          [field](const ServeConfig& c) {
+            std::string out = fmt::format("{}", c.engine.*field);  // shortest text that reads back the same
+            if (out.find_first_of(".e") == std::string::npos) out += ".0";  // a TOML float, as the key expects
+            return out;
+          }};
+}
+ServeSetting engine_boolean(std::string key, std::string help, bool EngineOptions::*field) {
+  return {key, Type::kBool, std::move(help),
+          [key, field](ServeConfig& c, const std::string& t) -> Status {
+            auto v = parse_bool(key, t);
+            if (!v) return v.error();
+            c.engine.*field = *v;
+            return Status::ok();
+          },
+          [field](const ServeConfig& c) { return std::string(c.engine.*field ? "true" : "false"); }};
 }
 ServeSetting seconds(std::string key, std::string help, std::chrono::milliseconds ServerOptions::*field) {
   return {key, Type::kSeconds, std::move(help),
@@ -204,6 +251,35 @@ const std::vector<ServeSetting>& serve_settings() {
                         &ServerOptions::handshake_timeout));
     s.push_back(seconds("drain-timeout", "seconds a graceful stop waits for answers still owed",
                         &ServerOptions::drain_timeout));
+    // The engine's decision policies (EngineOptions, measured in docs/dedup.md).
+    s.push_back(engine_number("target-fpir",
+                              "false-positive identification rate the duplicate threshold is set for at the current "
+                              "gallery size (tunggal admin thresholds shows what a change would do)",
+                              &EngineOptions::target_fpir, 1e-12, 1));
+    s.push_back(engine_number("review-fpir",
+                              "the looser rate the review threshold is set for (extra alarms go to a person); at "
+                              "least target-fpir",
+                              &EngineOptions::review_fpir, 1e-12, 1));
+    s.push_back(engine_boolean("face-led-review",
+                               "a candidate whose face alone meets the duplicate threshold goes to REVIEW when its "
+                               "fingers do not rule it out (worn fingers; never a DUPLICATE); "
+                               "--face-led-review=false turns it off",
+                               &EngineOptions::face_led_review));
+    s.push_back(engine_number("face-led-min-finger-llr",
+                              "face-led REVIEW only when the compared fingers' LLRs sum to at least this (a "
+                              "look-alike twin's clear prints sum far below it)",
+                              &EngineOptions::face_led_min_finger_llr, -100, 100));
+    s.push_back(engine_integer("poor-probe-quality",
+                               "a capture whose indexed fingers' mean reported quality (0..100) is below this "
+                               "searches deeper (0: none does)",
+                               &EngineOptions::poor_probe_quality, 0, 100));
+    s.push_back(engine_integer("poor-probe-depth", "how many times deeper such a capture searches (1: off)",
+                               &EngineOptions::poor_probe_depth, 1, 16));
+    s.push_back(engine_integer("engine-threads", "threads searching the candidate indexes (0: all cores)",
+                               &EngineOptions::threads, 0, 256));
+    s.push_back(engine_integer("engine-max-batch",
+                               "enrollments decided together, against the gallery and each other, in one commit",
+                               &EngineOptions::max_batch, 1, 100000));
     return s;
   }();
   return settings;
@@ -250,12 +326,14 @@ Expected<ServeConfig> load_serve_config(const std::filesystem::path& file, Serve
         if (auto v = node.value_exact<bool>()) value = *v ? "true" : "false", typed = true;
         break;
       case Type::kSeconds:
+      case Type::kNumber:
         if (auto v = node.value_exact<std::int64_t>()) value = std::to_string(*v), typed = true;
         else if (auto d = node.value_exact<double>()) value = fmt::format("{}", *d), typed = true;
         break;
     }
     if (!typed) {
-      static constexpr const char* kWant[] = {"a string", "a whole number", "true or false", "seconds (a number)"};
+      static constexpr const char* kWant[] = {"a string", "a whole number", "true or false", "seconds (a number)",
+                                              "a number"};
       return invalid_argument(fmt::format("{}: {} must be {}", where, key, kWant[static_cast<int>(setting->type)]));
     }
     if (Status s = setting->set(base, value); !s) return invalid_argument(fmt::format("{}: {}", where, s.message()));
@@ -279,6 +357,12 @@ Status finish_serve_config(ServeConfig& c) {
     return invalid_argument(fmt::format("max-verdicts-scanned ({}) is below max-verdicts-per-reply ({}): no reply "
                                         "could hold that many verdicts; raise the one or lower the other",
                                         c.server.max_verdicts_scanned, c.server.max_verdicts_per_reply));
+  // The engine would raise the review rate to the target silently (thresholds_for), leaving no
+  // band between the two thresholds: no REVIEW but face-led ones, not what the operator wrote.
+  if (c.engine.review_fpir < c.engine.target_fpir)
+    return invalid_argument(fmt::format("review-fpir ({}) is below target-fpir ({}): the review threshold would be "
+                                        "above the duplicate one; raise review-fpir or lower target-fpir",
+                                        c.engine.review_fpir, c.engine.target_fpir));
   c.server.tls.reset();
   if (!c.tls_dir.empty()) c.server.tls = TlsFiles::in_dir(c.tls_dir, "server");
   return Status::ok();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/engine_options.h"
 #include "server/server.h"
 
 namespace tunggal::server {
@@ -29,11 +30,14 @@ struct ServeConfig {
   int metrics_port = -1;                 // -1: no metrics endpoint; 0: any free port
   std::string metrics_host = "127.0.0.1";
   ServerOptions server;                  // limits, timeouts and threads (host/port come from listen)
+  // The engine's decision policies, defaults those of EngineOptions (docs/dedup.md); its data_dir
+  // and shards are data-dir and shards above, the rest of it is not a setting.
+  EngineOptions engine;
 };
 
 // One setting: a TOML key and the flag of the same name.
 struct ServeSetting {
-  enum class Type { kString, kInt, kBool, kSeconds };
+  enum class Type { kString, kInt, kBool, kSeconds, kNumber };
   std::string key;
   Type type;
   std::string help;

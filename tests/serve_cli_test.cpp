@@ -103,6 +103,21 @@ class ServeProcess {
 
 std::string scrape(std::uint16_t port) { return tunggal::testing::http_get(port, "/metrics"); }
 
+// The gallery `tunggal import --generate 60 --seed 1` would make (identity i's capture 0), with
+// the tests' small calibrated model instead of the full calibration (tens of seconds).
+void import_gallery(const std::filesystem::path& data_dir) {
+  EngineOptions eo;
+  eo.data_dir = data_dir;
+  eo.shards = 4;  // tunggal serve's default
+  auto e = Engine::open(eo, tunggal::testing::test_fusion_model());
+  ASSERT_TRUE(e) << e.error().to_string();
+  datasets::Population pop(datasets::PopulationConfig{.seed = 1});
+  std::vector<Enrollment> gallery;
+  for (std::uint64_t i = 0; i < 60; ++i) gallery.push_back(pop.capture(i, 0));
+  ASSERT_TRUE((*e)->import(gallery));
+  ASSERT_TRUE((*e)->finish_import());
+}
+
 class ServeCliTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = make_temp_dir("serve-cli"); }
@@ -114,20 +129,7 @@ TEST_F(ServeCliTest, CertsServeStationSigtermRestart) {
   const std::string d = dir_.string();
   auto certs = run_tunggal(fmt::format("certs --out {}/tls --sites kec-01 --admin alice", d));
   ASSERT_EQ(certs.exit_code, 0) << certs.out;
-  {
-    // The gallery `tunggal import --generate 60 --seed 1` would make (identity i's capture 0),
-    // with the tests' small calibrated model instead of the full calibration (tens of seconds).
-    EngineOptions eo;
-    eo.data_dir = dir_ / "data";
-    eo.shards = 4;  // tunggal serve's default
-    auto e = Engine::open(eo, tunggal::testing::test_fusion_model());
-    ASSERT_TRUE(e) << e.error().to_string();
-    datasets::Population pop(datasets::PopulationConfig{.seed = 1});
-    std::vector<Enrollment> gallery;
-    for (std::uint64_t i = 0; i < 60; ++i) gallery.push_back(pop.capture(i, 0));
-    ASSERT_TRUE((*e)->import(gallery));
-    ASSERT_TRUE((*e)->finish_import());
-  }
+  ASSERT_NO_FATAL_FAILURE(import_gallery(dir_ / "data"));
 
   // First run from a config file.
   std::ofstream(dir_ / "serve.toml") << fmt::format(
@@ -233,9 +235,70 @@ TEST_F(ServeCliTest, PrintConfigAndConfigErrors) {
   EXPECT_EQ(threads.exit_code, 0) << threads.out;
   EXPECT_NE(threads.out.find("extract-threads = 3\n"), std::string::npos) << threads.out;
 
+  // The engine's policies: printed, set by flags (a boolean one turned off with =false), refused
+  // out of range.
+  auto policy = run_tunggal("serve --config " + example + " --print-config --face-led-review=false "
+                            "--poor-probe-depth 1 --engine-max-batch 16 --target-fpir 1e-4",
+                            true);
+  ASSERT_EQ(policy.exit_code, 0) << policy.out;
+  for (const char* line : {"face-led-review = false\n", "face-led-min-finger-llr = -3.0\n", "poor-probe-quality = 35\n",
+                           "poor-probe-depth = 1\n", "engine-threads = 0\n", "engine-max-batch = 16\n",
+                           "target-fpir = 0.0001\n", "review-fpir = 0.01\n"})
+    EXPECT_NE(policy.out.find(line), std::string::npos) << line << " not in\n" << policy.out;
+  auto depth = run_tunggal("serve --config " + example + " --print-config --poor-probe-depth 0", true);
+  EXPECT_EQ(depth.exit_code, 2);
+  EXPECT_NE(depth.out.find("poor-probe-depth: 0 is outside 1..16"), std::string::npos) << depth.out;
+
   auto none = run_tunggal("serve --data-dir x --print-config", true);
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.out.find("tls-dir"), std::string::npos) << none.out;
+}
+
+TEST_F(ServeCliTest, EnginePoliciesFromTheConfigReachTheRunningEngine) {
+  // Before, `tunggal serve` opened its engine with EngineOptions' defaults whatever the config said.
+  const std::string d = dir_.string();
+  ASSERT_NO_FATAL_FAILURE(import_gallery(dir_ / "data"));
+  std::ofstream(dir_ / "serve.toml") << fmt::format(
+      "data-dir = \"{0}/data\"\nlisten = \"127.0.0.1:0\"\ninsecure-plaintext = true\nport-file = \"{0}/ports\"\n"
+      "log-file = \"{0}/serve.log\"\ntarget-fpir = 1e-4\nreview-fpir = 0.001\npoor-probe-depth = 1\n"
+      "engine-max-batch = 3\n",
+      d);
+  {
+    ServeProcess serve(dir_, {"--config", d + "/serve.toml", "--face-led-review=false", "--engine-threads", "1"});
+    ASSERT_TRUE(serve.wait_ports(120s)) << slurp(dir_ / "serve.out");
+    auto st = run_tunggal(fmt::format(
+        "station --connect 127.0.0.1:{} --insecure-plaintext --site kec-01 --enrollments 12 --batch 6 "
+        "--connections 1 --gallery 60 --seed 1 --mated-rate 0.25 --run-id p1 --wait 120 --json",
+        serve.port));
+    ASSERT_EQ(st.exit_code, 0) << st.out << slurp(dir_ / "serve.out");
+    EXPECT_EQ(nlohmann::json::parse(st.out)["verdicts"], 12) << st.out;
+    // The thresholds the running engine decides with follow target-fpir and review-fpir.
+    auto status = run_tunggal(fmt::format(
+        "admin status --connect 127.0.0.1:{} --insecure-plaintext --admin alice --json", serve.port));
+    ASSERT_EQ(status.exit_code, 0) << status.out;
+    const auto t = nlohmann::json::parse(status.out)["thresholds"];
+    EXPECT_DOUBLE_EQ(t["target_fpir"].get<double>(), 1e-4) << status.out;
+    EXPECT_DOUBLE_EQ(t["review_fpir"].get<double>(), 1e-3) << status.out;
+    EXPECT_EQ(serve.terminate(60s), 0) << slurp(dir_ / "serve.out");
+  }
+  const std::string log = slurp(dir_ / "serve.log");
+  // The engine's own options, as it holds them once open.
+  EXPECT_NE(log.find("event=engine_policy target_fpir=0.0001 review_fpir=0.001 face_led_review=false "
+                     "face_led_min_finger_llr=-3 poor_probe_quality=35 poor_probe_depth=1 threads=1 max_batch=3 "
+                     "shards=4"),
+            std::string::npos)
+      << log;
+  // engine-max-batch: each micro-batch decided at most 3 of the 6 submitted together.
+  std::size_t decided = 0, batches = 0;
+  for (std::size_t at = log.find("event=verdicts_decided count="); at != std::string::npos;
+       at = log.find("event=verdicts_decided count=", at + 1)) {
+    const int count = std::stoi(log.substr(at + std::string("event=verdicts_decided count=").size()));
+    EXPECT_LE(count, 3) << log;
+    decided += static_cast<std::size_t>(count);
+    ++batches;
+  }
+  EXPECT_EQ(decided, 12u) << log;
+  EXPECT_GE(batches, 4u);
 }
 
 }  // namespace

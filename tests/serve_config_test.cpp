@@ -192,6 +192,118 @@ TEST_F(ServeConfigTest, SnapshotsWhileServingAreASetting) {
   }
 }
 
+TEST_F(ServeConfigTest, TheEnginesDecisionPoliciesAreSettings) {
+  // EngineOptions' policies (docs/dedup.md) reached `tunggal serve` only as the engine's defaults.
+  const EngineOptions engine;
+  const auto expect_defaults = [&](const EngineOptions& o) {
+    EXPECT_EQ(o.target_fpir, engine.target_fpir);
+    EXPECT_EQ(o.review_fpir, engine.review_fpir);
+    EXPECT_EQ(o.face_led_review, engine.face_led_review);
+    EXPECT_EQ(o.face_led_min_finger_llr, engine.face_led_min_finger_llr);
+    EXPECT_EQ(o.poor_probe_quality, engine.poor_probe_quality);
+    EXPECT_EQ(o.poor_probe_depth, engine.poor_probe_depth);
+    EXPECT_EQ(o.threads, engine.threads);
+    EXPECT_EQ(o.max_batch, engine.max_batch);
+  };
+  expect_defaults(ServeConfig{}.engine);
+  // The example documents the defaults, and the printed defaults load back to them.
+  auto example = load_serve_config(std::filesystem::path(TUNGGAL_SOURCE_DIR) / "docs" / "serve.example.toml");
+  ASSERT_TRUE(example) << example.error().to_string();
+  expect_defaults(example->engine);
+  auto printed_defaults = load_serve_config(write(serve_config_toml(ServeConfig{})));
+  ASSERT_TRUE(printed_defaults) << printed_defaults.error().to_string();
+  expect_defaults(printed_defaults->engine);
+  const std::string defaults_text = serve_config_toml(ServeConfig{});
+  for (const char* line : {"target-fpir = 0.001\n", "review-fpir = 0.01\n", "face-led-review = true\n",
+                           "face-led-min-finger-llr = -3.0\n", "poor-probe-quality = 35\n", "poor-probe-depth = 4\n",
+                           "engine-threads = 0\n", "engine-max-batch = 64\n"})
+    EXPECT_NE(defaults_text.find(line), std::string::npos) << line << " not in\n" << defaults_text;
+
+  auto c = load_serve_config(write("insecure-plaintext = true\nzero-cost-policy = true\ntarget-fpir = 1e-4\n"
+                                   "review-fpir = 0.001\nface-led-review = false\nface-led-min-finger-llr = -1.5\n"
+                                   "poor-probe-quality = 20\npoor-probe-depth = 1\nengine-threads = 2\n"
+                                   "engine-max-batch = 16\n"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  ASSERT_TRUE(finish_serve_config(*c));
+  EXPECT_EQ(c->engine.target_fpir, 1e-4);
+  EXPECT_EQ(c->engine.review_fpir, 1e-3);
+  EXPECT_FALSE(c->engine.face_led_review);
+  EXPECT_EQ(c->engine.face_led_min_finger_llr, -1.5f);
+  EXPECT_EQ(c->engine.poor_probe_quality, 20);
+  EXPECT_EQ(c->engine.poor_probe_depth, 1);
+  EXPECT_EQ(c->engine.threads, 2);
+  EXPECT_EQ(c->engine.max_batch, 16);
+  const std::string printed = serve_config_toml(*c);
+  for (const char* line : {"target-fpir = 0.0001\n", "face-led-review = false\n", "face-led-min-finger-llr = -1.5\n",
+                           "poor-probe-depth = 1\n", "engine-threads = 2\n", "engine-max-batch = 16\n"})
+    EXPECT_NE(printed.find(line), std::string::npos) << line << " not in\n" << printed;
+  auto again = load_serve_config(write(printed));
+  ASSERT_TRUE(again) << again.error().to_string() << "\n" << printed;
+  EXPECT_EQ(serve_config_toml(*again), printed);
+  // Flags win over the file; a whole number is a number.
+  ASSERT_TRUE(apply_serve_setting(*c, "face-led-review", "true"));
+  ASSERT_TRUE(apply_serve_setting(*c, "face-led-min-finger-llr", "0"));
+  ASSERT_TRUE(apply_serve_setting(*c, "engine-max-batch", "1"));
+  ASSERT_TRUE(apply_serve_setting(*c, "target-fpir", "0.00001"));
+  EXPECT_TRUE(c->engine.face_led_review);
+  EXPECT_EQ(c->engine.face_led_min_finger_llr, 0.0f);
+  EXPECT_EQ(c->engine.max_batch, 1);
+  EXPECT_EQ(c->engine.target_fpir, 1e-5);
+  auto whole = load_serve_config(write("face-led-min-finger-llr = -2\n"));
+  ASSERT_TRUE(whole) << whole.error().to_string();
+  EXPECT_EQ(whole->engine.face_led_min_finger_llr, -2.0f);
+
+  // Out of range: refused with the file, line, key and range (a depth of 0 would search nothing
+  // deeper yet read as "on"; a NaN bound would make every comparison false).
+  struct Bad {
+    std::string key, value, message;
+  };
+  const std::vector<Bad> bad = {
+      {"poor-probe-depth", "0", "poor-probe-depth: 0 is outside 1..16"},
+      {"poor-probe-depth", "17", "poor-probe-depth: 17 is outside 1..16"},
+      {"poor-probe-quality", "-1", "poor-probe-quality: -1 is outside 0..100"},
+      {"poor-probe-quality", "101", "poor-probe-quality: 101 is outside 0..100"},
+      {"engine-threads", "-1", "engine-threads: -1 is outside 0..256"},
+      {"engine-max-batch", "0", "engine-max-batch: 0 is outside 1..100000"},
+      {"face-led-min-finger-llr", "-101", "face-led-min-finger-llr: -101 is outside -100..100"},
+      {"face-led-min-finger-llr", "nan", "face-led-min-finger-llr: nan is outside -100..100"},
+      {"target-fpir", "0", "target-fpir: 0 is outside 1e-12..1"},
+      {"target-fpir", "1.5", "target-fpir: 1.5 is outside 1e-12..1"},
+      {"review-fpir", "inf", "review-fpir: inf is outside 1e-12..1"},
+  };
+  for (const Bad& b : bad) {
+    auto r = load_serve_config(write("listen = \"127.0.0.1:0\"\n" + b.key + " = " + b.value + "\n"));
+    ASSERT_FALSE(r) << b.key << " = " << b.value;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("serve.toml:2: " + b.message), std::string::npos) << r.error().message();
+    ServeConfig flagged;
+    Status f = apply_serve_setting(flagged, b.key, b.value);
+    ASSERT_FALSE(f) << b.key << " " << b.value;
+    EXPECT_NE(f.message().find(b.message), std::string::npos) << f.message();
+  }
+  for (const auto& [text, expect] : std::vector<std::pair<std::string, std::string>>{
+           {"face-led-review = \"no\"\n", "serve.toml:1: face-led-review must be true or false"},
+           {"face-led-min-finger-llr = \"-3\"\n", "serve.toml:1: face-led-min-finger-llr must be a number"},
+           {"poor-probe-depth = 2.5\n", "serve.toml:1: poor-probe-depth must be a whole number"}}) {
+    auto r = load_serve_config(write(text));
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find(expect), std::string::npos) << r.error().message();
+  }
+  ServeConfig flagged;
+  Status word = apply_serve_setting(flagged, "target-fpir", "low");
+  ASSERT_FALSE(word);
+  EXPECT_NE(word.message().find("target-fpir: expected a number, got 'low'"), std::string::npos) << word.message();
+
+  // A review rate below the target would be raised to it silently: refused naming both keys.
+  auto cross = load_serve_config(write("insecure-plaintext = true\nzero-cost-policy = true\n"
+                                       "target-fpir = 0.01\nreview-fpir = 0.001\n"));
+  ASSERT_TRUE(cross) << cross.error().to_string();
+  Status s = finish_serve_config(*cross);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("review-fpir (0.001) is below target-fpir (0.01)"), std::string::npos) << s.message();
+}
+
 TEST_F(ServeConfigTest, MistakesAreNamedWithFileLineAndKey) {
   struct Case {
     std::string text, expect;
