@@ -481,8 +481,8 @@ Engine::~Engine() {
 
 Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std::optional<FusionModel> fusion) {
   if (options.data_dir.empty()) return invalid_argument("engine needs a data directory (--data-dir)");
-  if (options.shards < 1 || options.shards > 1024)
-    return invalid_argument(fmt::format("shards must be 1..1024, got {}", options.shards));
+  if (options.shards < 1 || options.shards > EngineOptions::kMaxShards)
+    return invalid_argument(fmt::format("shards must be 1..{}, got {}", EngineOptions::kMaxShards, options.shards));
   if (options.fused_fingers != 4 && options.fused_fingers != 8 && options.fused_fingers != 10)
     return invalid_argument(fmt::format("fused_fingers must be 4, 8 or 10, got {}", options.fused_fingers));
   std::error_code ec;

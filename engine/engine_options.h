@@ -12,7 +12,9 @@ struct EngineOptions {
   bool create_if_missing = true;
   bool read_only = false;  // inspection (CLI `show`, backups): no writes, no snapshots
 
-  // Gallery partitions by subject-id hash; searched in parallel.
+  // Gallery partitions by subject-id hash; searched in parallel. Engine::open refuses more than
+  // kMaxShards (so does every setting that reaches it: `tunggal serve`'s shards key).
+  static constexpr int kMaxShards = 1024;
   int shards = 4;
   int face_dimension = 512;
 

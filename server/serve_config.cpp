@@ -196,7 +196,8 @@ const std::vector<ServeSetting>& serve_settings() {
                         &ServeConfig::zero_cost_policy));
     s.push_back(integer("seed", "calibration population seed for a new data directory", &ServeConfig::seed, 0,
                         INT64_MAX));
-    s.push_back(integer("shards", "gallery shards of a new data directory", &ServeConfig::shards, 1, 4096));
+    s.push_back(integer("shards", "gallery shards of a new data directory", &ServeConfig::shards, 1,
+                        EngineOptions::kMaxShards));
     s.push_back(text("port-file", "file written once listening: lines port=N and metrics_port=M (for scripts)",
                      &ServeConfig::port_file));
     s.push_back(text("log-level", "trace, debug, info, warn, error, critical or off", &ServeConfig::log_level,

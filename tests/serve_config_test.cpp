@@ -5,6 +5,8 @@
 #include <fstream>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "server/serve_config.h"
 #include "tests/engine_fixture.h"
 
@@ -302,6 +304,31 @@ TEST_F(ServeConfigTest, TheEnginesDecisionPoliciesAreSettings) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(s.message().find("review-fpir (0.001) is below target-fpir (0.01)"), std::string::npos) << s.message();
+}
+
+TEST_F(ServeConfigTest, ShardsAboveWhatTheEngineOpensAreRefusedByTheConfigCheck) {
+  // The key took 1..4096 while Engine::open refuses more than 1024: a bad value passed the check
+  // and failed only when the engine opened.
+  const int most = EngineOptions::kMaxShards;
+  auto top = load_serve_config(write(fmt::format("shards = {}\n", most)));
+  ASSERT_TRUE(top) << top.error().to_string();
+  EXPECT_EQ(top->shards, most);
+  auto over = load_serve_config(write(fmt::format("shards = {}\n", most + 1)));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(over.error().message().find(fmt::format("serve.toml:1: shards: {} is outside 1..{}", most + 1, most)),
+            std::string::npos)
+      << over.error().message();
+  ServeConfig flagged;
+  EXPECT_FALSE(apply_serve_setting(flagged, "shards", std::to_string(most + 1)));
+  // The engine's limit is the same one.
+  EngineOptions o;
+  o.data_dir = dir_ / "engine";
+  o.shards = most + 1;
+  auto engine = Engine::open(o, tunggal::testing::test_fusion_model());
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().message().find(fmt::format("shards must be 1..{}", most)), std::string::npos)
+      << engine.error().message();
 }
 
 TEST_F(ServeConfigTest, MistakesAreNamedWithFileLineAndKey) {
