@@ -251,6 +251,7 @@ Expected<std::vector<std::vector<Candidate>>> Cascade::search(std::span<const Pr
   std::vector<Candidate> scored(tasks.size());
   std::atomic<std::uint64_t> comparisons{0};
   tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t t) {
+    if (options_.on_full_match) options_.on_full_match();
     std::uint64_t local = 0;
     scored[t] = score_subject(*probes[tasks[t].probe], SubjectId{tasks[t].subject}, true, &local);
     comparisons += local;

@@ -8,6 +8,7 @@
 //   3. full matching: every common finger position is matched with MCC (primary fingers first),
 //      stopping early once the evidence is clearly impostor; fusion into a calibrated score.
 // The cascade only reads the gallery and the indexes; deciding and committing are the engine's.
+// Its parallel steps (TBB) run in the caller's arena: the engine's, of EngineOptions::threads.
 #include <array>
 #include <cstdint>
 #include <span>

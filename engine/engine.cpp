@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "core/durable_file.h"
 #include "engine/cascade.h"
@@ -109,11 +110,36 @@ struct Engine::Impl {
   std::mutex submit_mu;  // duplicate-id checks and enqueue are atomic per call
   std::uint64_t next_subject = 1;
   std::atomic<std::uint64_t> decided{0}, retrieved{0}, fully_matched{0}, comparisons{0};
+  // EngineOptions::threads: the engine's own TBB work runs in this arena (see bounded()); null
+  // when 0, and it runs where the caller is (TBB's default: every core).
+  std::unique_ptr<tbb::task_arena> arena;
 
   Impl(EngineOptions o, FusionModel f)
       : options(std::move(o)), fusion(std::move(f)), gallery(options.face_dimension), face_source(gallery) {
     for (auto& c : centres) c = std::make_unique<matcher::FingerCodeCentre>(matcher::finger_code_dimension());
+    if (options.threads > 0) {
+      arena = std::make_unique<tbb::task_arena>(options.threads);
+      arena->initialize();
+    }
   }
+
+  // Runs f with its TBB work, and that of everything it calls (the cascade, make_probe, the
+  // matcher), on at most options.threads threads. Every parallel step of the engine goes through
+  // here; a nested call runs f directly (the thread is in the arena already). Isolated: a thread
+  // waiting inside f for its own tasks never picks up another call's work, which may want a lock
+  // this call holds.
+  template <class F>
+  auto bounded(const F& f) const -> decltype(f()) {
+    if (!arena) return f();
+    std::unique_lock turn(one_caller, std::defer_lock);
+    if (options.threads == 1) turn.lock();
+    return arena->execute([&] { return tbb::this_task_arena::isolate(f); });
+  }
+  // TBB gives every arena at least two slots (room for the worker it adds to run enqueued work), so
+  // an arena of one thread still lets a second caller in beside the first (measured: two identify
+  // calls matched at once): with threads = 1, callers take turns here. Wider arenas have exactly
+  // their size in slots. Recursive: a bounded step may call another.
+  mutable std::recursive_mutex one_caller;
 
   // Meta key of one finger slot's code centre; codes of another version need their own.
   static std::string centre_key(int slot) {
@@ -272,18 +298,20 @@ struct Engine::Impl {
                                           std::vector<std::optional<FaceEmbedding>>& faces) const {
     std::vector<IndexRow> rows(ids.size());
     faces.assign(ids.size(), std::nullopt);
-    tbb::parallel_for(std::size_t{0}, ids.size(), [&](std::size_t i) {
-      rows[i].id = ids[i].value;
-      if (gallery.has_face(ids[i])) {
-        std::vector<float> v(static_cast<std::size_t>(gallery.face_dimension()));
-        gallery.face(ids[i], v);
-        auto fe = FaceEmbedding::make(v);
-        if (fe) faces[i] = std::move(*fe);
-      }
-      std::vector<FingerTemplate> fingers;
-      for (int slot : coded_slots(options))
-        if (auto f = gallery.finger(ids[i], finger_at_slot(slot))) fingers.push_back(std::move(*f));
-      rows[i].codes = codes_for(fingers);
+    bounded([&] {
+      tbb::parallel_for(std::size_t{0}, ids.size(), [&](std::size_t i) {
+        rows[i].id = ids[i].value;
+        if (gallery.has_face(ids[i])) {
+          std::vector<float> v(static_cast<std::size_t>(gallery.face_dimension()));
+          gallery.face(ids[i], v);
+          auto fe = FaceEmbedding::make(v);
+          if (fe) faces[i] = std::move(*fe);
+        }
+        std::vector<FingerTemplate> fingers;
+        for (int slot : coded_slots(options))
+          if (auto f = gallery.finger(ids[i], finger_at_slot(slot))) fingers.push_back(std::move(*f));
+        rows[i].codes = codes_for(fingers);
+      });
     });
     for (std::size_t i = 0; i < ids.size(); ++i) rows[i].face = faces[i] ? &*faces[i] : nullptr;
     return rows;
@@ -483,6 +511,7 @@ Expected<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options, std
   if (options.data_dir.empty()) return invalid_argument("engine needs a data directory (--data-dir)");
   if (options.shards < 1 || options.shards > EngineOptions::kMaxShards)
     return invalid_argument(fmt::format("shards must be 1..{}, got {}", EngineOptions::kMaxShards, options.shards));
+  if (options.threads < 0) return invalid_argument(fmt::format("threads must be >= 0 (0 = all cores), got {}", options.threads));
   if (options.fused_fingers != 4 && options.fused_fingers != 8 && options.fused_fingers != 10)
     return invalid_argument(fmt::format("fused_fingers must be 4, 8 or 10, got {}", options.fused_fingers));
   std::error_code ec;
@@ -587,8 +616,10 @@ Expected<std::vector<Verdict>> Engine::process() {
   if (n == 0) return std::vector<Verdict>{};
 
   std::vector<Probe> probes(n);
-  tbb::parallel_for(std::size_t{0}, n,
-                    [&](std::size_t i) { probes[i] = make_probe(std::move((*pending)[i]), m.matcher, m.options); });
+  m.bounded([&] {
+    tbb::parallel_for(std::size_t{0}, n,
+                      [&](std::size_t i) { probes[i] = make_probe(std::move((*pending)[i]), m.matcher, m.options); });
+  });
   std::vector<const Probe*> live;
   std::vector<std::size_t> live_at;
   for (std::size_t i = 0; i < n; ++i)
@@ -597,7 +628,7 @@ Expected<std::vector<Verdict>> Engine::process() {
       live_at.push_back(i);
     }
   CascadeCounters counters;
-  auto found = m.cascade->search(live, &counters);
+  auto found = m.bounded([&] { return m.cascade->search(live, &counters); });
   if (!found) return found.error();
   std::vector<std::vector<Candidate>> candidates(n);
   for (std::size_t k = 0; k < live.size(); ++k) candidates[live_at[k]] = std::move((*found)[k]);
@@ -625,10 +656,12 @@ Expected<std::vector<Verdict>> Engine::process() {
     for (std::size_t i = 0; i < j; ++i)
       if (new_id[i]) earlier.push_back(i);
     std::vector<Candidate> same_batch(earlier.size());
-    tbb::parallel_for(std::size_t{0}, earlier.size(), [&](std::size_t e) {
-      std::uint64_t c = 0;
-      same_batch[e] = m.cascade->score_probe(p, probes[earlier[e]], SubjectId{new_id[earlier[e]]}, &c);
-      inbatch_comparisons += c;
+    m.bounded([&] {
+      tbb::parallel_for(std::size_t{0}, earlier.size(), [&](std::size_t e) {
+        std::uint64_t c = 0;
+        same_batch[e] = m.cascade->score_probe(p, probes[earlier[e]], SubjectId{new_id[earlier[e]]}, &c);
+        inbatch_comparisons += c;
+      });
     });
     auto& list = candidates[j];
     list.insert(list.end(), same_batch.begin(), same_batch.end());
@@ -762,14 +795,16 @@ Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const E
     return invalid_argument(fmt::format("identify_many: {} probes but {} own subject ids", n, self.size()));
   std::vector<Probe> probes(n);
   std::vector<Status> usable(n);  // ok, or why probe i is invalid or REJECTED
-  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-    if (Status s = validate(enrollments[i]); !s) {
-      usable[i] = std::move(s);
-      return;
-    }
-    probes[i] = make_probe(enrollments[i], m.matcher, m.options);
-    if (!self.empty()) probes[i].self = self[i];
-    if (!probes[i].reject_reason.empty()) usable[i] = invalid_argument(probes[i].reject_reason);
+  m.bounded([&] {
+    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+      if (Status s = validate(enrollments[i]); !s) {
+        usable[i] = std::move(s);
+        return;
+      }
+      probes[i] = make_probe(enrollments[i], m.matcher, m.options);
+      if (!self.empty()) probes[i].self = self[i];
+      if (!probes[i].reject_reason.empty()) usable[i] = invalid_argument(probes[i].reject_reason);
+    });
   });
   std::vector<const Probe*> live;
   std::vector<std::size_t> live_at;
@@ -778,7 +813,7 @@ Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const E
       live.push_back(&probes[i]);
       live_at.push_back(i);
     }
-  auto found = m.cascade->search(live);
+  auto found = m.bounded([&] { return m.cascade->search(live); });
   if (!found) return found.error();
   std::vector<std::vector<Candidate>> candidates(n);
   for (std::size_t k = 0; k < live.size(); ++k) candidates[live_at[k]] = std::move((*found)[k]);
@@ -802,9 +837,9 @@ Expected<std::vector<Expected<Verdict>>> Engine::identify_many(std::span<const E
 Expected<std::vector<Candidate>> Engine::identify_exhaustive(const Enrollment& enrollment) const {
   Impl& m = *impl_;
   if (Status s = validate(enrollment); !s) return s;
-  Probe p = make_probe(enrollment, m.matcher, m.options);
+  Probe p = m.bounded([&] { return make_probe(enrollment, m.matcher, m.options); });
   if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
-  auto all = m.cascade->search_exhaustive(p);
+  auto all = m.bounded([&] { return m.cascade->search_exhaustive(p); });
   std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
   return all;
 }
@@ -812,17 +847,17 @@ Expected<std::vector<Candidate>> Engine::identify_exhaustive(const Enrollment& e
 Expected<Candidate> Engine::compare(const Enrollment& enrollment, SubjectId subject) const {
   Impl& m = *impl_;
   if (!m.gallery.contains(subject)) return not_found(fmt::format("subject {} is not in the gallery", subject.value));
-  Probe p = make_probe(enrollment, m.matcher, m.options);
+  Probe p = m.bounded([&] { return make_probe(enrollment, m.matcher, m.options); });
   if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
-  return m.cascade->score_subject(p, subject, false);
+  return m.bounded([&] { return m.cascade->score_subject(p, subject, false); });
 }
 
 Expected<CascadeTrace> Engine::trace(const Enrollment& enrollment, SubjectId subject, SubjectId ignore) const {
   Impl& m = *impl_;
   if (!m.gallery.contains(subject)) return not_found(fmt::format("subject {} is not in the gallery", subject.value));
-  Probe p = make_probe(enrollment, m.matcher, m.options);
+  Probe p = m.bounded([&] { return make_probe(enrollment, m.matcher, m.options); });
   if (!p.reject_reason.empty()) return invalid_argument(p.reject_reason);
-  return m.cascade->trace(p, subject, ignore);
+  return m.bounded([&] { return m.cascade->trace(p, subject, ignore); });
 }
 
 namespace {
@@ -936,7 +971,7 @@ Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::
     if (!rec) return rec.error();
     if (!*rec) return corruption(fmt::format("verdict for {} exists but its enrollment record is missing", id.value));
     to_commit = (*rec)->enrollment;
-    auto unlisted = unlisted_candidates(m, *to_commit, v.candidates);
+    auto unlisted = m.bounded([&] { return unlisted_candidates(m, *to_commit, v.candidates); });
     if (!unlisted) return unlisted.error();
     if (!unlisted->empty()) return reopen_case(m, std::move(v), *unlisted, admin, reason, before, at);
     v.subject = SubjectId{m.next_subject};
@@ -963,7 +998,7 @@ Status Engine::adjudicate(const EnrollmentId& id, Decision decision, const std::
     IndexRow r;
     r.id = v.subject.value;
     r.face = to_commit->face ? &*to_commit->face : nullptr;
-    r.codes = m.codes_for(to_commit->fingers);
+    r.codes = m.bounded([&] { return m.codes_for(to_commit->fingers); });
     if (Status s = m.add_to_indexes({r}); !s) return s;
   }
   return Status::ok();
@@ -1050,10 +1085,12 @@ Expected<ImportResult> Engine::import(std::span<const Enrollment> enrollments) {
     else ok.push_back(&e);
   }
   std::vector<IndexRow> rows(ok.size());
-  tbb::parallel_for(std::size_t{0}, ok.size(), [&](std::size_t i) {
-    rows[i].id = m.next_subject + i;
-    rows[i].face = ok[i]->face ? &*ok[i]->face : nullptr;
-    rows[i].codes = m.codes_for(ok[i]->fingers);
+  m.bounded([&] {
+    tbb::parallel_for(std::size_t{0}, ok.size(), [&](std::size_t i) {
+      rows[i].id = m.next_subject + i;
+      rows[i].face = ok[i]->face ? &*ok[i]->face : nullptr;
+      rows[i].codes = m.codes_for(ok[i]->fingers);
+    });
   });
   const std::int64_t at = now_ms();
   auto batch = m.store->batch();

@@ -113,7 +113,12 @@ struct EngineOptions {
   // and against each other, then committed in one WriteBatch).
   int max_batch = 64;
 
-  // Threads for candidate search and matching (0 = all cores).
+  // Threads the engine computes with (0 = all cores). Each candidate index searches with a pool of
+  // this many (index::IndexOptions::threads); the engine's own parallel work (probe preparation and
+  // finger codes, full matching of candidates, the in-batch check, index rebuilds) runs in one TBB
+  // arena of this many threads, shared by every call: identify calls from several threads share
+  // those threads rather than each taking every core. Each pool is bounded, not their sum: a
+  // search overlapping another call's matching runs beside it.
   int threads = 0;
 
   // Tests only: called by a snapshot save after it copied one index into memory and released the
@@ -121,6 +126,9 @@ struct EngineOptions {
   // "fingers-fused", ...). Lets a test decide enrollments while a save is writing, deterministically.
   // (A backup's save holds the lock throughout, this call included.)
   std::function<void(const std::string& index)> after_snapshot_capture;
+  // Tests only: called on the thread that fully matches a candidate, as it starts (once per
+  // candidate of a cascade search). Lets a test see how many threads the matching runs on.
+  std::function<void()> on_full_match;
 };
 
 }  // namespace tunggal

@@ -276,7 +276,9 @@ const std::vector<ServeSetting>& serve_settings() {
                                &EngineOptions::poor_probe_quality, 0, 100));
     s.push_back(engine_integer("poor-probe-depth", "how many times deeper such a capture searches (1: off)",
                                &EngineOptions::poor_probe_depth, 1, 16));
-    s.push_back(engine_integer("engine-threads", "threads searching the candidate indexes (0: all cores)",
+    s.push_back(engine_integer("engine-threads",
+                               "threads each candidate index searches with, and the engine matches candidates with; "
+                               "shared by all callers (0: all cores)",
                                &EngineOptions::threads, 0, 256));
     s.push_back(engine_integer("engine-max-batch",
                                "enrollments decided together, against the gallery and each other, in one commit",
