@@ -150,6 +150,8 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
   detail::thin(skeleton);
   r.timings.thinning_ms = ms_since(t);
   std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, mask, field, o);
+  std::vector<detail::Candidate> recovered = detail::recover_minutiae(enhanced, mask, field, found, o);
+  found.insert(found.end(), recovered.begin(), recovered.end());
   if (o.minutia_min_response > 0)
     std::erase_if(found, [&](const detail::Candidate& c) { return response.at(c.x, c.y) < o.minutia_min_response; });
   if (o.response_quality > 0)

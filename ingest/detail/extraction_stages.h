@@ -110,4 +110,11 @@ struct Candidate {
 std::vector<Candidate> detect_minutiae(const cv::Mat& skeleton, const cv::Mat& mask, const OrientationField& of,
                                        const ExtractorOptions& o);
 
+// --- minutiae_recovery.cpp ---
+// Minutiae of the skeletons of `enhanced` binarised at thresholds shifted by ±o.recover_shift x its
+// local magnitude that have no minutia of `found` within o.recover_radius, with their quality
+// scaled by o.recover_quality (nothing when o.recover_shift is 0).
+std::vector<Candidate> recover_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const OrientationField& field,
+                                        const std::vector<Candidate>& found, const ExtractorOptions& o);
+
 }  // namespace tunggal::ingest::detail
