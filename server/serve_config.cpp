@@ -77,29 +77,28 @@ ServeSetting integer(std::string key, std::string help, T ServeConfig::*field, s
           },
           [field](const ServeConfig& c) { return std::to_string(c.*field); }};
 }
+// An integer field of one of ServeConfig's option groups (ServerOptions, EngineOptions).
+template <typename Group, typename T>
+ServeSetting grouped_integer(std::string key, std::string help, Group ServeConfig::*group, T Group::*field,
+                             std::int64_t lo, std::int64_t hi) {
+  return {key, Type::kInt, std::move(help),
+          [key, group, field, lo, hi](ServeConfig& c, const std::string& t) -> Status {
+            auto v = parse_int(key, t, lo, hi);
+            if (!v) return v.error();
+            (c.*group).*field = static_cast<T>(*v);
+            return Status::ok();
+          },
+          [group, field](const ServeConfig& c) { return std::to_string((c.*group).*field); }};
+}
 template <typename T>
 ServeSetting server_integer(std::string key, std::string help, T ServerOptions::*field, std::int64_t lo,
                             std::int64_t hi) {
-  return {key, Type::kInt, std::move(help),
-          [key, field, lo, hi](ServeConfig& c, const std::string& t) -> Status {
-            auto v = parse_int(key, t, lo, hi);
-            if (!v) return v.error();
-            c.server.*field = static_cast<T>(*v);
-            return Status::ok();
-          },
-          [field](const ServeConfig& c) { return std::to_string(c.server.*field); }};
+  return grouped_integer(std::move(key), std::move(help), &ServeConfig::server, field, lo, hi);
 }
 template <typename T>
 ServeSetting engine_integer(std::string key, std::string help, T EngineOptions::*field, std::int64_t lo,
                             std::int64_t hi) {
-  return {key, Type::kInt, std::move(help),
-          [key, field, lo, hi](ServeConfig& c, const std::string& t) -> Status {
-            auto v = parse_int(key, t, lo, hi);
-            if (!v) return v.error();
-            c.engine.*field = static_cast<T>(*v);
-            return Status::ok();
-          },
-          [field](const ServeConfig& c) { return std::to_string(c.engine.*field); }};
+  return grouped_integer(std::move(key), std::move(help), &ServeConfig::engine, field, lo, hi);
 }
 template <typename T>
 ServeSetting engine_number(std::string key, std::string help, T EngineOptions::*field, double lo, double hi) {
