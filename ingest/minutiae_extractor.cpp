@@ -150,6 +150,9 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
   detail::thin(skeleton);
   r.timings.thinning_ms = ms_since(t);
   std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, mask, field, o);
+  // The quality gate below counts the main skeleton's minutiae only: recovered ones are less
+  // certain, and a print with too few of its own is still one to recapture.
+  const std::size_t main_minutiae = found.size();
   std::vector<detail::Candidate> recovered = detail::recover_minutiae(enhanced, mask, field, found, o);
   found.insert(found.end(), recovered.begin(), recovered.end());
   if (o.minutia_min_response > 0)
@@ -187,9 +190,10 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
   r.image_quality = overall_quality(fg_pixels, r.mean_coherence, good);
   r.nfiq_level = nfiq_level(r.image_quality);
   ft.quality = std::uint8_t(std::max(1, r.image_quality));
-  if (int(ft.minutiae.size()) < o.min_minutiae) {
+  const std::size_t reliable = std::min(main_minutiae, ft.minutiae.size());
+  if (int(reliable) < o.min_minutiae) {
     r.rejected = true;
-    r.reject_reason = "only " + std::to_string(ft.minutiae.size()) + " reliable minutiae found (at least " +
+    r.reject_reason = "only " + std::to_string(reliable) + " reliable minutiae found (at least " +
                       std::to_string(o.min_minutiae) + " needed to match)";
   }
   r.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();

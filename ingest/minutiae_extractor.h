@@ -8,7 +8,8 @@
 //   (twice: the second pass tuned to the field and period re-measured on the first's output) ->
 //   binarisation
 //   -> thinning (Zhang & Suen 1984) -> minutiae by crossing number -> false-minutia removal
-//   (border, spurs, short ridges, bridges, broken-ridge and close pairs) -> quality.
+//   (border, spurs, short ridges, bridges, broken-ridge and close pairs) -> minutiae recovered at
+//   shifted binarisation thresholds -> quality, and the best max_minutiae kept.
 //
 // Geometry of the result: pixels of the image as given (origin top-left, y down), angles in the
 // ISO/IEC 19794-2 convention (counter-clockwise from the x axis). The work is done at 500 ppi:
@@ -90,7 +91,7 @@ struct ExtractorOptions {
   int max_cloud = 0;                 // ... sits in noise, not in ridges, and is dropped (0: off)
   // Minutiae recovered from the enhanced image binarised at thresholds shifted by ± recover_shift x
   // its local magnitude, where none of the main skeleton's lies within recover_radius px; their
-  // quality is scaled by recover_quality so that max_minutiae drops them first
+  // quality is scaled by recover_quality so that max_minutiae mostly drops them first
   // (detail/minutiae_recovery.cpp). 0: off. With max_minutiae 40: EER on FVC2002 DB1/DB2/DB3/DB4
   // 1.43/1.25/2.50/1.43% -> 1.06/0.70/2.50/1.06% (docs/extraction.md, eleventh version).
   float recover_shift = 0.3f;
@@ -99,7 +100,7 @@ struct ExtractorOptions {
   float recover_min_magnitude = 0.5f;  // ... only where |enhanced| is at least this x the print's median
   float min_minutia_quality = 0.0f;  // 0..1: drop minutiae below (dropping any measured worse: MCC wants many)
   // Keep the best by quality (ISO allows 255). 40 bites on FVC2002's largest prints (DB2_B, ~110,000
-  // px² of ridges) and on prints rich in recovered minutiae, which rank last: DB2_B's EER with
+  // px² of ridges) and on prints rich in recovered minutiae, which mostly rank last: DB2_B's EER with
   // recovery was 1.78% uncapped and 0.70% capped at 40 (docs/extraction.md, eleventh version).
   int max_minutiae = 40;
   // Quality gate: below these the result is rejected (the station must recapture).

@@ -5,8 +5,9 @@
 // impression of the finger often decides the other way. Binarised a little below and a little
 // above zero (by `recover_shift` x the local magnitude of the enhanced image), the ridges thin out
 // or swell, and such minutiae appear. A minutia of either shifted skeleton with no minutia of the
-// main skeleton within `recover_radius` is added, ranked below the main ones (quality x
-// `recover_quality`), so that `max_minutiae` drops them first on a print that is already rich.
+// main skeleton within `recover_radius` is added with its quality x `recover_quality`, so it
+// usually ranks below the main ones and `max_minutiae` usually drops it first on a print that is
+// already rich (not always: a main minutia near the background or in a blur can rank lower).
 //
 // Why adding helps: the MCC matcher loses far more from a missing minutia than it gains from the
 // absence of a false one (docs/extraction.md, "what the matcher minds"). Against the SecuGen

@@ -2,6 +2,7 @@
 // sub-iteration) rather than cv::ximgproc::thinning: Debian's libopencv-contrib-dev 4.6 has it, but
 // it rescans the whole image with Mat arithmetic per iteration, and its result still carries the
 // two-pixel staircases that ours removes afterwards.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -83,9 +84,9 @@ cv::Mat binarise(const cv::Mat& enhanced, const cv::Mat& mask) {
 void thin(cv::Mat& img) {
   const Tables& t = tables();
   const int h = img.rows, w = img.cols;
-  // A sub-iteration can delete a pixel only where the image changed around it since that pixel's
-  // row was last scanned: rows with no deletion within one row of them in the last two
-  // sub-iterations (one of each table) are skipped. Ridges thickened by a lowered threshold
+  // A pixel's deletability under a table changes only if its 3x3 neighbourhood changed since the
+  // last sub-iteration with the same table, two sub-iterations ago: rows with no deletion within
+  // one row of them in the last two sub-iterations are skipped. Ridges thickened by a shifted threshold
   // (minutiae_recovery.cpp) need many sub-iterations, but after the first few only the widest
   // blobs are still being peeled. Decisions within a sub-iteration are still taken on the image as
   // it was before it, so the skeleton is the one full rescans give (tests/thinning_test.cpp).
