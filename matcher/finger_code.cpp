@@ -8,7 +8,9 @@ namespace tunggal::matcher {
 namespace {
 
 // Built on first use (a second or two of CPU: it prepares and analyses 800 synthetic captures); C++ makes
-// the initialisation of a function-local static thread-safe.
+// the initialisation of a function-local static thread-safe. The first use is often a TBB task and
+// the training runs parallel_for: the constructor isolates the training, so that the thread building
+// the model never takes a sibling task that would wait here on its own initialisation.
 const detail::FingerCodeModel& model() {
   static const detail::FingerCodeModel m{detail::FingerCodeOptions{}};
   return m;

@@ -1,6 +1,7 @@
 #include "matcher/detail/finger_code_model.h"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <bit>
@@ -153,7 +154,12 @@ FingerCodeModel::FingerCodeModel(const FingerCodeOptions& opt) : opt_(opt) {
   raw_dim_ = opt_.aggregation == CodeAggregation::kVlad ? words_ * opt_.projection : words_;
   if (!opt_.code_lda) opt_.dimension = raw_dim_;
   opt_.dimension = std::min(opt_.dimension, raw_dim_);
-  train();
+  // Isolated: while it waits in the training's parallel_for, this thread runs only the training's
+  // own tasks. The shipped model is built on first use inside a function-local static
+  // (finger_code.cpp), usually from a TBB task; unisolated, the waiting thread could take a sibling
+  // task that reaches the same static and wait on its own initialisation forever (reproduced by
+  // tests/finger_code_first_use_test.cpp).
+  tbb::this_task_arena::isolate([this] { train(); });
 }
 
 void FingerCodeModel::train() {
