@@ -149,11 +149,12 @@ Expected<Extraction> MinutiaeExtractor::extract(const GreyImage& image, int reso
   cv::Mat skeleton = detail::binarise(enhanced, mask);
   detail::thin(skeleton);
   r.timings.thinning_ms = ms_since(t);
-  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, mask, field, o);
+  const cv::Mat background = detail::background_distance(mask);
+  std::vector<detail::Candidate> found = detail::detect_minutiae(skeleton, background, field, o);
   // The quality gate below counts the main skeleton's minutiae only: recovered ones are less
   // certain, and a print with too few of its own is still one to recapture.
   const std::size_t main_minutiae = found.size();
-  std::vector<detail::Candidate> recovered = detail::recover_minutiae(enhanced, mask, field, found, o);
+  std::vector<detail::Candidate> recovered = detail::recover_minutiae(enhanced, mask, background, field, found, o);
   found.insert(found.end(), recovered.begin(), recovered.end());
   if (o.minutia_min_response > 0)
     std::erase_if(found, [&](const detail::Candidate& c) { return response.at(c.x, c.y) < o.minutia_min_response; });

@@ -105,16 +105,23 @@ struct Candidate {
   float quality = 0;        // 0..1
   bool removed = false;
 };
+// Distance of every pixel from the background of `mask` (CV_32F, one pixel wider on every side:
+// pixel (x, y) is at (x + 1, y + 1)), for the border rule and the minutiae's quality. Computed once
+// per print: every skeleton of the print (minutiae_recovery.cpp) shares it.
+cv::Mat background_distance(const cv::Mat& mask);
 // Crossing number on the skeleton, directions from ridge tracing snapped to the orientation field,
-// then false-minutia removal. Quality = local coherence x distance from the background.
-std::vector<Candidate> detect_minutiae(const cv::Mat& skeleton, const cv::Mat& mask, const OrientationField& of,
+// then false-minutia removal. Quality = local coherence x distance from the background
+// (`background`, from background_distance of the print's mask).
+std::vector<Candidate> detect_minutiae(const cv::Mat& skeleton, const cv::Mat& background, const OrientationField& of,
                                        const ExtractorOptions& o);
 
 // --- minutiae_recovery.cpp ---
 // Minutiae of the skeletons of `enhanced` binarised at thresholds shifted by ±o.recover_shift x its
 // local magnitude that have no minutia of `found` within o.recover_radius, with their quality
 // scaled by o.recover_quality (nothing when o.recover_shift is 0).
-std::vector<Candidate> recover_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const OrientationField& field,
-                                        const std::vector<Candidate>& found, const ExtractorOptions& o);
+// `background` is background_distance(mask), as detect_minutiae takes it.
+std::vector<Candidate> recover_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const cv::Mat& background,
+                                        const OrientationField& field, const std::vector<Candidate>& found,
+                                        const ExtractorOptions& o);
 
 }  // namespace tunggal::ingest::detail

@@ -119,7 +119,15 @@ float snap_to_field(float traced, float ridge, float w = 1.0f) {
 
 }  // namespace
 
-std::vector<Candidate> detect_minutiae(const cv::Mat& skel, const cv::Mat& mask, const OrientationField& of,
+cv::Mat background_distance(const cv::Mat& mask) {
+  // Padded with background: the image's own edge counts as the print's edge.
+  cv::Mat padded_mask, dist;
+  cv::copyMakeBorder(mask, padded_mask, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+  cv::distanceTransform(padded_mask, dist, cv::DIST_L2, 3);
+  return dist;
+}
+
+std::vector<Candidate> detect_minutiae(const cv::Mat& skel, const cv::Mat& dist, const OrientationField& of,
                                        const ExtractorOptions& o) {
   std::vector<Candidate> c;
   cv::Mat index(skel.size(), CV_32S, cv::Scalar(-1));
@@ -199,9 +207,6 @@ std::vector<Candidate> detect_minutiae(const cv::Mat& skel, const cv::Mat& mask,
   }
 
   // Distance from the background, for the border rule and the quality.
-  cv::Mat padded_mask, dist;
-  cv::copyMakeBorder(mask, padded_mask, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-  cv::distanceTransform(padded_mask, dist, cv::DIST_L2, 3);
   std::vector<Candidate> kept;
   for (const auto& m : c) {
     if (m.removed) continue;

@@ -32,8 +32,9 @@ bool within(const Candidate& a, const Candidate& b, float r) {
 
 }  // namespace
 
-std::vector<Candidate> recover_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const OrientationField& field,
-                                        const std::vector<Candidate>& found, const ExtractorOptions& o) {
+std::vector<Candidate> recover_minutiae(const cv::Mat& enhanced, const cv::Mat& mask, const cv::Mat& background,
+                                        const OrientationField& field, const std::vector<Candidate>& found,
+                                        const ExtractorOptions& o) {
   std::vector<Candidate> recovered;
   if (o.recover_shift <= 0) return recovered;
   // The local magnitude: |enhanced| averaged over a Gaussian of 8 px (about a ridge period), so the
@@ -58,7 +59,7 @@ std::vector<Candidate> recover_minutiae(const cv::Mat& enhanced, const cv::Mat& 
     const cv::Mat shifted = enhanced - sign * o.recover_shift * mag;
     cv::Mat skeleton = binarise(shifted, mask);
     thin(skeleton);
-    for (Candidate& c : detect_minutiae(skeleton, mask, field, o)) {
+    for (Candidate& c : detect_minutiae(skeleton, background, field, o)) {
       if (mag.at<float>(c.y, c.x) < o.recover_min_magnitude * median_mag) continue;
       const auto near = [&](const Candidate& m) { return within(c, m, o.recover_radius); };
       if (std::any_of(found.begin(), found.end(), near) || std::any_of(recovered.begin(), recovered.end(), near))
